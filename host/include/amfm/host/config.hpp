@@ -1,0 +1,81 @@
+// Scan configuration: the YAML contract, its defaults, and command-line overrides.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "amfm/kernels/gauss_fit.hpp"
+#include "amfm/kernels/physics.hpp"
+#include "amfm/kernels/tilt.hpp"
+#include "amfm/kernels/tilt_correction.hpp"
+
+namespace amfm {
+
+struct ChannelSpec {
+    std::string file;  // absolute after loading (relative paths resolve against the YAML's folder)
+    std::string unit;  // as written; checked against the channel's allowed units
+    double scale = 1.0;  // raw sample -> value in `unit` (for integer exports)
+    bool absolute = false;  // df2 only: the file holds the absolute frequency; f2 is subtracted
+};
+
+enum class Leveling { None, Plane, Rows };
+
+struct HistogramConfig {
+    int bins = 0;                 // 0: automatic (see `rule`)
+    std::string rule = "fd";      // fd (Freedman-Diaconis) | sturges | sqrt, when bins == 0
+    int min_bins = 10, max_bins = 200;
+    bool fixed_range = false;     // false: robust percentiles of each region's values
+    double lo_percentile = 0.5, hi_percentile = 99.5;
+    double fixed_lo_gpa = 0.0, fixed_hi_gpa = 0.0;
+    bool log10_axis = false;
+};
+
+struct RegionsConfig {
+    std::string labels_file;  // empty: the whole map is one region
+    std::map<int, std::string> names;
+    std::map<int, std::string> classes;
+};
+
+struct ScanConfig {
+    std::string source;   // the YAML file, or "<defaults>"
+    std::string sample;   // optional sample name
+    int cycle = -1;       // optional cycle number (0 = pristine), -1 unknown
+
+    ChannelSpec height, phase1, df2, amplitude1;  // amplitude1.file empty: use a1_set
+    double scan_size_x_m = 0.0, scan_size_y_m = 0.0;
+    Cantilever cantilever;
+    double tip_radius_m = 10.0e-9;
+
+    Leveling level = Leveling::None;
+    TiltMethod tilt_method = TiltMethod::CentralDifference;
+    int tilt_window = 3;  // local plane window edge in pixels (odd, >= 3)
+    TiltCorrection tilt_correction;
+    HistogramConfig histogram;
+    FitOptions fit;
+    RegionsConfig regions;
+    std::string backend = "auto";
+};
+
+// Loads and validates a scan YAML. `overrides` are "dotted.key=value" strings applied to the
+// YAML before validation (e.g. "tip.radius=8e-9", "processing.level=plane"), so the command
+// line is checked by the same rules. Throws ConfigError naming the file and key for unknown
+// keys, wrong units, wrong types or out-of-range values.
+ScanConfig load_scan_config(const std::string& yaml_path, const std::vector<std::string>& overrides = {});
+
+// Same from YAML text (tests); relative paths resolve against base_dir.
+ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& base_dir,
+                             const std::string& source_name,
+                             const std::vector<std::string>& overrides = {});
+
+// A commented YAML template holding every key with its default (`amfm config`).
+std::string default_config_yaml();
+
+// Every parameter actually used, as YAML text (recorded in regions.json's run metadata).
+std::string config_to_yaml(const ScanConfig& cfg);
+
+const char* leveling_name(Leveling l);
+const char* tilt_method_name(TiltMethod m);
+const char* kc_model_name(KcModel m);
+
+}  // namespace amfm

@@ -1,0 +1,39 @@
+// PNG figures drawn with OpenCV: maps with colour bar and scale bar, mask overlay, and
+// region histograms with their fitted Gaussian (the paper's Fig. 2c).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "amfm/host/image.hpp"
+#include "amfm/host/statistics.hpp"
+
+namespace amfm {
+
+struct MapFigure {
+    std::string title;        // e.g. "Corrected modulus"
+    std::string value_label;  // colour bar label, e.g. "E (GPa)"
+    bool log10_scale = false;  // colour scale on log10 of the value (modulus spans decades)
+    double lo = 0.0, hi = 0.0;  // colour range; lo == hi: robust 1-99 percentiles
+    double pixel_size_x_m = 0.0;  // for the scale bar (0: none)
+    int colormap = 0;  // 0: viridis, 1: inferno, 2: gray
+};
+
+// A float map (NaN drawn dark grey) with a colour bar with ticks and a scale bar.
+void save_map_png(const std::string& path, const Image<float>& values, const MapFigure& fig);
+
+// The topography in grey with each mask reason as a coloured overlay and a legend.
+void save_mask_overlay_png(const std::string& path, const Image<float>& height_m,
+                           const Image<std::uint8_t>& mask, double pixel_size_x_m);
+
+// One region's histogram as bars with the fitted Gaussian drawn over it, axis ticks in GPa,
+// and a legend "centre +- sigma".
+void save_region_histogram_png(const std::string& path, const RegionStats& region,
+                               const std::string& title);
+
+// All regions' fitted Gaussians over the whole-map histogram (grey), like Fig. 2c.
+void save_histogram_overview_png(const std::string& path, const StatisticsResult& stats,
+                                 const std::string& title);
+
+}  // namespace amfm

@@ -1,0 +1,45 @@
+// One AM-FM scan in canonical units, as the pipeline consumes it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "amfm/host/config.hpp"
+#include "amfm/host/image.hpp"
+
+namespace amfm {
+
+struct InputFile {
+    std::string role;    // "height", "phase1", "df2", "amplitude1", "labels", "config"
+    std::string path;
+    std::string sha256;  // hex digest of the file's bytes
+};
+
+struct Scan {
+    ScanConfig config;
+    Image<float> height_m;
+    Image<float> phase1_deg;
+    Image<float> df2_hz;        // frequency shift (absolute frequencies already minus f2)
+    Image<float> amplitude1_m;  // empty when the setpoint is used
+    Image<std::uint16_t> labels;  // empty when no label image is given
+    std::vector<InputFile> inputs;
+
+    int nx() const { return height_m.nx; }
+    int ny() const { return height_m.ny; }
+    double pixel_size_x_m() const { return config.scan_size_x_m / nx(); }
+    double pixel_size_y_m() const { return config.scan_size_y_m / ny(); }
+};
+
+// Factor from a channel's file unit to the canonical unit (m, deg, Hz); ConfigError naming
+// the channel for a unit it cannot have.
+double channel_unit_factor(const std::string& channel, const std::string& unit);
+
+// Reads every channel (TIFF) and the label image, converts to canonical units, hashes the
+// files, and checks that all sizes agree (DataError naming both files otherwise).
+Scan load_scan(const ScanConfig& cfg);
+
+// SHA-256 of a file's bytes as lowercase hex.
+std::string sha256_file(const std::string& path);
+
+}  // namespace amfm

@@ -1,0 +1,41 @@
+// TIFF channel reading and writing (libtiff). Errors are DataError naming the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "amfm/host/image.hpp"
+
+namespace amfm {
+
+// What a channel file held before conversion to float.
+struct TiffInfo {
+    int bits_per_sample = 0;
+    std::string sample_format;  // "float", "int", "uint"
+    int pages = 1;
+};
+
+// Reads the first page of a single-channel TIFF holding float32, float64, int8/16/32 or
+// uint8/16/32 samples, any compression or strip/tile layout libtiff supports, as float.
+// Throws DataError("<path>: ...") for a missing, unreadable, corrupt or multi-sample file.
+Image<float> read_tiff_float(const std::string& path, TiffInfo* info = nullptr);
+
+// Reads an integer label image (8- or 16-bit unsigned TIFF or PNG; 0 = unlabelled).
+// Throws DataError for float or colour images.
+Image<std::uint16_t> read_label_image(const std::string& path);
+
+// Physical calibration written into output TIFFs so Fiji and Gwyddion show real sizes.
+struct TiffCalibration {
+    double pixel_size_x_m = 0.0;  // 0: none written
+    double pixel_size_y_m = 0.0;
+    std::string description;  // ImageDescription (e.g. "modulus, GPa")
+};
+
+// Writers, each to a temporary name then renamed, so a failure leaves nothing half-written.
+void write_tiff(const std::string& path, const Image<float>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<double>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<std::uint8_t>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<std::uint16_t>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<std::int16_t>& img, const TiffCalibration& cal = {});
+
+}  // namespace amfm

@@ -1,0 +1,10 @@
+// AMFM_HD marks a function that both backends call: plain inline C++ for the CPU
+// reference, __host__ __device__ under nvcc. Every formula of the method lives in a
+// header of this folder and nowhere else.
+#pragma once
+
+#if defined(__CUDACC__)
+#define AMFM_HD __host__ __device__ __forceinline__
+#else
+#define AMFM_HD inline
+#endif

@@ -1,0 +1,41 @@
+// The one bin-edge rule every backend uses, so histogram counts agree exactly.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "amfm/kernels/hd.hpp"
+
+namespace amfm {
+
+// Histogram of one region: nbins equal bins over [lo, hi] on the axis (GPa, or log10 GPa).
+// `offset` is where the region's bins start in the concatenated count array.
+struct HistSpec {
+    double lo = 0.0;
+    double hi = 1.0;
+    int nbins = 1;
+    int offset = 0;
+    int log10_axis = 0;
+};
+
+AMFM_HD double hist_axis_value(const HistSpec& h, double modulus_gpa) {
+    return h.log10_axis ? log10(modulus_gpa) : modulus_gpa;
+}
+
+// Bin b holds lo + b*w <= v < lo + (b+1)*w; v == hi goes into the last bin; values outside
+// [lo, hi] (and NaN) give -1 and are not counted.
+AMFM_HD int hist_bin_index(const HistSpec& h, double axis_value) {
+    if (!(axis_value >= h.lo && axis_value <= h.hi)) return -1;
+    int b = (int)((axis_value - h.lo) / (h.hi - h.lo) * h.nbins);
+    if (b >= h.nbins) b = h.nbins - 1;
+    if (b < 0) b = 0;
+    return b;
+}
+
+AMFM_HD double hist_bin_width(const HistSpec& h) { return (h.hi - h.lo) / h.nbins; }
+
+AMFM_HD double hist_bin_center(const HistSpec& h, int b) {
+    return h.lo + (b + 0.5) * hist_bin_width(h);
+}
+
+}  // namespace amfm

@@ -1,0 +1,47 @@
+// Helpers shared by the test files: temporary folders and the shared instrument data.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+namespace amfm_test {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+public:
+    TempDir() {
+        std::random_device rd;
+        path_ = fs::temp_directory_path() / ("amfm-test-" + std::to_string(rd()) + std::to_string(rd()));
+        fs::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    fs::path path_;
+};
+
+inline fs::path source_dir() { return fs::path(AMFM_SOURCE_DIR); }
+
+// ../shared/data beside the checkout (CI clones with ../shared next to the repository).
+inline fs::path shared_data_dir() { return source_dir().parent_path() / "shared" / "data"; }
+
+#define AMFM_REQUIRE_SHARED_DATA()                                                             \
+    do {                                                                                       \
+        if (!std::filesystem::is_directory(amfm_test::shared_data_dir()))                      \
+            GTEST_SKIP() << "shared instrument data not found at "                             \
+                         << amfm_test::shared_data_dir().string() << " (clone with ../shared)"; \
+    } while (0)
+
+}  // namespace amfm_test
