@@ -3,8 +3,17 @@
 // header of this folder and nowhere else.
 #pragma once
 
+#include <cmath>
+
 #if defined(__CUDACC__)
 #define AMFM_HD __host__ __device__ __forceinline__
 #else
 #define AMFM_HD inline
 #endif
+
+namespace amfm {
+// Unqualified classification calls in the math headers resolve to these on the host and to
+// CUDA's device overloads under nvcc.
+using std::isfinite;
+using std::isnan;
+}  // namespace amfm
