@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "amfm/kernels/hd.hpp"
+#include "amfm/kernels/mask.hpp"
 
 namespace amfm {
 
@@ -30,6 +31,17 @@ AMFM_HD int hist_bin_index(const HistSpec& h, double axis_value) {
     if (b >= h.nbins) b = h.nbins - 1;
     if (b < 0) b = 0;
     return b;
+}
+
+// Where one pixel lands in the concatenated counts of Backend::region_histograms:
+// specs[region].offset + bin, or -1 when it is not counted (an invalid mask bit, a region
+// outside [0, n_regions), a value outside [lo, hi]). Pass region 0 when there are no labels.
+AMFM_HD int region_hist_slot(const HistSpec* specs, int n_regions, int region, std::uint8_t mask,
+                             float modulus_gpa) {
+    if (region < 0 || region >= n_regions || (mask & kMaskInvalid)) return -1;
+    const HistSpec& h = specs[region];
+    const int b = hist_bin_index(h, hist_axis_value(h, modulus_gpa));
+    return b < 0 ? -1 : h.offset + b;
 }
 
 AMFM_HD double hist_bin_width(const HistSpec& h) { return (h.hi - h.lo) / h.nbins; }

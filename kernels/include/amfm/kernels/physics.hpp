@@ -52,9 +52,17 @@ AMFM_HD ModulusModel make_modulus_model(const Cantilever& c, double contact_radi
     return m;
 }
 
+// cos of an angle in degrees, exactly 0 at +-90 and +-270 deg: a free cantilever (Phi1 = 90)
+// must read as "no repulsive contact", not as cos = 6e-17 > 0.
+AMFM_HD double cos_deg(double deg) {
+    const double r = fmod(fabs(deg), 360.0);
+    if (r == 90.0 || r == 270.0) return 0.0;
+    return cos(r / kDegPerRad);
+}
+
 // First-mode term k1/Q1 * A1free/A1 * cos(Phi1), in N/m.
 AMFM_HD double first_mode_term(const ModulusModel& m, double phase1_deg, double a1_m) {
-    return m.k1_over_q1_a1free / a1_m * cos(phase1_deg / kDegPerRad);
+    return m.k1_over_q1_a1free / a1_m * cos_deg(phase1_deg);
 }
 
 // (pi / R) sqrt(1/6), in 1/m.

@@ -56,7 +56,7 @@ AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const Pix
     if (s.ok) tilt = tilt_deg_from_slope(s.gx, s.gy);
     if (!s.ok || !isfinite(phase) || !isfinite(df2) || !isfinite(a1) || !(a1 > 0.0)) m |= kMaskNonFinite;
     if (isfinite(tilt) && tilt > p.correction.max_angle_deg) m |= kMaskTiltOverCutoff;
-    if (isfinite(phase) && !(cos(phase / kDegPerRad) > 0.0)) m |= kMaskPhaseNotRepulsive;
+    if (isfinite(phase) && !(cos_deg(phase) > 0.0)) m |= kMaskPhaseNotRepulsive;
     if (isfinite(df2) && !(df2 > 0.0)) m |= kMaskDf2NotPositive;
     if (in.region && in.region[i] < 0) m |= kMaskUnlabelled;
 

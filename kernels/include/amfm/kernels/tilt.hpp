@@ -51,11 +51,16 @@ AMFM_HD bool axis_derivative(int i, int n, float zm, float z0, float zp, double 
 template <class Z>
 AMFM_HD Slope slope_central(const Z& z, int nx, int ny, int x, int y, double dx, double dy) {
     const float z0 = z(x, y);
+    Slope s;
+    if (!isfinite(z0)) {  // the pixel's own height is missing: no slope for it
+        s.gx = s.gy = NAN;
+        s.ok = false;
+        return s;
+    }
     const float zxm = x > 0 ? z(x - 1, y) : NAN;
     const float zxp = x + 1 < nx ? z(x + 1, y) : NAN;
     const float zym = y > 0 ? z(x, y - 1) : NAN;
     const float zyp = y + 1 < ny ? z(x, y + 1) : NAN;
-    Slope s;
     const bool okx = axis_derivative(x, nx, zxm, z0, zxp, dx, &s.gx);
     const bool oky = axis_derivative(y, ny, zym, z0, zyp, dy, &s.gy);
     s.ok = okx && oky;
