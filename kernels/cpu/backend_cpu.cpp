@@ -12,6 +12,59 @@
 namespace amfm {
 namespace {
 
+// Row by row: slopes into a row buffer, then the shared per-pixel physics over the row. In
+// interior rows the central-difference slope is the vectorised interior case of slope_central
+// (same arithmetic, so the same bits); borders and pixels whose stencil holds a non-finite
+// height go through slope_central itself.
+template <KcModel M>
+void pixel_rows(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out) {
+    const int nx = p.nx, ny = p.ny;
+    const RowMajorHeights heights{in.height_m, nx};
+#pragma omp parallel
+    {
+        std::vector<double> gx(nx), gy(nx);
+#pragma omp for schedule(static)
+        for (int y = 0; y < ny; ++y) {
+            const long long row = (long long)y * nx;
+            const bool interior_row =
+                p.tilt_method == TiltMethod::CentralDifference && y > 0 && y + 1 < ny && nx > 2;
+            if (interior_row) {
+                const float* z = in.height_m + row;
+                const float* z_up = z - nx;
+                const float* z_down = z + nx;
+                const double two_dx = 2.0 * p.dx_m, two_dy = 2.0 * p.dy_m;
+#pragma omp simd
+                for (int x = 1; x < nx - 1; ++x) {
+                    const double nan_unless_finite = (double)z[x] * 0.0;  // NaN for a NaN/inf centre
+                    gx[x] = ((double)z[x + 1] - (double)z[x - 1]) / two_dx + nan_unless_finite;
+                    gy[x] = ((double)z_down[x] - (double)z_up[x]) / two_dy + nan_unless_finite;
+                }
+                for (int x = 0; x < nx; ++x) {
+                    if (x > 0 && x + 1 < nx && std::isfinite(gx[x]) && std::isfinite(gy[x])) continue;
+                    const Slope s = pixel_slope(heights, p, x, y);
+                    gx[x] = s.gx;
+                    gy[x] = s.gy;
+                }
+            } else {
+                for (int x = 0; x < nx; ++x) {
+                    const Slope s = pixel_slope(heights, p, x, y);
+                    gx[x] = s.gx;
+                    gy[x] = s.gy;
+                }
+            }
+            const double* sx = gx.data();
+            const double* sy = gy.data();
+            // Local copies: the uint8 mask stores may alias anything reached through a
+            // reference, which would stop the vectoriser from hoisting the parameters.
+            const PixelInputs in_row = in;
+            const PixelParams p_row = p;
+            const PixelOutputs out_row = out;
+#pragma omp simd
+            for (int x = 0; x < nx; ++x) pixel_finish_for<M>(in_row, p_row, out_row, row + x, sx[x], sy[x]);
+        }
+    }
+}
+
 int thread_count() {
 #ifdef _OPENMP
     return omp_get_max_threads();
@@ -29,10 +82,12 @@ public:
     }
 
     void pixel_stage(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out) override {
-        const int nx = p.nx, ny = p.ny;
-#pragma omp parallel for schedule(static)
-        for (int y = 0; y < ny; ++y)
-            for (int x = 0; x < nx; ++x) pixel_stage_at(in, p, out, x, y);
+        switch (p.correction.model) {
+            case KcModel::Polynomial: pixel_rows<KcModel::Polynomial>(in, p, out); break;
+            case KcModel::CosPower: pixel_rows<KcModel::CosPower>(in, p, out); break;
+            case KcModel::None:
+            default: pixel_rows<KcModel::None>(in, p, out); break;
+        }
     }
 
     void region_histograms(const float* modulus_gpa, const std::uint8_t* mask,

@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "amfm/kernels/fastmath.hpp"
 #include "amfm/kernels/hd.hpp"
 
 namespace amfm {
@@ -52,17 +53,13 @@ AMFM_HD ModulusModel make_modulus_model(const Cantilever& c, double contact_radi
     return m;
 }
 
-// cos of an angle in degrees, exactly 0 at +-90 and +-270 deg: a free cantilever (Phi1 = 90)
-// must read as "no repulsive contact", not as cos = 6e-17 > 0.
-AMFM_HD double cos_deg(double deg) {
-    const double r = fmod(fabs(deg), 360.0);
-    if (r == 90.0 || r == 270.0) return 0.0;
-    return cos(r / kDegPerRad);
+// First-mode term k1/Q1 * A1free/A1 * cos(Phi1), in N/m, from cos(Phi1).
+AMFM_HD double first_mode_term_from_cos(const ModulusModel& m, double cos_phase1, double a1_m) {
+    return m.k1_over_q1_a1free / a1_m * cos_phase1;
 }
 
-// First-mode term k1/Q1 * A1free/A1 * cos(Phi1), in N/m.
 AMFM_HD double first_mode_term(const ModulusModel& m, double phase1_deg, double a1_m) {
-    return m.k1_over_q1_a1free / a1_m * cos_deg(phase1_deg);
+    return first_mode_term_from_cos(m, cos_deg(phase1_deg), a1_m);
 }
 
 // (pi / R) sqrt(1/6), in 1/m.
@@ -70,13 +67,18 @@ AMFM_HD double punch_prefactor(double contact_radius_m) {
     return kPi / contact_radius_m * 0.40824829046386301637;  // sqrt(1/6)
 }
 
-// Apparent modulus in Pa (before any tilt correction). Non-physical inputs (cos Phi1 <= 0,
-// df2 <= 0) give NaN; the per-pixel stage flags them with mask bits before calling this.
-AMFM_HD double amfm_modulus_pa(const ModulusModel& m, double phase1_deg, double df2_hz, double a1_m) {
-    const double first = first_mode_term(m, phase1_deg, a1_m);
+// Apparent modulus in Pa (before any tilt correction) from cos(Phi1). Non-physical inputs
+// (cos Phi1 <= 0, df2 <= 0) give NaN; the per-pixel stage flags them with mask bits. Written
+// with selects rather than early returns so the CPU loop vectorises.
+AMFM_HD double amfm_modulus_from_cos_pa(const ModulusModel& m, double cos_phase1, double df2_hz, double a1_m) {
+    const double first = first_mode_term_from_cos(m, cos_phase1, a1_m);
     const double second = m.two_k2_over_f2 * df2_hz;
-    if (!(first > 0.0) || !(second > 0.0)) return NAN;
-    return punch_prefactor(m.contact_radius_m) / sqrt(first) * second * sqrt(second);
+    const double e = punch_prefactor(m.contact_radius_m) / sqrt(first) * second * sqrt(second);
+    return (first > 0.0 && second > 0.0) ? e : NAN;
+}
+
+AMFM_HD double amfm_modulus_pa(const ModulusModel& m, double phase1_deg, double df2_hz, double a1_m) {
+    return amfm_modulus_from_cos_pa(m, cos_deg(phase1_deg), df2_hz, a1_m);
 }
 
 // The equation solved for df2: the shift a surface of modulus E produces (simulation).

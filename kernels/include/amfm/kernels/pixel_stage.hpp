@@ -1,10 +1,11 @@
 // The fused per-pixel stage: slope -> tilt -> apparent modulus -> Kc correction -> mask bits.
-// One function, called by the CPU loop and the CUDA kernel alike.
+// One definition, called by the CPU loop and the CUDA kernel alike.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 
+#include "amfm/kernels/fastmath.hpp"
 #include "amfm/kernels/hd.hpp"
 #include "amfm/kernels/mask.hpp"
 #include "amfm/kernels/physics.hpp"
@@ -44,36 +45,53 @@ AMFM_HD Slope pixel_slope(const Z& z, const PixelParams& p, int x, int y) {
                : slope_central(z, p.nx, p.ny, x, y, p.dx_m, p.dy_m);
 }
 
-// Everything after the slope, for pixel i. Split out so a kernel with its own slope code
-// path (shared-memory tile) still shares the physics.
-AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
-                          long long i, const Slope& s) {
-    std::uint8_t m = 0;
+// Everything after the slope, for pixel i with slope (gx, gy) (NaN: no slope). Straight-line
+// code with selects, no early exits and no libm calls for the polynomial Kc, so that the CPU
+// loop vectorises; the Kc model is a template parameter for the same reason.
+template <KcModel M>
+AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
+                              long long i, double gx, double gy) {
     const double phase = in.phase1_deg[i];
     const double df2 = in.df2_hz[i];
     const double a1 = in.amplitude1_m ? (double)in.amplitude1_m[i] : p.model.a1_set_m;
-    double tilt = NAN;
-    if (s.ok) tilt = tilt_deg_from_slope(s.gx, s.gy);
-    if (!s.ok || !isfinite(phase) || !isfinite(df2) || !isfinite(a1) || !(a1 > 0.0)) m |= kMaskNonFinite;
-    if (isfinite(tilt) && tilt > p.correction.max_angle_deg) m |= kMaskTiltOverCutoff;
-    if (isfinite(phase) && !(cos_deg(phase) > 0.0)) m |= kMaskPhaseNotRepulsive;
-    if (isfinite(df2) && !(df2 > 0.0)) m |= kMaskDf2NotPositive;
-    if (in.region && in.region[i] < 0) m |= kMaskUnlabelled;
+    const double tilt = tilt_deg_from_slope(gx, gy);  // NaN without a slope
+    const double cos_phase = cos_deg(phase);
 
-    float modulus = NAN;
-    if (!(m & kMaskInvalid)) {
-        const double apparent = amfm_modulus_pa(p.model, phase, df2, a1);
-        const double kc = kc_factor(p.correction, tilt);
-        const double e = apparent / kc * 1e-9;
-        if (isfinite(e) && kc > 0.0) {
-            modulus = (float)e;
-        } else {
-            m |= kMaskNonFinite;
-        }
-    }
+    // Conditions combined with bitwise operators on 64-bit lanes (the width of the doubles)
+    // rather than && and ||: GCC if-converts and vectorises this form.
+    const bool has_slope = isfinite(gx) & isfinite(gy);
+    const bool finite_inputs = has_slope & isfinite(phase) & isfinite(df2) & isfinite(a1) & (a1 > 0.0);
+    unsigned long long m = 0;
+    m |= finite_inputs ? 0ull : (unsigned long long)kMaskNonFinite;
+    m |= (tilt > p.correction.max_angle_deg) ? (unsigned long long)kMaskTiltOverCutoff : 0ull;
+    m |= (isfinite(phase) & !(cos_phase > 0.0)) ? (unsigned long long)kMaskPhaseNotRepulsive : 0ull;
+    m |= (isfinite(df2) & !(df2 > 0.0)) ? (unsigned long long)kMaskDf2NotPositive : 0ull;
+    if (in.region) m |= in.region[i] < 0 ? (unsigned long long)kMaskUnlabelled : 0ull;
+
+    const double kc = kc_factor_for<M>(p.correction, tilt);
+    const double e_gpa = amfm_modulus_from_cos_pa(p.model, cos_phase, df2, a1) / kc * 1e-9;
+    // A Kc curve that reaches 0 or below inside the cutoff leaves no defined modulus.
+    const bool defined = isfinite(e_gpa) & (kc > 0.0);
+    m |= ((m & kMaskInvalid) == 0 && !defined) ? (unsigned long long)kMaskNonFinite : 0ull;
+
     out.tilt_deg[i] = (float)tilt;
-    out.modulus_gpa[i] = modulus;
-    out.mask[i] = m;
+    out.modulus_gpa[i] = (m & kMaskInvalid) ? NAN : (float)e_gpa;
+    out.mask[i] = (std::uint8_t)m;
+}
+
+AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
+                          long long i, double gx, double gy) {
+    switch (p.correction.model) {
+        case KcModel::Polynomial: pixel_finish_for<KcModel::Polynomial>(in, p, out, i, gx, gy); break;
+        case KcModel::CosPower: pixel_finish_for<KcModel::CosPower>(in, p, out, i, gx, gy); break;
+        case KcModel::None:
+        default: pixel_finish_for<KcModel::None>(in, p, out, i, gx, gy); break;
+    }
+}
+
+AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
+                          long long i, const Slope& s) {
+    pixel_finish(in, p, out, i, s.gx, s.gy);
 }
 
 // Row-major accessor over a plain array.

@@ -11,6 +11,7 @@
 
 #include <cmath>
 
+#include "amfm/kernels/fastmath.hpp"
 #include "amfm/kernels/hd.hpp"
 #include "amfm/kernels/physics.hpp"
 
@@ -124,7 +125,7 @@ AMFM_HD Slope slope_local_plane(const Z& z, int nx, int ny, int x, int y, double
 }
 
 AMFM_HD double tilt_deg_from_slope(double gx, double gy) {
-    return atan(sqrt(gx * gx + gy * gy)) * kDegPerRad;
+    return atan_nonneg(sqrt(gx * gx + gy * gy)) * kDegPerRad;
 }
 
 AMFM_HD double azimuth_deg_from_slope(double gx, double gy) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "amfm/kernels/fastmath.hpp"
 #include "amfm/kernels/hd.hpp"
 #include "amfm/kernels/physics.hpp"
 
@@ -27,18 +28,29 @@ struct TiltCorrection {
     double max_angle_deg = 45.0;
 };
 
+// Kc for a model fixed at compile time: the CPU loop is instantiated per model, so the
+// polynomial path contains no libm call and vectorises. The polynomial always runs over all
+// kMaxKcCoefficients terms (a fixed trip count); terms past n_coefficients add exact zeros.
+template <KcModel M>
+AMFM_HD double kc_factor_for(const TiltCorrection& tc, double tilt_deg) {
+    if constexpr (M == KcModel::Polynomial) {
+        double acc = 0.0;
+        for (int i = kMaxKcCoefficients - 1; i >= 0; --i)
+            acc = acc * tilt_deg + (i < tc.n_coefficients ? tc.coefficients[i] : 0.0);
+        return acc;
+    } else if constexpr (M == KcModel::CosPower) {
+        return pow(cos_deg(tilt_deg), tc.cos_exponent);
+    } else {
+        return 1.0;
+    }
+}
+
 AMFM_HD double kc_factor(const TiltCorrection& tc, double tilt_deg) {
     switch (tc.model) {
-        case KcModel::Polynomial: {
-            double acc = 0.0;
-            for (int i = tc.n_coefficients - 1; i >= 0; --i) acc = acc * tilt_deg + tc.coefficients[i];
-            return acc;
-        }
-        case KcModel::CosPower:
-            return pow(cos(tilt_deg / kDegPerRad), tc.cos_exponent);
+        case KcModel::Polynomial: return kc_factor_for<KcModel::Polynomial>(tc, tilt_deg);
+        case KcModel::CosPower: return kc_factor_for<KcModel::CosPower>(tc, tilt_deg);
         case KcModel::None:
-        default:
-            return 1.0;
+        default: return kc_factor_for<KcModel::None>(tc, tilt_deg);
     }
 }
 

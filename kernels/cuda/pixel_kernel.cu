@@ -1,0 +1,79 @@
+// The fused per-pixel kernel. Each block stages its height tile plus a halo (1 pixel for
+// central differences, window_half for the local plane) in shared memory; an accessor maps
+// global coordinates into the tile, so the header's pixel_slope runs unchanged on it, then
+// pixel_finish does the physics. Every input is read from global memory once per pixel (the
+// halo rows/columns once more per neighbouring block).
+#include "cuda_check.cuh"
+#include "cuda_ops.cuh"
+
+namespace amfm {
+namespace cuda {
+namespace {
+
+constexpr int kBlockX = 32;
+constexpr int kBlockY = 8;
+constexpr int kMaxGridY = 65535;
+// Above this the tile does not fit the default shared-memory limit; such windows read heights
+// straight from global memory (L1/L2 cached) instead.
+constexpr std::size_t kMaxTileBytes = 48 * 1024;
+
+// Global (x, y) -> shared tile whose top-left element is global (x0, y0). The slope functions
+// only ask for in-map pixels within the halo, which the tile holds.
+struct TileHeights {
+    const float* tile;
+    int x0, y0, pitch;
+    AMFM_HD float operator()(int x, int y) const { return tile[(y - y0) * pitch + (x - x0)]; }
+};
+
+template <bool kTiled>
+__global__ void __launch_bounds__(kBlockX * kBlockY)
+    pixel_stage_kernel(PixelInputs in, PixelParams p, PixelOutputs out, int halo, int blocks_y) {
+    extern __shared__ float tile[];
+    const int pitch = kBlockX + 2 * halo;
+    const int tile_size = pitch * (kBlockY + 2 * halo);
+    const int tid = threadIdx.y * kBlockX + threadIdx.x;
+    const int x = blockIdx.x * kBlockX + threadIdx.x;
+    // Grid-stride over block rows: maps taller than kMaxGridY blocks still work.
+    for (int by = blockIdx.y; by < blocks_y; by += gridDim.y) {
+        const int y = by * kBlockY + threadIdx.y;
+        const bool inside = x < p.nx && y < p.ny;
+        const long long i = (long long)y * p.nx + x;
+        if constexpr (kTiled) {
+            const int x0 = blockIdx.x * kBlockX - halo;
+            const int y0 = by * kBlockY - halo;
+            for (int k = tid; k < tile_size; k += kBlockX * kBlockY) {
+                const int gx = x0 + k % pitch, gy = y0 + k / pitch;
+                tile[k] = gx >= 0 && gx < p.nx && gy >= 0 && gy < p.ny
+                              ? in.height_m[(long long)gy * p.nx + gx]
+                              : NAN;
+            }
+            __syncthreads();
+            if (inside) pixel_finish(in, p, out, i, pixel_slope(TileHeights{tile, x0, y0, pitch}, p, x, y));
+            __syncthreads();  // the next block row overwrites the tile
+        } else {
+            if (inside) pixel_stage_at(in, p, out, x, y);
+        }
+    }
+}
+
+}  // namespace
+
+void launch_pixel_stage(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
+                        cudaStream_t stream) {
+    if (p.nx <= 0 || p.ny <= 0) return;
+    const int halo = p.tilt_method == TiltMethod::LocalPlane ? (p.window_half > 0 ? p.window_half : 0) : 1;
+    const int blocks_x = (p.nx + kBlockX - 1) / kBlockX;
+    const int blocks_y = (p.ny + kBlockY - 1) / kBlockY;
+    const dim3 block(kBlockX, kBlockY);
+    const dim3 grid(blocks_x, blocks_y < kMaxGridY ? blocks_y : kMaxGridY);
+    const std::size_t tile_bytes =
+        sizeof(float) * (std::size_t)(kBlockX + 2 * halo) * (std::size_t)(kBlockY + 2 * halo);
+    if (tile_bytes <= kMaxTileBytes)
+        pixel_stage_kernel<true><<<grid, block, tile_bytes, stream>>>(in, p, out, halo, blocks_y);
+    else
+        pixel_stage_kernel<false><<<grid, block, 0, stream>>>(in, p, out, halo, blocks_y);
+    AMFM_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace cuda
+}  // namespace amfm
