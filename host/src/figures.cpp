@@ -797,7 +797,7 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
         legend.push_back({"Gaussian fit", kInk, 1});
         legend.push_back({"centre " + centre_text(g), kInk, 0});
         legend.push_back({"FWHM " + format_fixed(g.fwhm_gpa, decimals_for_spread(g.sigma_gpa)) + " GPa", kInk, 0});
-        legend.push_back({"R^2 " + format_fixed(fit.r2, 3), kInk, 0});
+        legend.push_back({"R2 = " + format_fixed(fit.r2, 3), kInk, 0});  // Hershey fonts draw ^ as ~
         legend.push_back({std::string("fit ") + fit_state_name(fit.state), kInk, 0});
     } else {
         legend.push_back({std::string("no fit: ") + fit_state_name(fit.state), kMutedInk, 0});

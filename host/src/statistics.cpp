@@ -55,29 +55,36 @@ Moments mean_sd(const std::vector<float>& v) {
     return m;
 }
 
-// Fills the value statistics of `ps` and returns the histogram layout for the values.
+struct ValueQuantiles {
+    double range_lo, p05, q25, median, q75, p95, range_hi;
+};
+
+// Fills the value statistics of `ps` and returns the quantiles the histogram layout needs.
 // `values` is permuted.
-HistSpec describe_values(std::vector<float>& values, const HistogramConfig& cfg, PixelStats& ps) {
+ValueQuantiles describe_values(std::vector<float>& values, const HistogramConfig& cfg, PixelStats& ps) {
     const Moments m = mean_sd(values);
     ps.mean_gpa = m.mean;
     ps.sd_gpa = m.sd;
     const auto q = quantiles_inplace(values, {cfg.lo_percentile / 100.0, 0.05, 0.25, 0.5, 0.75, 0.95,
                                               cfg.hi_percentile / 100.0});
-    const double q_lo = q[0], q05 = q[1], q25 = q[2], q50 = q[3], q75 = q[4], q95 = q[5], q_hi = q[6];
-    ps.p05_gpa = q05;
-    ps.median_gpa = q50;
-    ps.p95_gpa = q95;
+    ps.p05_gpa = q[1];
+    ps.median_gpa = q[3];
+    ps.p95_gpa = q[5];
+    return ValueQuantiles{q[0], q[1], q[2], q[3], q[4], q[5], q[6]};
+}
 
+// Histogram layout for n values with quantiles q, on a log10 axis when `log10_axis`.
+HistSpec histogram_layout(const ValueQuantiles& q, long long n, const HistogramConfig& cfg, bool log10_axis) {
     HistSpec h;
-    h.log10_axis = cfg.log10_axis ? 1 : 0;
+    h.log10_axis = log10_axis ? 1 : 0;
     auto axis = [&](double gpa) { return hist_axis_value(h, gpa); };
     double lo, hi;
     if (cfg.fixed_range) {
         lo = axis(cfg.fixed_lo_gpa);
         hi = axis(cfg.fixed_hi_gpa);
-    } else if (!values.empty()) {
-        lo = axis(q_lo);
-        hi = axis(q_hi);
+    } else if (n > 0) {
+        lo = axis(q.range_lo);
+        hi = axis(q.range_hi);
     } else {
         lo = 0.0;
         hi = 1.0;
@@ -92,8 +99,8 @@ HistSpec describe_values(std::vector<float>& values, const HistogramConfig& cfg,
     }
     h.lo = lo;
     h.hi = hi;
-    const double iqr = axis(q75) - axis(q25);
-    h.nbins = cfg.bins > 0 ? cfg.bins : auto_bin_count(cfg, (long long)values.size(), iqr, hi - lo);
+    const double iqr = axis(q.q75) - axis(q.q25);
+    h.nbins = cfg.bins > 0 ? cfg.bins : auto_bin_count(cfg, n, std::isfinite(iqr) ? iqr : 0.0, hi - lo);
     return h;
 }
 
@@ -205,14 +212,20 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
     for (int r = 0; r < n_regions; ++r) {
         out.regions[r].info = regions.regions[r];
         out.regions[r].pixels.n_valid = (long long)values[r].size();
-        specs[r] = describe_values(values[r], hist_cfg, out.regions[r].pixels);
+        const ValueQuantiles q = describe_values(values[r], hist_cfg, out.regions[r].pixels);
+        specs[r] = histogram_layout(q, (long long)values[r].size(), hist_cfg, hist_cfg.log10_axis);
     }
     int total_bins = 0;
     for (int r = 0; r < n_regions; ++r) {
         specs[r].offset = total_bins;
         total_bins += specs[r].nbins;
     }
-    HistSpec map_spec = describe_values(all_values, hist_cfg, out.whole_map.pixels);
+    // The whole map mixes classes whose moduli differ by decades (crystal ~100 GPa, binder
+    // ~2 GPa): it is binned on a log10 axis when its robust range spans more than a factor 20.
+    const ValueQuantiles map_q = describe_values(all_values, hist_cfg, out.whole_map.pixels);
+    const bool map_log = hist_cfg.log10_axis ||
+                         (!hist_cfg.fixed_range && map_q.range_lo > 0.0 && map_q.range_hi > 20.0 * map_q.range_lo);
+    const HistSpec map_spec = histogram_layout(map_q, (long long)all_values.size(), hist_cfg, map_log);
 
     std::vector<std::uint32_t> counts(total_bins);
     std::vector<FitResult> fits(n_regions);
