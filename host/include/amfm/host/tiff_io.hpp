@@ -20,6 +20,10 @@ struct TiffInfo {
 // Throws DataError("<path>: ...") for a missing, unreadable, corrupt or multi-sample file.
 Image<float> read_tiff_float(const std::string& path, TiffInfo* info = nullptr);
 
+// Same in double precision, for channels whose raw values need more than float's 24 bits
+// before conversion (absolute frequencies, scaled 32-bit integers).
+Image<double> read_tiff_double(const std::string& path, TiffInfo* info = nullptr);
+
 // Reads an integer label image (8- or 16-bit unsigned TIFF or PNG; 0 = unlabelled).
 // Throws DataError for float or colour images.
 Image<std::uint16_t> read_label_image(const std::string& path);
@@ -29,6 +33,7 @@ struct TiffCalibration {
     double pixel_size_x_m = 0.0;  // 0: none written
     double pixel_size_y_m = 0.0;
     std::string description;  // ImageDescription (e.g. "modulus, GPa")
+    bool compress = false;    // deflate + predictor (small committed maps); plain strips otherwise
 };
 
 // Writers, each to a temporary name then renamed, so a failure leaves nothing half-written.

@@ -1,0 +1,77 @@
+// Height levelling: least-squares plane and per-row median alignment.
+#include "amfm/host/level.hpp"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace amfm {
+
+void level_plane(Image<float>& height_m) {
+    // Centre coordinates and heights first: the normal equations are then nearly diagonal
+    // and a plane over a few thousand pixels fits to double precision.
+    double n = 0.0, sx = 0.0, sy = 0.0, sz = 0.0;
+    for (int y = 0; y < height_m.ny; ++y)
+        for (int x = 0; x < height_m.nx; ++x) {
+            const float z = height_m.at(x, y);
+            if (!std::isfinite(z)) continue;
+            n += 1.0;
+            sx += x;
+            sy += y;
+            sz += z;
+        }
+    if (n == 0.0) return;
+    const double xc = sx / n, yc = sy / n, zc = sz / n;
+
+    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d b = Eigen::Vector3d::Zero();
+    for (int y = 0; y < height_m.ny; ++y)
+        for (int x = 0; x < height_m.nx; ++x) {
+            const float z = height_m.at(x, y);
+            if (!std::isfinite(z)) continue;
+            const Eigen::Vector3d v(1.0, x - xc, y - yc);
+            a.noalias() += v * v.transpose();
+            b += v * ((double)z - zc);
+        }
+    // Minimum-norm solution: a single row or column (or one pixel) has no slope along the
+    // missing axis, which then stays zero instead of making the system singular.
+    const Eigen::Vector3d p = a.completeOrthogonalDecomposition().solve(b);
+
+    for (int y = 0; y < height_m.ny; ++y)
+        for (int x = 0; x < height_m.nx; ++x) {
+            float& z = height_m.at(x, y);
+            if (!std::isfinite(z)) continue;
+            const double plane = zc + p(0) + p(1) * (x - xc) + p(2) * (y - yc);
+            z = (float)((double)z - plane);
+        }
+}
+
+void level_rows_median(Image<float>& height_m) {
+    std::vector<double> row;
+    for (int y = 0; y < height_m.ny; ++y) {
+        row.clear();
+        for (int x = 0; x < height_m.nx; ++x)
+            if (std::isfinite(height_m.at(x, y))) row.push_back(height_m.at(x, y));
+        if (row.empty()) continue;
+        const std::size_t mid = row.size() / 2;
+        std::nth_element(row.begin(), row.begin() + mid, row.end());
+        double median = row[mid];
+        if (row.size() % 2 == 0) median = 0.5 * (median + *std::max_element(row.begin(), row.begin() + mid));
+        for (int x = 0; x < height_m.nx; ++x) {
+            float& z = height_m.at(x, y);
+            if (std::isfinite(z)) z = (float)((double)z - median);
+        }
+    }
+}
+
+void apply_leveling(Leveling method, Image<float>& height_m) {
+    switch (method) {
+        case Leveling::Plane: level_plane(height_m); break;
+        case Leveling::Rows: level_rows_median(height_m); break;
+        case Leveling::None: break;
+    }
+}
+
+}  // namespace amfm

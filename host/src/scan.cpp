@@ -1,0 +1,126 @@
+// Loading one scan: channel files to canonical units (m, deg, Hz), label image, file hashes.
+#include "amfm/host/scan.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include "amfm/host/tiff_io.hpp"
+#include "amfm/kernels/error.hpp"
+
+namespace amfm {
+
+namespace detail {
+
+// The one table of channel units; config.cpp uses it to name the YAML key in its errors.
+std::string channel_unit_problem(const std::string& channel, const std::string& unit, double* factor) {
+    struct Unit {
+        const char* name;
+        double factor;
+    };
+    static const Unit length[] = {{"m", 1.0}, {"nm", 1.0e-9}, {"um", 1.0e-6}, {"\xC2\xB5m", 1.0e-6}};
+    static const Unit phase[] = {{"deg", 1.0}, {"rad", 180.0 / 3.14159265358979323846}};
+    static const Unit frequency[] = {{"Hz", 1.0}, {"kHz", 1.0e3}};
+    auto find = [&](const auto& table, const char* kind, const char* allowed) -> std::string {
+        for (const Unit& u : table)
+            if (unit == u.name) {
+                *factor = u.factor;
+                return "";
+            }
+        return "'" + unit + "' is not " + kind + " unit (" + allowed + ")";
+    };
+    if (channel == "height" || channel == "amplitude1") return find(length, "a length", "m, nm, um");
+    if (channel == "phase1") return find(phase, "a phase", "deg, rad");
+    if (channel == "df2") return find(frequency, "a frequency", "Hz, kHz");
+    return "unknown channel '" + channel + "' (expected one of: height, phase1, df2, amplitude1)";
+}
+
+}  // namespace detail
+
+double channel_unit_factor(const std::string& channel, const std::string& unit) {
+    double factor = 0.0;
+    const std::string problem = detail::channel_unit_problem(channel, unit, &factor);
+    if (!problem.empty()) throw ConfigError("channel " + channel + ": " + problem);
+    return factor;
+}
+
+std::string sha256_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw DataError(path + ": cannot open for hashing");
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+        throw DataError(path + ": cannot initialise SHA-256");
+    std::vector<char> buf(1 << 20);
+    while (in) {
+        in.read(buf.data(), (std::streamsize)buf.size());
+        const std::streamsize n = in.gcount();
+        if (n > 0 && EVP_DigestUpdate(ctx.get(), buf.data(), (std::size_t)n) != 1)
+            throw DataError(path + ": SHA-256 failed");
+    }
+    if (in.bad()) throw DataError(path + ": read error while hashing");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) throw DataError(path + ": SHA-256 failed");
+    std::string hex;
+    hex.reserve(2 * len);
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned int i = 0; i < len; ++i) {
+        hex += digits[md[i] >> 4];
+        hex += digits[md[i] & 15];
+    }
+    return hex;
+}
+
+namespace {
+
+std::string size_text(int nx, int ny) { return std::to_string(nx) + "x" + std::to_string(ny); }
+
+// One channel in canonical units: raw * scale * unit factor (- f2 for absolute frequencies),
+// computed in double so that e.g. an absolute 1.71 MHz keeps its sub-Hz shift.
+Image<float> load_channel(const char* role, const ChannelSpec& spec, double offset, std::vector<InputFile>& inputs) {
+    if (spec.file.empty()) throw DataError(std::string("channel ") + role + ": no file given");
+    const Image<double> raw = read_tiff_double(spec.file);
+    const double factor = spec.scale * channel_unit_factor(role, spec.unit);
+    Image<float> out(raw.nx, raw.ny);
+    for (std::size_t i = 0; i < raw.size(); ++i) out.px[i] = (float)(raw.px[i] * factor - offset);
+    inputs.push_back({role, spec.file, sha256_file(spec.file)});
+    return out;
+}
+
+template <class T>
+void check_size(const Image<T>& img, const std::string& file, const Scan& s) {
+    if (img.nx != s.nx() || img.ny != s.ny())
+        throw DataError(file + ": size " + size_text(img.nx, img.ny) + " does not match the height channel " +
+                        s.config.height.file + " (" + size_text(s.nx(), s.ny()) + ")");
+}
+
+}  // namespace
+
+Scan load_scan(const ScanConfig& cfg) {
+    Scan s;
+    s.config = cfg;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(cfg.source, ec)) s.inputs.push_back({"config", cfg.source, sha256_file(cfg.source)});
+
+    s.height_m = load_channel("height", cfg.height, 0.0, s.inputs);
+    s.phase1_deg = load_channel("phase1", cfg.phase1, 0.0, s.inputs);
+    check_size(s.phase1_deg, cfg.phase1.file, s);
+    s.df2_hz = load_channel("df2", cfg.df2, cfg.df2.absolute ? cfg.cantilever.f2_hz : 0.0, s.inputs);
+    check_size(s.df2_hz, cfg.df2.file, s);
+    if (!cfg.amplitude1.file.empty()) {
+        s.amplitude1_m = load_channel("amplitude1", cfg.amplitude1, 0.0, s.inputs);
+        check_size(s.amplitude1_m, cfg.amplitude1.file, s);
+    }
+    if (!cfg.regions.labels_file.empty()) {
+        s.labels = read_label_image(cfg.regions.labels_file);
+        check_size(s.labels, cfg.regions.labels_file, s);
+        s.inputs.push_back({"labels", cfg.regions.labels_file, sha256_file(cfg.regions.labels_file)});
+    }
+    return s;
+}
+
+}  // namespace amfm
