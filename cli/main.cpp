@@ -142,6 +142,7 @@ int run_simulate(const SimulateOptions& o) {
 int main(int argc, char** argv) {
     CLI::App app{kDescription, "amfm"};
     app.require_subcommand(0, 1);
+    app.fallthrough();  // -q and --version also after the subcommand
     app.set_version_flag("--version", versions_text());
     app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
 

@@ -105,11 +105,8 @@ public:
             std::vector<std::uint32_t> local(total_bins, 0u);
 #pragma omp for schedule(static) nowait
             for (long long i = 0; i < n; ++i) {
-                const int r = region ? region[i] : 0;
-                if (r < 0 || r >= n_regions || (mask[i] & kMaskInvalid)) continue;
-                const HistSpec& h = specs[r];
-                const int b = hist_bin_index(h, hist_axis_value(h, modulus_gpa[i]));
-                if (b >= 0) ++local[(std::size_t)h.offset + b];
+                const int slot = region_hist_slot(specs, n_regions, region ? region[i] : 0, mask[i], modulus_gpa[i]);
+                if (slot >= 0) ++local[(std::size_t)slot];
             }
 #pragma omp critical(amfm_hist_merge)
             for (std::size_t b = 0; b < total_bins; ++b) counts[b] += local[b];

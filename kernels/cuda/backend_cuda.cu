@@ -127,7 +127,7 @@ std::string cuda_runtime_device_summary() {
     const cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess) {
         cudaGetLastError();
-        return std::string("no CUDA device: ") + cudaGetErrorString(err);
+        return std::string("no CUDA device (") + cudaGetErrorString(err) + ")";
     }
     if (count == 0) return "no CUDA device";
     try {

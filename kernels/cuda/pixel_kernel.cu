@@ -1,7 +1,7 @@
 // The fused per-pixel kernel. Each block stages its height tile plus a halo (1 pixel for
 // central differences, window_half for the local plane) in shared memory; an accessor maps
 // global coordinates into the tile, so the header's pixel_slope runs unchanged on it, then
-// pixel_finish does the physics. Every input is read from global memory once per pixel (the
+// pixel_finish_for does the physics. Every input is read from global memory once per pixel (the
 // halo rows/columns once more per neighbouring block).
 #include "cuda_check.cuh"
 #include "cuda_ops.cuh"
@@ -25,7 +25,7 @@ struct TileHeights {
     AMFM_HD float operator()(int x, int y) const { return tile[(y - y0) * pitch + (x - x0)]; }
 };
 
-template <bool kTiled>
+template <bool kTiled, KcModel M>
 __global__ void __launch_bounds__(kBlockX * kBlockY)
     pixel_stage_kernel(PixelInputs in, PixelParams p, PixelOutputs out, int halo, int blocks_y) {
     extern __shared__ float tile[];
@@ -38,6 +38,7 @@ __global__ void __launch_bounds__(kBlockX * kBlockY)
         const int y = by * kBlockY + threadIdx.y;
         const bool inside = x < p.nx && y < p.ny;
         const long long i = (long long)y * p.nx + x;
+        Slope s{};
         if constexpr (kTiled) {
             const int x0 = blockIdx.x * kBlockX - halo;
             const int y0 = by * kBlockY - halo;
@@ -48,12 +49,22 @@ __global__ void __launch_bounds__(kBlockX * kBlockY)
                               : NAN;
             }
             __syncthreads();
-            if (inside) pixel_finish(in, p, out, i, pixel_slope(TileHeights{tile, x0, y0, pitch}, p, x, y));
+            if (inside) s = pixel_slope(TileHeights{tile, x0, y0, pitch}, p, x, y);
             __syncthreads();  // the next block row overwrites the tile
         } else {
-            if (inside) pixel_stage_at(in, p, out, x, y);
+            if (inside) s = pixel_slope(RowMajorHeights{in.height_m, p.nx}, p, x, y);
         }
+        if (inside) pixel_finish_for<M>(in, p, out, i, s.gx, s.gy);
     }
+}
+
+template <KcModel M>
+void launch_for(bool tiled, dim3 grid, dim3 block, std::size_t tile_bytes, cudaStream_t stream,
+                const PixelInputs& in, const PixelParams& p, const PixelOutputs& out, int halo, int blocks_y) {
+    if (tiled)
+        pixel_stage_kernel<true, M><<<grid, block, tile_bytes, stream>>>(in, p, out, halo, blocks_y);
+    else
+        pixel_stage_kernel<false, M><<<grid, block, 0, stream>>>(in, p, out, halo, blocks_y);
 }
 
 }  // namespace
@@ -68,10 +79,20 @@ void launch_pixel_stage(const PixelInputs& in, const PixelParams& p, const Pixel
     const dim3 grid(blocks_x, blocks_y < kMaxGridY ? blocks_y : kMaxGridY);
     const std::size_t tile_bytes =
         sizeof(float) * (std::size_t)(kBlockX + 2 * halo) * (std::size_t)(kBlockY + 2 * halo);
-    if (tile_bytes <= kMaxTileBytes)
-        pixel_stage_kernel<true><<<grid, block, tile_bytes, stream>>>(in, p, out, halo, blocks_y);
-    else
-        pixel_stage_kernel<false><<<grid, block, 0, stream>>>(in, p, out, halo, blocks_y);
+    const bool tiled = tile_bytes <= kMaxTileBytes;
+    // The Kc model is a template parameter of the physics (as in the CPU loop): one kernel each.
+    switch (p.correction.model) {
+        case KcModel::Polynomial:
+            launch_for<KcModel::Polynomial>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
+            break;
+        case KcModel::CosPower:
+            launch_for<KcModel::CosPower>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
+            break;
+        case KcModel::None:
+        default:
+            launch_for<KcModel::None>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
+            break;
+    }
     AMFM_CUDA_CHECK_LAUNCH();
 }
 

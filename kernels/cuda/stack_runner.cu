@@ -99,10 +99,11 @@ struct CudaStackRunner::Impl {
                             std::to_string(p.ny) + " pixels, the stack is " + std::to_string(cfg.nx) +
                             " x " + std::to_string(cfg.ny));
         const int nr = s.in.n_regions;
-        const std::size_t total_bins = cuda::total_hist_bins(s.h_specs.data(), nr > 0 ? nr : 0);
+        const std::size_t total_bins =
+            nr >= 0 && nr <= cfg.max_regions ? cuda::total_hist_bins(s.h_specs.data(), nr) : 0;
         if (nr < 0 || nr > cfg.max_regions || total_bins > cfg.max_total_bins)
             throw DataError("stack map " + std::to_string(map) + ": " + std::to_string(nr) + " regions / " +
-                            std::to_string(total_bins) + " bins exceed the runner's room (" +
+                            std::to_string(total_bins) + " bins do not fit the runner's room (" +
                             std::to_string(cfg.max_regions) + " / " + std::to_string(cfg.max_total_bins) + ")");
         const cudaStream_t st = s.stream.get();
         const std::size_t n = n_pixels;

@@ -24,15 +24,20 @@ struct RegionTruth {
     double sigma_gpa = 0.0;
     double tilt_deg = 0.0;     // facets: true plane tilt and azimuth (background: NaN)
     double azimuth_deg = 0.0;
+    // The facet geometry is fixed per position in SimulationSpec::regions (facet i of the one
+    // labelled crystal, at most 4), so a series is comparable; simulate_scan fills tilt_deg and
+    // azimuth_deg of its result's spec from it. Azimuth: direction of steepest ascent,
+    // atan2(dz/dy, dz/dx) as in tilt.hpp (y = row index).
 };
 
 struct SimulationSpec {
     int nx = 256, ny = 256;
-    double scan_size_m = 5.0e-6;
+    double scan_size_m = 8.0e-6;
     std::uint64_t seed = 1;
     int cycle = 0;
     std::string sample = "simulated LNMO electrode";
     std::vector<RegionTruth> regions;  // label 1..N; the last one is the binder/carbon background
+    // Noise levels of 0 give the noise-free channels (tests); the truths do not depend on them.
     double height_noise_m = 0.15e-9;   // white noise RMS on the topography
     double phase_noise_deg = 0.3;
     double df2_noise_rel = 0.005;       // relative RMS on df2
@@ -52,7 +57,8 @@ struct SimulatedScan {
 };
 
 // The paper's regions for a cycle number (Fig. 2 / Table 1 values): facets I-III (pristine) or
-// I-IV, then b/c. Unknown cycle numbers throw ConfigError.
+// I-IV (labels 1-4, class "LNMO"), then b/c (label 5 in every cycle, class "b/c").
+// Unknown cycle numbers throw ConfigError.
 std::vector<RegionTruth> paper_region_truths(int cycle);
 
 SimulatedScan simulate_scan(const SimulationSpec& spec);

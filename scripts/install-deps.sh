@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages amfm builds with, skipping those already present.
+# The CUDA toolkit is optional: when nvcc is on PATH the CUDA backend is built too.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
+          libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "amfm: installing ${missing[*]}" >&2
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

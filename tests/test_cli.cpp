@@ -1,0 +1,141 @@
+// The amfm program as a user runs it: exit codes, one clear line on stderr, outputs.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "amfm/kernels/backend.hpp"
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+    int code = -1;
+    std::string out, err;
+};
+
+// Runs `amfm ARGS` in `cwd` with stdout and stderr captured in files.
+CliRun run_amfm(const std::string& args, const fs::path& cwd) {
+    const fs::path out = cwd / "stdout.txt", err = cwd / "stderr.txt";
+    const std::string cmd = "cd '" + cwd.string() + "' && '" AMFM_CLI_PATH "' " + args + " >'" + out.string() +
+                            "' 2>'" + err.string() + "'";
+    const int status = std::system(cmd.c_str());
+    CliRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    auto slurp = [](const fs::path& p) {
+        std::ifstream f(p);
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+}
+
+int lines(const std::string& s) {
+    int n = 0;
+    for (char c : s) n += c == '\n';
+    return n;
+}
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const CliRun sim = run_amfm("simulate --cycle 5 --size 64 --out scan -q", tmp.path());
+        ASSERT_EQ(sim.code, 0) << sim.err;
+    }
+    void write(const std::string& name, const std::string& text) { std::ofstream(tmp.path() / name) << text; }
+    std::string read_yaml() {
+        std::ifstream f(tmp.path() / "scan" / "scan.yaml");
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    }
+    amfm_test::TempDir tmp;
+};
+
+}  // namespace
+
+TEST_F(Cli, ProcessWritesResultsAndExitsZero) {
+    const CliRun r = run_amfm("process scan/scan.yaml --out res --backend cpu", tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(tmp.path() / "res" / "regions.json"));
+    EXPECT_TRUE(fs::exists(tmp.path() / "res" / "fig_modulus.png"));
+    EXPECT_NE(r.out.find("b/c"), std::string::npos);  // the summary table names the regions
+}
+
+TEST_F(Cli, NamedOverridesReachTheRunMetadata) {
+    const CliRun r = run_amfm("process scan/scan.yaml --out res -q --no-figures --tip-radius 8e-9 --kc cos", tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream f(tmp.path() / "res" / "regions.json");
+    const std::string json((std::istreambuf_iterator<char>(f)), {});
+    EXPECT_NE(json.find("8e-09"), std::string::npos);
+    EXPECT_NE(json.find("\"cos\""), std::string::npos);
+    EXPECT_FALSE(fs::exists(tmp.path() / "res" / "fig_modulus.png"));
+}
+
+TEST_F(Cli, UnknownKeyIsAConfigErrorNamingKeyAndFile) {
+    std::string yaml = read_yaml();
+    yaml += "\nhistogramm: {bins: 50}\n";
+    write("scan/bad.yaml", yaml);
+    const CliRun r = run_amfm("process scan/bad.yaml --out res -q", tmp.path());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("histogramm"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("bad.yaml"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_FALSE(fs::exists(tmp.path() / "res"));
+}
+
+TEST_F(Cli, BadOverrideValueIsAConfigError) {
+    const CliRun r = run_amfm("process scan/scan.yaml --out res --level sideways", tmp.path());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("level"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MissingChannelFileIsADataErrorNamingIt) {
+    fs::remove(tmp.path() / "scan" / "df2.tif");
+    const CliRun r = run_amfm("process scan/scan.yaml --out res -q", tmp.path());
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.err.find("df2.tif"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_FALSE(fs::exists(tmp.path() / "res"));
+}
+
+TEST_F(Cli, CorruptTiffIsADataError) {
+    std::ofstream(tmp.path() / "scan" / "phase1.tif") << "II*\0garbage";
+    const CliRun r = run_amfm("process scan/scan.yaml --out res", tmp.path());
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.err.find("phase1.tif"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, UnavailableCudaBackendExitsFour) {
+    if (amfm::cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+    const CliRun r = run_amfm("process scan/scan.yaml --out res --backend cuda", tmp.path());
+    EXPECT_EQ(r.code, 4);
+    EXPECT_TRUE(r.err.find("built without CUDA") != std::string::npos ||
+                r.err.find("no CUDA device") != std::string::npos)
+        << r.err;
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+    EXPECT_EQ(run_amfm("process", tmp.path()).code, 2);
+    EXPECT_EQ(run_amfm("process nothing.yaml --out x", tmp.path()).code, 2);
+    EXPECT_EQ(run_amfm("frobnicate", tmp.path()).code, 2);
+}
+
+TEST_F(Cli, VersionHelpAndConfigTemplate) {
+    const CliRun v = run_amfm("--version", tmp.path());
+    EXPECT_EQ(v.code, 0);
+    EXPECT_NE(v.out.find("amfm " AMFM_VERSION), std::string::npos);
+    const CliRun h = run_amfm("--help", tmp.path());
+    EXPECT_EQ(h.code, 0);
+    EXPECT_NE(h.out.find("Examples"), std::string::npos);
+    const CliRun c = run_amfm("config", tmp.path());
+    EXPECT_EQ(c.code, 0);
+    EXPECT_NE(c.out.find("max_angle_deg"), std::string::npos);
+    EXPECT_NE(c.out.find("#"), std::string::npos);  // commented
+}

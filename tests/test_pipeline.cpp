@@ -1,0 +1,185 @@
+// End to end on simulated scans: simulate -> files -> load -> process -> outputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "amfm/host/config.hpp"
+#include "amfm/host/outputs.hpp"
+#include "amfm/host/pipeline.hpp"
+#include "amfm/host/scan.hpp"
+#include "amfm/host/simulate.hpp"
+#include "amfm/host/tiff_io.hpp"
+#include "amfm/kernels/error.hpp"
+#include "test_util.hpp"
+
+using namespace amfm;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Truth {
+    double mean = 0, sd = 0;  // of the true modulus over the region's labelled pixels
+    double tilt_deg = 0;
+};
+
+// The empirical truth of the pixels actually generated: the mean and SD the fit should find.
+std::map<int, Truth> empirical_truth(const SimulatedScan& sim) {
+    std::map<int, Truth> out;
+    std::map<int, double> n, s, ss;
+    for (std::size_t i = 0; i < sim.labels.size(); ++i) {
+        const int l = sim.labels.px[i];
+        if (l == 0) continue;
+        const double v = sim.modulus_true_gpa.px[i];
+        n[l] += 1;
+        s[l] += v;
+        ss[l] += v * v;
+    }
+    for (auto& [l, cnt] : n) {
+        out[l].mean = s[l] / cnt;
+        out[l].sd = std::sqrt(std::max(0.0, ss[l] / cnt - out[l].mean * out[l].mean));
+    }
+    for (const RegionTruth& r : sim.spec.regions) out[r.label].tilt_deg = r.tilt_deg;
+    return out;
+}
+
+SimulatedScan simulate(int cycle, int n = 256) {
+    SimulationSpec spec;
+    spec.nx = spec.ny = n;
+    spec.cycle = cycle;
+    spec.seed = 11 + cycle;
+    spec.regions = paper_region_truths(cycle);
+    return simulate_scan(spec);
+}
+
+Scan write_and_load(const SimulatedScan& sim, const fs::path& dir, const std::vector<std::string>& overrides = {}) {
+    write_simulated_scan(sim, dir.string());
+    return load_scan(load_scan_config((dir / "scan.yaml").string(), overrides));
+}
+
+}  // namespace
+
+class PipelineOnPaperSeries : public ::testing::TestWithParam<int> {};
+
+// Tolerance: the Gaussian centre is within 2 % of the region's true mean plus 0.2 sigma (the
+// smooth modulus field holds a few hundred independent patches per facet), and sigma within
+// 25 % + 2 % of the centre (channel noise adds ~1 % of E in quadrature).
+TEST_P(PipelineOnPaperSeries, RecoversEveryRegionsTrueCentre) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(GetParam());
+    const Scan scan = write_and_load(sim, tmp.path() / "scan");
+    auto backend = make_cpu_backend();
+    const ScanResult r = process_scan(scan, *backend);
+    const auto truth = empirical_truth(sim);
+    ASSERT_EQ(r.stats.regions.size(), sim.spec.regions.size());
+    for (const RegionStats& reg : r.stats.regions) {
+        const Truth& t = truth.at(reg.info.label);
+        SCOPED_TRACE("cycle " + std::to_string(GetParam()) + " region " + reg.info.name);
+        ASSERT_EQ(reg.gaussian.fit.state, FitState::Converged);
+        EXPECT_GT(reg.pixels.n_valid, 0.9 * reg.pixels.n_pixels);
+        EXPECT_NEAR(reg.gaussian.center_gpa, t.mean, 0.02 * t.mean + 0.2 * t.sd);
+        EXPECT_NEAR(reg.gaussian.sigma_gpa, t.sd, 0.25 * t.sd + 0.02 * t.mean);
+        EXPECT_NEAR(reg.pixels.mean_gpa, t.mean, 0.02 * t.mean + 0.2 * t.sd);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cycles, PipelineOnPaperSeries, ::testing::Values(0, 5, 30, 60, 200));
+
+TEST(Pipeline, WithoutTheCorrectionTiltedFacetsAreOffByKc) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(30);
+    const Scan corrected = write_and_load(sim, tmp.path() / "a");
+    const Scan uncorrected = write_and_load(sim, tmp.path() / "b", {"tilt_correction.model=none"});
+    auto backend = make_cpu_backend();
+    const ScanResult on = process_scan(corrected, *backend);
+    const ScanResult off = process_scan(uncorrected, *backend);
+    int tilted = 0;
+    for (std::size_t i = 0; i < on.stats.regions.size(); ++i) {
+        const RegionTruth& t = sim.spec.regions[i];
+        if (t.class_name != "LNMO") continue;
+        const double expected = kc_factor(TiltCorrection{}, t.tilt_deg);
+        const double ratio = off.stats.regions[i].pixels.median_gpa / on.stats.regions[i].pixels.median_gpa;
+        EXPECT_NEAR(ratio, expected, 0.01) << "facet " << t.name << " tilt " << t.tilt_deg;
+        if (t.tilt_deg > 15.0) {
+            ++tilted;
+            EXPECT_LT(ratio, 0.9);  // a real, visible error without the correction
+        }
+    }
+    EXPECT_GE(tilted, 2);
+}
+
+TEST(Pipeline, OutputsFolderHoldsEveryFileAndTheContract) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(0, 128);
+    const Scan scan = write_and_load(sim, tmp.path() / "scan");
+    auto backend = make_cpu_backend();
+    const ScanResult r = process_scan(scan, *backend);
+    const fs::path out = tmp.path() / "out";
+    write_scan_outputs(scan, r, out.string(), RunInfo{"test", "amfm process"});
+    for (const char* f : {"modulus_gpa.tif", "tilt_deg.tif", "mask.tif", "regions.csv", "regions.json",
+                          "fig_modulus.png", "fig_tilt.png", "fig_mask.png", "fig_histograms.png"})
+        EXPECT_TRUE(fs::exists(out / f)) << f;
+    int hist_pngs = 0;
+    for (const auto& e : fs::directory_iterator(out)) hist_pngs += e.path().filename().string().rfind("hist_", 0) == 0;
+    EXPECT_EQ(hist_pngs, (int)r.stats.regions.size());
+    EXPECT_FALSE(fs::exists(tmp.path() / ("out.partial-" + std::to_string(getpid()))));
+
+    // The maps read back bit for bit.
+    const Image<float> modulus = read_tiff_float((out / "modulus_gpa.tif").string());
+    ASSERT_EQ(modulus.size(), r.modulus_gpa.size());
+    for (std::size_t i = 0; i < modulus.size(); ++i) {
+        if (std::isnan(r.modulus_gpa.px[i]))
+            ASSERT_TRUE(std::isnan(modulus.px[i]));
+        else
+            ASSERT_EQ(modulus.px[i], r.modulus_gpa.px[i]);
+    }
+    const Image<float> mask = read_tiff_float((out / "mask.tif").string());
+    for (std::size_t i = 0; i < mask.size(); ++i) ASSERT_EQ((int)mask.px[i], (int)r.mask.px[i]);
+
+    std::ifstream f(out / "regions.json");
+    const nlohmann::json j = nlohmann::json::parse(f);
+    ASSERT_EQ(j["regions"].size(), r.stats.regions.size());
+    for (const auto& reg : j["regions"]) {
+        for (const char* k : {"label", "name", "class", "n_pixels", "n_valid", "gaussian", "pixels"})
+            EXPECT_TRUE(reg.contains(k)) << k;
+        for (const char* k : {"center_gpa", "sigma_gpa", "fwhm_gpa", "amplitude", "r2", "state"})
+            EXPECT_TRUE(reg["gaussian"].contains(k)) << k;
+        for (const char* k : {"mean_gpa", "sd_gpa", "median_gpa"}) EXPECT_TRUE(reg["pixels"].contains(k)) << k;
+        EXPECT_EQ(reg["gaussian"]["state"], "converged");
+    }
+    EXPECT_FALSE(j["classes"].empty());
+    EXPECT_EQ(j["run"]["backend"], "cpu");
+    EXPECT_EQ(j["parameters"]["tip"]["radius"], 10e-9);
+    ASSERT_EQ(j["scan"]["inputs"].size(), 5u);  // height, phase1, df2, labels, config
+    for (const auto& in : j["scan"]["inputs"]) EXPECT_EQ(in["sha256"].get<std::string>().size(), 64u);
+}
+
+TEST(Pipeline, FailedWriteLeavesNothingBehind) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(0, 64);
+    const Scan scan = write_and_load(sim, tmp.path() / "scan");
+    auto backend = make_cpu_backend();
+    const ScanResult r = process_scan(scan, *backend);
+    const fs::path blocker = tmp.path() / "out";
+    std::ofstream(blocker) << "a file where the output folder should go";
+    EXPECT_THROW(write_scan_outputs(scan, r, blocker.string(), RunInfo{"test", ""}), DataError);
+    for (const auto& e : fs::directory_iterator(tmp.path()))
+        EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
+}
+
+TEST(Pipeline, NoLabelImageMeansOneWholeMapRegion) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(200, 96);
+    write_simulated_scan(sim, (tmp.path() / "scan").string());
+    ScanConfig cfg = load_scan_config((tmp.path() / "scan" / "scan.yaml").string());
+    cfg.regions = RegionsConfig{};
+    const Scan scan = load_scan(cfg);
+    auto backend = make_cpu_backend();
+    const ScanResult r = process_scan(scan, *backend);
+    ASSERT_EQ(r.stats.regions.size(), 1u);
+    EXPECT_EQ(r.stats.regions[0].pixels.n_pixels, 96 * 96);
+    for (auto m : r.mask.px) ASSERT_EQ(m & kMaskUnlabelled, 0);
+}
