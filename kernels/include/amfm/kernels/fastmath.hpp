@@ -10,22 +10,19 @@ namespace amfm {
 
 constexpr double kPiD = 3.14159265358979323846;
 
-// atan(x) for x >= 0 (+inf gives pi/2, NaN stays NaN). Two argument reductions bring x into
-// |u| <= tan(pi/8); the Taylor series of atan(u)/u in u^2 then converges to < 2e-16 with 17 terms.
+// atan(x) for x >= 0 (+inf gives pi/2, NaN stays NaN). One division maps x into
+// |u| <= tan(pi/16): u = (x - t) / (1 + x t) with t = tan(k pi/8) for the nearest k (or
+// u = -1/x past tan(7pi/16)), so atan(x) = k pi/8 + atan(u); the Taylor series of atan(u)/u in
+// u^2 then converges to < 1e-16 with 10 terms (a short dependency chain matters in the CPU loop).
 AMFM_HD double atan_nonneg(double x) {
-    const bool big = x > 1.0;
-    const double t = big ? 1.0 / x : x;                   // [0, 1]
-    const bool mid = t > 0.41421356237309504880;            // tan(pi/8)
-    const double u = mid ? (t - 1.0) / (t + 1.0) : t;     // |u| <= tan(pi/8)
+    const int k = (x > 0.19891236737965800691) + (x > 0.66817863791929891999) +  // tan(pi/16), tan(3pi/16)
+                  (x > 1.49660576266548901760) + (x > 5.02733949212584810451);    // tan(5pi/16), tan(7pi/16)
+    const double t = k == 0 ? 0.0 : k == 1 ? 0.41421356237309504880 : k == 2 ? 1.0 : 2.41421356237309504880;
+    const double num = k == 4 ? -1.0 : x - t;
+    const double den = k == 4 ? x : 1.0 + x * t;
+    const double u = num / den;
     const double z = u * u;
-    double p = 1.0 / 33.0;
-    p = p * z - 1.0 / 31.0;
-    p = p * z + 1.0 / 29.0;
-    p = p * z - 1.0 / 27.0;
-    p = p * z + 1.0 / 25.0;
-    p = p * z - 1.0 / 23.0;
-    p = p * z + 1.0 / 21.0;
-    p = p * z - 1.0 / 19.0;
+    double p = -1.0 / 19.0;
     p = p * z + 1.0 / 17.0;
     p = p * z - 1.0 / 15.0;
     p = p * z + 1.0 / 13.0;
@@ -35,9 +32,7 @@ AMFM_HD double atan_nonneg(double x) {
     p = p * z + 1.0 / 5.0;
     p = p * z - 1.0 / 3.0;
     p = p * z + 1.0;
-    double r = u * p;
-    r = mid ? r + 0.25 * kPiD : r;
-    return big ? 0.5 * kPiD - r : r;
+    return k * (0.125 * kPiD) + u * p;
 }
 
 // cos of an angle in degrees. Reduced by symmetry to [0, 45] deg, then a Taylor series of cos
@@ -45,7 +40,7 @@ AMFM_HD double atan_nonneg(double x) {
 // (Phi1 = 90 deg) reads as "no repulsive contact", not as cos = 6e-17 > 0.
 AMFM_HD double cos_deg(double deg) {
     double a = deg < 0.0 ? -deg : deg;
-    a = a - 360.0 * floor(a / 360.0);  // [0, 360)
+    a = a - 360.0 * floor(a * (1.0 / 360.0));  // [0, 360]; 360 folds to 0 below
     a = a > 180.0 ? 360.0 - a : a;     // [0, 180]
     const bool negative = a > 90.0;
     a = negative ? 180.0 - a : a;      // [0, 90]; cos(180 - a) = -cos(a)

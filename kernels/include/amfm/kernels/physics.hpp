@@ -73,7 +73,8 @@ AMFM_HD double punch_prefactor(double contact_radius_m) {
 AMFM_HD double amfm_modulus_from_cos_pa(const ModulusModel& m, double cos_phase1, double df2_hz, double a1_m) {
     const double first = first_mode_term_from_cos(m, cos_phase1, a1_m);
     const double second = m.two_k2_over_f2 * df2_hz;
-    const double e = punch_prefactor(m.contact_radius_m) / sqrt(first) * second * sqrt(second);
+    // second^(3/2) / first^(1/2) as second * sqrt(second / first): one root, one division.
+    const double e = punch_prefactor(m.contact_radius_m) * second * sqrt(second / first);
     return (first > 0.0 && second > 0.0) ? e : NAN;
 }
 

@@ -45,20 +45,24 @@ AMFM_HD Slope pixel_slope(const Z& z, const PixelParams& p, int x, int y) {
                : slope_central(z, p.nx, p.ny, x, y, p.dx_m, p.dy_m);
 }
 
-// Everything after the slope, for pixel i with slope (gx, gy) (NaN: no slope). Straight-line
-// code with selects, no early exits and no libm calls for the polynomial Kc, so that the CPU
-// loop vectorises; the Kc model is a template parameter for the same reason.
+// What the stage computes for one pixel.
+struct PixelResult {
+    double tilt_deg;
+    double modulus_gpa;  // NaN where (mask & kMaskInvalid) != 0
+    unsigned long long mask;  // 64-bit like the doubles, so the CPU loop vectorises at one width
+};
+
+// Everything after the slope (gx, gy; NaN: no slope), on plain values. Straight-line code with
+// selects, no early exits and no libm call for the polynomial Kc, so that the CPU loop
+// vectorises; the Kc model is a template parameter for the same reason.
 template <KcModel M>
-AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
-                              long long i, double gx, double gy) {
-    const double phase = in.phase1_deg[i];
-    const double df2 = in.df2_hz[i];
-    const double a1 = in.amplitude1_m ? (double)in.amplitude1_m[i] : p.model.a1_set_m;
+AMFM_HD PixelResult pixel_physics(const PixelParams& p, double gx, double gy, double phase, double df2,
+                                  double a1, bool unlabelled) {
     const double tilt = tilt_deg_from_slope(gx, gy);  // NaN without a slope
     const double cos_phase = cos_deg(phase);
 
-    // Conditions combined with bitwise operators on 64-bit lanes (the width of the doubles)
-    // rather than && and ||: GCC if-converts and vectorises this form.
+    // Conditions combined with bitwise operators rather than && and ||: GCC if-converts and
+    // vectorises this form.
     const bool has_slope = isfinite(gx) & isfinite(gy);
     const bool finite_inputs = has_slope & isfinite(phase) & isfinite(df2) & isfinite(a1) & (a1 > 0.0);
     unsigned long long m = 0;
@@ -66,17 +70,26 @@ AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const
     m |= (tilt > p.correction.max_angle_deg) ? (unsigned long long)kMaskTiltOverCutoff : 0ull;
     m |= (isfinite(phase) & !(cos_phase > 0.0)) ? (unsigned long long)kMaskPhaseNotRepulsive : 0ull;
     m |= (isfinite(df2) & !(df2 > 0.0)) ? (unsigned long long)kMaskDf2NotPositive : 0ull;
-    if (in.region) m |= in.region[i] < 0 ? (unsigned long long)kMaskUnlabelled : 0ull;
+    m |= unlabelled ? (unsigned long long)kMaskUnlabelled : 0ull;
 
     const double kc = kc_factor_for<M>(p.correction, tilt);
     const double e_gpa = amfm_modulus_from_cos_pa(p.model, cos_phase, df2, a1) / kc * 1e-9;
     // A Kc curve that reaches 0 or below inside the cutoff leaves no defined modulus.
     const bool defined = isfinite(e_gpa) & (kc > 0.0);
     m |= ((m & kMaskInvalid) == 0 && !defined) ? (unsigned long long)kMaskNonFinite : 0ull;
+    return PixelResult{tilt, (m & kMaskInvalid) ? (double)NAN : e_gpa, m};
+}
 
-    out.tilt_deg[i] = (float)tilt;
-    out.modulus_gpa[i] = (m & kMaskInvalid) ? NAN : (float)e_gpa;
-    out.mask[i] = (std::uint8_t)m;
+// pixel_physics for pixel i of the arrays.
+template <KcModel M>
+AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
+                              long long i, double gx, double gy) {
+    const double a1 = in.amplitude1_m ? (double)in.amplitude1_m[i] : p.model.a1_set_m;
+    const bool unlabelled = in.region && in.region[i] < 0;
+    const PixelResult r = pixel_physics<M>(p, gx, gy, in.phase1_deg[i], in.df2_hz[i], a1, unlabelled);
+    out.tilt_deg[i] = (float)r.tilt_deg;
+    out.modulus_gpa[i] = (float)r.modulus_gpa;
+    out.mask[i] = (std::uint8_t)r.mask;
 }
 
 AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,

@@ -19,14 +19,20 @@ namespace amfm {
 
 enum class TiltMethod : int { CentralDifference = 0, LocalPlane = 1 };
 
+// (z[i+1] - z[i-1]) / (2 pitch), written with half_inv_pitch = 0.5 / pitch.
+AMFM_HD double central_difference(float zm, float zp, double half_inv_pitch) {
+    return ((double)zp - (double)zm) * half_inv_pitch;
+}
+
 struct Slope {
     double gx;  // dz/dx, dimensionless
     double gy;  // dz/dy
     bool ok;    // false when no finite estimate exists (then gx = gy = NaN)
 };
 
-// Derivative along one axis at index i of n samples, given values at i-1, i, i+1.
-AMFM_HD bool axis_derivative(int i, int n, float zm, float z0, float zp, double pitch, double* out) {
+// Derivative along one axis at index i of n samples, given values at i-1, i, i+1 and the
+// inverse pitch (multiplications, not divisions: the CPU loop repeats this arithmetic exactly).
+AMFM_HD bool axis_derivative(int i, int n, float zm, float z0, float zp, double inv_pitch, double* out) {
     const bool has_m = i > 0 && isfinite(zm);
     const bool has_p = i + 1 < n && isfinite(zp);
     if (n == 1) {  // a one-pixel-wide map has no extent along this axis: no slope along it
@@ -34,16 +40,16 @@ AMFM_HD bool axis_derivative(int i, int n, float zm, float z0, float zp, double 
         return isfinite(z0);
     }
     if (has_m && has_p) {
-        *out = ((double)zp - (double)zm) / (2.0 * pitch);
+        *out = central_difference(zm, zp, 0.5 * inv_pitch);
         return true;
     }
     if (!isfinite(z0)) return false;
     if (has_p) {
-        *out = ((double)zp - (double)z0) / pitch;
+        *out = ((double)zp - (double)z0) * inv_pitch;
         return true;
     }
     if (has_m) {
-        *out = ((double)z0 - (double)zm) / pitch;
+        *out = ((double)z0 - (double)zm) * inv_pitch;
         return true;
     }
     return false;
@@ -62,8 +68,8 @@ AMFM_HD Slope slope_central(const Z& z, int nx, int ny, int x, int y, double dx,
     const float zxp = x + 1 < nx ? z(x + 1, y) : NAN;
     const float zym = y > 0 ? z(x, y - 1) : NAN;
     const float zyp = y + 1 < ny ? z(x, y + 1) : NAN;
-    const bool okx = axis_derivative(x, nx, zxm, z0, zxp, dx, &s.gx);
-    const bool oky = axis_derivative(y, ny, zym, z0, zyp, dy, &s.gy);
+    const bool okx = axis_derivative(x, nx, zxm, z0, zxp, 1.0 / dx, &s.gx);
+    const bool oky = axis_derivative(y, ny, zym, z0, zyp, 1.0 / dy, &s.gy);
     s.ok = okx && oky;
     if (!s.ok) s.gx = s.gy = NAN;
     return s;
