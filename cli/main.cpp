@@ -111,8 +111,6 @@ int run_simulate(const SimulateOptions& o) {
     if (o.paper_series) cycles = {0, 5, 30, 60, 200};
     if (cycles.empty()) cycles = {0};
     const bool nested = cycles.size() > 1 || o.paper_series;
-    std::ostringstream series;
-    series << "# Cycle-number series written by amfm simulate (seed " << o.seed << ").\nscans:\n";
     for (int cycle : cycles) {
         amfm::SimulationSpec spec;
         spec.nx = spec.ny = o.size;
@@ -128,11 +126,6 @@ int run_simulate(const SimulateOptions& o) {
         const std::string dir = nested ? (std::filesystem::path(o.out_dir) / name).string() : o.out_dir;
         progress("simulating " + spec.sample + " -> " + dir);
         amfm::write_simulated_scan(amfm::simulate_scan(spec), dir);
-        series << "  - {scan: " << name << "/scan.yaml, cycle: " << cycle << "}\n";
-    }
-    if (nested) {
-        std::ofstream f(std::filesystem::path(o.out_dir) / "series.yaml");
-        f << series.str();
     }
     return kExitOk;
 }

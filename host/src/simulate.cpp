@@ -82,8 +82,9 @@ const std::vector<CrystalDef>& crystals() {
              {22.0, -80.0, 0.065, 1},    // II: faces south (slightly west)
              {30.0, 10.0, 0.060, 2},     // III: faces west
              {15.0, 100.0, 0.065, 3},    // IV: faces north
-             {38.0, -125.0, 0.150, -1},  // corner facets (unlabelled)
-             {42.0, -35.0, 0.140, -1},
+             {55.0, -125.0, 0.150, -1},  // corner facets (unlabelled; two steeper than the
+                                         // 45 deg cutoff, as crystal edges often are)
+             {60.0, -35.0, 0.140, -1},
              {35.0, 55.0, 0.135, -1},
              {28.0, 145.0, 0.170, -1},
          }},
@@ -91,9 +92,9 @@ const std::vector<CrystalDef>& crystals() {
          {
              {5.0, -40.0, 0.0, -1},
              {25.0, 170.0, 0.045, -1},
-             {33.0, -100.0, 0.040, -1},
+             {52.0, -100.0, 0.040, -1},
              {20.0, 20.0, 0.045, -1},
-             {36.0, 95.0, 0.040, -1},
+             {64.0, 95.0, 0.040, -1},
          }},
     };
     return defs;
