@@ -2,6 +2,9 @@
 // a plain memory copy of the same input bytes measured in the same run as the bound.
 //
 //   amfm-bench [--sizes 1024,4096] [--repeats 5] [--backend cpu|cuda|auto]
+//
+// In a CUDA build with a device present it then prints the GPU figures (kernel bandwidth
+// against a device copy, fits/s, streamed stack throughput) with the CPU beside them.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +19,13 @@
 #include "amfm/host/regions.hpp"
 #include "amfm/host/statistics.hpp"
 #include "amfm/kernels/backend.hpp"
+#include "amfm/kernels/error.hpp"
+
+#ifdef AMFM_WITH_CUDA
+#include <iostream>
+
+#include "amfm/kernels/cuda_bench.hpp"
+#endif
 
 namespace {
 
@@ -192,6 +202,15 @@ int main(int argc, char** argv) {
         bench_statistics(*backend, 1024, 8, repeats);
         std::printf("\n");
         for (int n_fits : {10000, 100000}) bench_fits(*backend, n_fits, std::max(1, repeats / 2));
+#ifdef AMFM_WITH_CUDA
+        std::printf("\n");
+        if (amfm::cuda_device_count() > 0) {
+            std::fflush(stdout);
+            amfm::print_cuda_bench(amfm::run_cuda_benchmark(), std::cout);
+        } else {
+            std::printf("GPU: none (%s): GPU figures skipped\n", amfm::cuda_device_summary().c_str());
+        }
+#endif
     } catch (const std::exception& e) {
         std::fprintf(stderr, "amfm-bench: %s\n", e.what());
         return 1;
