@@ -19,7 +19,6 @@
 #include "amfm/host/regions.hpp"
 #include "amfm/host/statistics.hpp"
 #include "amfm/kernels/backend.hpp"
-#include "amfm/kernels/error.hpp"
 
 #ifdef AMFM_WITH_CUDA
 #include <iostream>
