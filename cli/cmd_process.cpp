@@ -3,13 +3,16 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "amfm/host/config.hpp"
+#include "amfm/host/ibw_scan.hpp"
 #include "amfm/host/outputs.hpp"
 #include "amfm/host/pipeline.hpp"
 #include "amfm/host/scan.hpp"
 #include "amfm/kernels/backend.hpp"
+#include "amfm/kernels/error.hpp"
 #include "command.hpp"
 
 namespace amfm_cli {
@@ -35,6 +38,7 @@ constexpr std::size_t kNamedCount = sizeof kNamedOverrides / sizeof kNamedOverri
 
 struct Options {
     std::string scan_yaml, out_dir, backend;
+    std::string extra_config, direction;  // --config: any input; --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
     bool no_figures = false;
@@ -62,14 +66,38 @@ void print_summary(const amfm::ScanResult& r) {
                     c.pixels.n_valid);
 }
 
+// An Asylum .ibw: channels and cantilever from the file, each parameter's source on stderr.
+amfm::Scan load_ibw(const Options& o, const std::vector<std::string>& sets, const Context& ctx) {
+    amfm::IbwScanOptions io;
+    io.extra_yaml = o.extra_config;
+    io.overrides = sets;
+    io.direction = o.direction == "trace" ? amfm::ScanDirection::Trace : amfm::ScanDirection::Retrace;
+    amfm::IbwScan loaded = amfm::load_ibw_scan(o.scan_yaml, io);
+    for (const auto& [role, name] : loaded.channel_map) progress(ctx, "channel " + role + " = " + name);
+    for (const amfm::NoteParameter& p : loaded.parameters) {
+        if (!p.usable()) continue;
+        char value[32];
+        std::snprintf(value, sizeof value, "%.6g", p.value);
+        progress(ctx, p.key + " = " + value + " from " + p.source + (p.warning.empty() ? "" : "; CHECK: " + p.warning));
+    }
+    return std::move(loaded.scan);
+}
+
 int run(const Options& o, const Context& ctx) {
     std::vector<std::string> sets = o.sets;
     for (std::size_t i = 0; i < kNamedCount; ++i)
         if (!o.named[i].empty()) sets.push_back(std::string(kNamedOverrides[i].key) + "=" + o.named[i]);
-    const amfm::ScanConfig cfg = amfm::load_scan_config(o.scan_yaml, sets);
-    auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
+    const bool ibw = amfm::is_ibw_path(o.scan_yaml);
+    if (!ibw && !o.direction.empty())
+        throw amfm::ConfigError("--direction applies to .ibw files only; " + o.scan_yaml + " is a scan YAML");
     progress(ctx, "loading " + o.scan_yaml);
-    const amfm::Scan scan = amfm::load_scan(cfg);
+    // A scan YAML takes --config too, e.g. the tip: block of `amfm calibrate-tip`.
+    std::vector<std::string> extra_yaml;
+    if (!o.extra_config.empty()) extra_yaml.push_back(o.extra_config);
+    const amfm::Scan scan =
+        ibw ? load_ibw(o, sets, ctx) : amfm::load_scan(amfm::load_scan_config_merged(o.scan_yaml, extra_yaml, sets));
+    const amfm::ScanConfig& cfg = scan.config;
+    auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "processing " + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) + " pixels on " +
                       backend->device_description());
     const amfm::ScanResult result = amfm::process_scan(scan, *backend);
@@ -89,7 +117,15 @@ int run(const Options& o, const Context& ctx) {
 Runner add_process_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand("process", "Process one scan: maps, region statistics, figures");
-    cmd->add_option("scan", o->scan_yaml, "Scan YAML (see `amfm config`)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("scan", o->scan_yaml, "Scan YAML (see `amfm config`) or Asylum .ibw file")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--config", o->extra_config,
+                    "YAML merged over the scan YAML or over what an .ibw gives (tip: from calibrate-tip, "
+                    "tilt_correction: from fit-tilt, regions, ...)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--direction", o->direction, ".ibw input: channels of this scan direction (default retrace)")
+        ->check(CLI::IsMember({"trace", "retrace"}));
     cmd->add_option("-o,--out", o->out_dir, "Results folder (created; written atomically)")->required();
     cmd->add_option("--backend", o->backend, "auto | cpu | cuda (default: the YAML's, else auto)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "amfm/host/calibration.hpp"
 #include "amfm/host/simulate.hpp"
+#include "amfm/host/simulate_calibration.hpp"
+#include "amfm/host/simulate_ibw.hpp"
 #include "command.hpp"
 
 namespace amfm_cli {
@@ -19,9 +22,36 @@ struct Options {
     double scan_size_m = 8.0e-6;
     std::uint64_t seed = 1;
     bool no_tilt_artefact = false;
+    std::string format = "tiff";
+    // Calibration scans: --calibration reference | sphere-field.
+    std::string calibration, reference = "polystyrene";
+    double tip_radius_m = 10.0e-9, kc_true_exponent = 2.5;
 };
 
+// A flat reference film or a sphere field with truth.json (simulate_calibration.hpp).
+int run_calibration(const Options& o, const Context& ctx) {
+    if (o.calibration == "reference") {
+        amfm::ReferenceScanSpec spec;
+        const amfm::ReferenceSample ref = amfm::parse_reference(o.reference);
+        spec.reference = ref.name;
+        spec.modulus_pa = ref.modulus_pa;
+        spec.seed = o.seed;
+        spec.tip_radius_m = o.tip_radius_m;
+        progress(ctx, "simulating a flat " + ref.name + " reference -> " + o.out_dir);
+        amfm::write_calibration_scan(amfm::simulate_reference_scan(spec), o.out_dir);
+    } else {
+        amfm::SphereFieldSpec spec;
+        spec.seed = o.seed;
+        spec.tip_radius_m = o.tip_radius_m;
+        spec.kc_true.cos_exponent = o.kc_true_exponent;
+        progress(ctx, "simulating silica spheres on a film -> " + o.out_dir);
+        amfm::write_calibration_scan(amfm::simulate_sphere_field(spec), o.out_dir);
+    }
+    return kExitOk;
+}
+
 int run(const Options& o, const Context& ctx) {
+    if (!o.calibration.empty()) return run_calibration(o, ctx);
     std::vector<int> cycles = o.cycles;
     if (o.paper_series) cycles = {0, 5, 30, 60, 200};
     if (cycles.empty()) cycles = {0};
@@ -40,7 +70,9 @@ int run(const Options& o, const Context& ctx) {
         std::snprintf(name, sizeof name, "cycle_%03d", cycle);
         const std::string dir = nested ? (std::filesystem::path(o.out_dir) / name).string() : o.out_dir;
         progress(ctx, "simulating " + spec.sample + " -> " + dir);
-        amfm::write_simulated_scan(amfm::simulate_scan(spec), dir);
+        const amfm::SimulatedScan sim = amfm::simulate_scan(spec);
+        amfm::write_simulated_scan(sim, dir);
+        if (o.format == "ibw") amfm::write_simulated_ibw(sim, dir);
     }
     return kExitOk;
 }
@@ -57,6 +89,21 @@ Runner add_simulate_command(CLI::App& app) {
     cmd->add_option("--scan-size", o->scan_size_m, "Scan edge in metres")->check(CLI::PositiveNumber);
     cmd->add_option("--seed", o->seed, "Random seed");
     cmd->add_flag("--no-tilt-artefact", o->no_tilt_artefact, "Leave E_apparent = E_true (no Kc)");
+    cmd->add_option("--format", o->format,
+                    "tiff: channel TIFFs + scan.yaml; ibw: also scan.ibw (Asylum-style AM-FM wave with the "
+                    "cantilever in its note) + ibw_extra.yaml")
+        ->check(CLI::IsMember({"tiff", "ibw"}));
+    cmd->add_option("--calibration", o->calibration,
+                    "A calibration scan instead: reference (flat film of known modulus) | sphere-field "
+                    "(silica spheres, r = 1.5 um, on a film)")
+        ->check(CLI::IsMember({"reference", "sphere-field"}));
+    cmd->add_option("--reference", o->reference,
+                    "--calibration reference: polystyrene | fused-silica | a modulus (e.g. 3GPa)");
+    cmd->add_option("--tip-radius", o->tip_radius_m, "--calibration: the true contact radius, m (default 10e-9)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--kc-exponent", o->kc_true_exponent,
+                    "--calibration sphere-field: true Kc = (cos theta)^n (default 2.5)")
+        ->check(CLI::PositiveNumber);
     return [o](const Context& ctx) { return run(*o, ctx); };
 }
 

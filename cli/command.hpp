@@ -33,5 +33,9 @@ Runner add_process_command(CLI::App& app);
 Runner add_config_command(CLI::App& app);
 Runner add_simulate_command(CLI::App& app);
 Runner add_info_command(CLI::App& app);
+Runner add_series_command(CLI::App& app);  // cycle-number series
+Runner add_merge_command(CLI::App& app);   // combine series shards
+Runner add_calibrate_tip_command(CLI::App& app);  // tip radius from a reference
+Runner add_fit_tilt_command(CLI::App& app);       // Kc(theta) from a sphere scan
 
 }  // namespace amfm_cli

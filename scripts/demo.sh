@@ -40,4 +40,14 @@ for scan in sample_maps/cycle_*/scan.yaml; do
   } >> "$report"
   echo "amfm demo: $name -> $out/$name"
 done
+# The same five scans as one cycle-number series: Table 1, comparisons, Fig. 3a, report.html.
+build/amfm series sample_maps/series.yaml --out "$out/series" --quiet
+{
+  echo "## The series"
+  echo
+  echo "[series/report.html](series/report.html): Table 1 per class and cycle number, changes between cycles"
+  echo "(Welch CI, KS), class gap, modulus vs cycle (Fig. 3a); tables in series/series.csv and series/series.json."
+  echo
+} >> "$report"
+echo "amfm demo: series report $out/series/report.html"
 echo "amfm demo: report written to $report"

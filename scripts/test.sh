@@ -6,3 +6,18 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+# A bounded libFuzzer run of the IBW reader and note parser, seeded with the real
+# files in ../shared/data/ibw, where clang is installed (FUZZ_SECONDS=0 skips it).
+fuzz_seconds="${FUZZ_SECONDS:-30}"
+if command -v clang++ >/dev/null && [ -d ../shared/data/ibw ] && [ "$fuzz_seconds" -gt 0 ]; then
+  cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake --build build-fuzz -j"$(nproc)" >/dev/null
+  corpus="$(mktemp -d)"
+  trap 'rm -rf "$corpus"' EXIT
+  cp ../shared/data/ibw/*.ibw "$corpus/" && chmod u+w "$corpus"/*
+  build-fuzz/fuzz_ibw -max_total_time="$fuzz_seconds" -rss_limit_mb=1024 -malloc_limit_mb=128 \
+    -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
+else
+  echo "test.sh: IBW fuzzing skipped (needs clang++ and ../shared/data/ibw)"
+fi

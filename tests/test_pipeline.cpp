@@ -183,3 +183,17 @@ TEST(Pipeline, NoLabelImageMeansOneWholeMapRegion) {
     EXPECT_EQ(r.stats.regions[0].pixels.n_pixels, 96 * 96);
     for (auto m : r.mask.px) ASSERT_EQ(m & kMaskUnlabelled, 0);
 }
+
+TEST(Pipeline, TipRadiusUncertaintyBecomesASystematicUncertaintyPerRegion) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(60, 96);
+    const Scan scan = write_and_load(sim, tmp.path() / "scan", {"tip.uncertainty=1.0e-9"});  // 10 % of R
+    auto backend = make_cpu_backend();
+    const ScanResult r = process_scan(scan, *backend);
+    EXPECT_NEAR(r.systematic_rel, 0.1, 1e-12);  // E is proportional to 1/R
+    const nlohmann::json j = nlohmann::json::parse(regions_json(scan, r, RunInfo{"test", ""}));
+    for (std::size_t i = 0; i < r.stats.regions.size(); ++i)
+        EXPECT_NEAR(j["regions"][i]["gaussian"]["systematic_gpa"].get<double>(),
+                    0.1 * r.stats.regions[i].gaussian.center_gpa, 1e-12);
+    EXPECT_NE(regions_csv(r).find("systematic_gpa"), std::string::npos);
+}

@@ -223,6 +223,75 @@ void read_channel(const Reader& r, const YAML::Node& channels, const char* name,
     out.absolute = is_df2 && r.boolean(n, path, "absolute", false);
 }
 
+// ---- tip calibration keys (amfm calibrate-tip) ----------------------------------------------
+
+// Relative difference above which the tip's calibration cantilever counts as a different one.
+// Thermal-noise calibrations of one cantilever repeat to ~1 %; 2 % leaves room for rounding.
+constexpr double kCantileverMatchRel = 0.02;
+
+void read_tip_calibration(const Reader& r, const YAML::Node& tip, ScanConfig& c) {
+    TipCalibration& t = c.tip_calibration;
+    if (present(tip["uncertainty"])) t.radius_uncertainty_m = r.positive(tip, "tip", "uncertainty", true, 0.0, 1.0e-5,
+                                                                          "the unit is metres (e.g. 0.2e-9)");
+    t.reference = r.text(tip, "tip", "reference", "");
+    if (present(tip["reference_modulus"]))
+        t.reference_modulus_pa = r.positive(tip, "tip", "reference_modulus", true, 0.0);
+    t.date = r.text(tip, "tip", "date", "");
+    t.source = r.text(tip, "tip", "source", "");
+    const YAML::Node tc = tip["cantilever"];
+    r.check_map(tc, "tip.cantilever", {"k1", "f1", "f2"});
+    if (!present(tc)) return;
+    t.k1_n_per_m = r.positive(tc, "tip.cantilever", "k1", true, 0.0);
+    t.f1_hz = r.positive(tc, "tip.cantilever", "f1", true, 0.0);
+    t.f2_hz = r.positive(tc, "tip.cantilever", "f2", true, 0.0);
+    // A radius calibrated with another cantilever (or another k1 calibration) does not carry over:
+    // R absorbs k1 and k2, so the sample's modulus would be off by the ratio.
+    const struct {
+        const char* key;
+        double tip_value, scan_value;
+    } checks[] = {{"k1", t.k1_n_per_m, c.cantilever.k1_n_per_m},
+                  {"f1", t.f1_hz, c.cantilever.f1_hz},
+                  {"f2", t.f2_hz, c.cantilever.f2_hz}};
+    for (const auto& ch : checks)
+        if (std::abs(ch.tip_value - ch.scan_value) > kCantileverMatchRel * ch.scan_value)
+            r.fail(std::string("tip.cantilever.") + ch.key,
+                   std::string("the tip radius was calibrated with ") + ch.key + " = " + num(ch.tip_value) + " but cantilever." +
+                       ch.key + " = " + num(ch.scan_value) +
+                       ": a different cantilever or calibration; recalibrate the tip on a reference with this one");
+}
+
+void emit_tip(YAML::Emitter& out, const ScanConfig& c) {
+    const TipCalibration& t = c.tip_calibration;
+    out << YAML::Key << "tip" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "radius" << YAML::Value << num(c.tip_radius_m);
+    if (t.radius_uncertainty_m > 0.0) out << YAML::Key << "uncertainty" << YAML::Value << num(t.radius_uncertainty_m);
+    if (!t.reference.empty()) out << YAML::Key << "reference" << YAML::Value << t.reference;
+    if (t.reference_modulus_pa > 0.0)
+        out << YAML::Key << "reference_modulus" << YAML::Value << num(t.reference_modulus_pa);
+    if (!t.date.empty()) out << YAML::Key << "date" << YAML::Value << t.date;
+    if (!t.source.empty()) out << YAML::Key << "source" << YAML::Value << t.source;
+    if (t.k1_n_per_m > 0.0) {
+        out << YAML::Key << "cantilever" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "k1" << YAML::Value << num(t.k1_n_per_m);
+        out << YAML::Key << "f1" << YAML::Value << num(t.f1_hz);
+        out << YAML::Key << "f2" << YAML::Value << num(t.f2_hz);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
+// Merges `extra` over `base`: mappings key by key (recursively), anything else replaced.
+void merge_yaml_over(YAML::Node base, const YAML::Node& extra) {
+    for (const auto& kv : extra) {
+        const std::string key = kv.first.as<std::string>();
+        YAML::Node b = base[key];
+        if (present(b) && b.IsMap() && kv.second.IsMap()) merge_yaml_over(b, kv.second);
+        else base[key] = YAML::Clone(kv.second);
+    }
+}
+
+// ---- sections --------------------------------------------------------------------------------
+
 Leveling parse_leveling(const std::string& s) {
     return s == "plane" ? Leveling::Plane : s == "rows" ? Leveling::Rows : Leveling::None;
 }
@@ -258,7 +327,7 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
 
     const YAML::Node cl = root["cantilever"];
     if (!present(cl)) r.fail("cantilever", "required key missing");
-    r.check_map(cl, "cantilever", {"k1", "q1", "f1", "f2", "k2", "a1_free", "a1_set"});
+    r.check_map(cl, "cantilever", {"k1", "q1", "f1", "f2", "k2", "a1_free", "a1_set", "k1_uncertainty"});
     Cantilever& k = c.cantilever;
     k.k1_n_per_m = r.positive(cl, "cantilever", "k1", true, 0.0);
     k.q1 = r.positive(cl, "cantilever", "q1", true, 0.0);
@@ -268,11 +337,14 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     const char* amp_hint = "amplitudes are in metres (e.g. 105.0e-9 for 105 nm)";
     k.a1_free_m = r.positive(cl, "cantilever", "a1_free", true, 0.0, 1.0e-5, amp_hint);
     k.a1_set_m = r.positive(cl, "cantilever", "a1_set", true, 0.0, 1.0e-5, amp_hint);
+    if (present(cl["k1_uncertainty"]))
+        c.k1_uncertainty_n_per_m = r.positive(cl, "cantilever", "k1_uncertainty", true, 0.0);
 
     const YAML::Node tip = root["tip"];
     if (!present(tip)) r.fail("tip", "required key missing");
-    r.check_map(tip, "tip", {"radius"});
+    r.check_map(tip, "tip", {"radius", "uncertainty", "reference", "reference_modulus", "date", "source", "cantilever"});
     c.tip_radius_m = r.positive(tip, "tip", "radius", true, 0.0, 1.0e-5, "the unit is metres (e.g. 10.0e-9)");
+    read_tip_calibration(r, tip, c);
 
     const YAML::Node pr = root["processing"];
     r.check_map(pr, "processing", {"level", "tilt_method", "tilt_window", "backend"});
@@ -360,9 +432,27 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     }
 
     const YAML::Node rg = root["regions"];
-    r.check_map(rg, "regions", {"labels", "names", "classes"});
+    r.check_map(rg, "regions", {"labels", "names", "classes", "auto", "class_feature", "angle_tolerance_deg",
+                                "min_area_um2", "window_px", "edge_margin_px", "crystal_class", "binder_class"});
     if (present(rg)) {
         c.regions.labels_file = r.path_value(rg, "regions", "labels", false);
+        // ---- automatic regions (segmentation.hpp) ----
+        AutoRegionsConfig& a = c.regions.automatic;
+        a.enabled = r.boolean(rg, "regions", "auto", false);
+        if (a.enabled && !c.regions.labels_file.empty())
+            r.fail("regions.auto", "give either a label image (labels) or auto: true, not both");
+        a.class_feature = r.text(rg, "regions", "class_feature", a.class_feature);
+        if (a.class_feature != "roughness" && a.class_feature != "modulus")
+            r.fail("regions.class_feature", "expected roughness or modulus, got '" + a.class_feature + "'");
+        a.angle_tolerance_deg = r.positive(rg, "regions", "angle_tolerance_deg", false, a.angle_tolerance_deg);
+        if (a.angle_tolerance_deg >= 90.0) r.fail("regions.angle_tolerance_deg", "must be below 90 degrees");
+        a.min_area_um2 = r.number(rg, "regions", "min_area_um2", false, a.min_area_um2);
+        if (a.min_area_um2 < 0.0) r.fail("regions.min_area_um2", "must be >= 0 (square micrometres)");
+        a.window_px = r.integer(rg, "regions", "window_px", a.window_px, 3, 101);
+        if (a.window_px % 2 == 0) r.fail("regions.window_px", "must be odd (a window centred on the pixel)");
+        a.edge_margin_px = r.integer(rg, "regions", "edge_margin_px", a.edge_margin_px, 0, 100);
+        a.crystal_class = r.text(rg, "regions", "crystal_class", a.crystal_class);
+        a.binder_class = r.text(rg, "regions", "binder_class", a.binder_class);
         for (const char* which : {"names", "classes"}) {
             const std::string path = std::string("regions.") + which;
             const YAML::Node m = rg[which];
@@ -383,8 +473,9 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
                 dst[(int)label] = r.text(kv.second, path + "." + key);
             }
         }
-        if (c.regions.labels_file.empty() && (!c.regions.names.empty() || !c.regions.classes.empty()))
-            r.fail("regions.labels", "names/classes given without a label image");
+        if (c.regions.labels_file.empty() && !c.regions.automatic.enabled &&
+            (!c.regions.names.empty() || !c.regions.classes.empty()))
+            r.fail("regions.labels", "names/classes given without a label image or auto: true");
     }
     return c;
 }
@@ -477,6 +568,46 @@ ScanConfig load_scan_config(const std::string& yaml_path, const std::vector<std:
     return parse_scan_config(text.str(), dir.string(), yaml_path, overrides);
 }
 
+// ---- merged configurations (process --config EXTRA.yaml) ---------------------------------
+
+namespace {
+
+YAML::Node load_yaml_file(const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw ConfigError(path + ": no such file");
+    try {
+        const YAML::Node n = YAML::LoadFile(path);
+        if (present(n) && !n.IsMap()) throw ConfigError(path + ": <document>: expected a mapping of sections");
+        return n;
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(path + ": YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
+                          std::to_string(e.mark.column + 1) + ": " + e.msg);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(path + ": cannot parse YAML: " + e.msg);
+    }
+}
+
+}  // namespace
+
+ScanConfig load_scan_config_merged(const std::string& yaml_path, const std::vector<std::string>& extra_yaml_paths,
+                                   const std::vector<std::string>& overrides) {
+    if (extra_yaml_paths.empty()) return load_scan_config(yaml_path, overrides);
+    YAML::Node root = load_yaml_file(yaml_path);
+    if (!present(root)) root = YAML::Node(YAML::NodeType::Map);
+    std::string source = yaml_path;
+    for (const std::string& extra : extra_yaml_paths) {
+        const YAML::Node e = load_yaml_file(extra);
+        if (present(e)) merge_yaml_over(root, e);
+        source += " + " + extra;
+    }
+    // Relative paths (in either file) resolve against the scan YAML's folder.
+    fs::path dir = fs::path(yaml_path).parent_path();
+    if (dir.empty()) dir = ".";
+    ScanConfig cfg = parse_scan_config(YAML::Dump(root), dir.string(), source, overrides);
+    cfg.source = yaml_path;  // the file hashed into the run metadata; the merged values are in `params`
+    return cfg;
+}
+
 std::string default_config_yaml() {
     const ScanConfig d;
     const Cantilever& k = d.cantilever;
@@ -520,8 +651,13 @@ std::string default_config_yaml() {
     s += line("  # k2: 0.0", "second-mode spring constant, N/m; optional, default k1 (f2/f1)^2");
     s += line("  a1_free: " + num(k.a1_free_m), "first-mode free amplitude, m");
     s += line("  a1_set: " + num(k.a1_set_m), "first-mode amplitude setpoint, m");
+    s += line("  # k1_uncertainty: 0.0", "1-sigma of k1, N/m; optional, for the systematic uncertainty");
     s += line("tip:", "REQUIRED");
     s += line("  radius: " + num(d.tip_radius_m), "effective contact radius, m (from a reference calibration)");
+    s += line("  # uncertainty: 0.0", "1-sigma of the radius, m; `amfm calibrate-tip` writes it and the keys below");
+    s += line("  # reference: polystyrene", "reference sample (reference_modulus: its modulus, Pa)");
+    s += line("  # date / source", "when and from which scan the radius was calibrated");
+    s += line("  # cantilever: {k1: 26.0, f1: 3.0e5, f2: 1.71e6}", "the cantilever it was calibrated with (checked)");
     s += line("processing:", "how the maps are computed");
     s += line(std::string("  level: ") + leveling_name(d.level),
               "height levelling: none | plane | rows (changes real facet tilt!)");
@@ -551,6 +687,15 @@ std::string default_config_yaml() {
     s += line("  labels: \"\"", "8/16-bit TIFF or PNG, 0 = unlabelled; empty: whole map");
     s += line("  names: {}", "label: name, e.g. {1: I, 2: II}; default the number");
     s += line("  classes: {}", "label: class, e.g. {1: LNMO, 2: b/c}; default unclassified");
+    const AutoRegionsConfig& a = d.regions.automatic;
+    s += line("  auto: false", "true: find crystal facets and binder/carbon instead of a label image");
+    s += line("  class_feature: " + a.class_feature, "auto: roughness (topography) | modulus splits the classes");
+    s += line("  angle_tolerance_deg: " + num(a.angle_tolerance_deg), "auto: normals within this angle form a facet");
+    s += line("  min_area_um2: " + num(a.min_area_um2), "auto: smallest crystal, hole or facet, um^2");
+    s += line("  window_px: " + std::to_string(a.window_px), "auto: local-plane window for normals, roughness (odd)");
+    s += line("  edge_margin_px: " + std::to_string(a.edge_margin_px), "auto: facet pixels this close to another region are left out");
+    s += line("  crystal_class: " + a.crystal_class, "auto: class of the facets");
+    s += line("  binder_class: " + a.binder_class, "auto: name and class of the rest");
     return s;
 }
 
@@ -583,11 +728,11 @@ std::string config_to_yaml(const ScanConfig& c) {
     if (k.k2_n_per_m > 0.0) out << YAML::Key << "k2" << YAML::Value << num(k.k2_n_per_m);
     out << YAML::Key << "a1_free" << YAML::Value << num(k.a1_free_m);
     out << YAML::Key << "a1_set" << YAML::Value << num(k.a1_set_m);
+    if (c.k1_uncertainty_n_per_m > 0.0)
+        out << YAML::Key << "k1_uncertainty" << YAML::Value << num(c.k1_uncertainty_n_per_m);
     out << YAML::EndMap;
 
-    out << YAML::Key << "tip" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "radius" << YAML::Value << num(c.tip_radius_m);
-    out << YAML::EndMap;
+    emit_tip(out, c);
 
     out << YAML::Key << "processing" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "level" << YAML::Value << leveling_name(c.level);
@@ -632,6 +777,21 @@ std::string config_to_yaml(const ScanConfig& c) {
     if (!c.regions.labels_file.empty()) {
         out << YAML::Key << "regions" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "labels" << YAML::Value << c.regions.labels_file;
+        emit_labels(out, "names", c.regions.names);
+        emit_labels(out, "classes", c.regions.classes);
+        out << YAML::EndMap;
+    }
+    if (c.regions.automatic.enabled) {
+        const AutoRegionsConfig& a = c.regions.automatic;
+        out << YAML::Key << "regions" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "auto" << YAML::Value << true;
+        out << YAML::Key << "class_feature" << YAML::Value << a.class_feature;
+        out << YAML::Key << "angle_tolerance_deg" << YAML::Value << num(a.angle_tolerance_deg);
+        out << YAML::Key << "min_area_um2" << YAML::Value << num(a.min_area_um2);
+        out << YAML::Key << "window_px" << YAML::Value << a.window_px;
+        out << YAML::Key << "edge_margin_px" << YAML::Value << a.edge_margin_px;
+        out << YAML::Key << "crystal_class" << YAML::Value << a.crystal_class;
+        out << YAML::Key << "binder_class" << YAML::Value << a.binder_class;
         emit_labels(out, "names", c.regions.names);
         emit_labels(out, "classes", c.regions.classes);
         out << YAML::EndMap;

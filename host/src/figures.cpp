@@ -999,4 +999,81 @@ void save_histogram_overview_png(const std::string& path, const StatisticsResult
     write_png(path, img);
 }
 
+// ---- calibration plots ------------------------------------------------------------------
+
+void save_error_bar_plot_png(const std::string& path, const ErrorBarPlot& p) {
+    const int width = 900, height = 600;
+    Axes ax;
+    ax.area = cv::Rect(100, 60, width - 100 - 30, height - 60 - 80);
+    ax.x0 = p.x0;
+    ax.x1 = p.x1 > p.x0 ? p.x1 : p.x0 + 1.0;
+
+    // y range: every point with its bar and every curve inside the x range, padded.
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    auto take = [&](double v) {
+        if (std::isfinite(v)) {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    };
+    for (std::size_t i = 0; i < p.y.size(); ++i) {
+        const double e = i < p.err.size() && std::isfinite(p.err[i]) ? p.err[i] : 0.0;
+        take(p.y[i] - e);
+        take(p.y[i] + e);
+    }
+    for (const auto& c : p.curves)
+        for (std::size_t i = 0; i < c.y.size(); ++i)
+            if (c.x[i] >= ax.x0 && c.x[i] <= ax.x1) take(c.y[i]);
+    if (!(hi > lo)) {
+        lo = std::isfinite(lo) ? lo - 0.5 : 0.0;
+        hi = lo + 1.0;
+    }
+    const double pad = 0.06 * (hi - lo);
+    double ystep = 1.0;
+    const std::vector<double> yt = nice_ticks(lo - pad, hi + pad, 6, &ystep);
+    ax.y0 = ystep * std::floor((lo - pad) / ystep + 1e-9);
+    ax.y1 = ystep * std::ceil((hi + pad) / ystep - 1e-9);
+
+    cv::Mat img = blank_canvas(width, height);
+    // Clip drawing to the plot area: curves may leave the y range.
+    auto clip_y = [&](double y) { return std::clamp(y, (double)ax.area.y, (double)(ax.area.y + ax.area.height)); };
+    if (std::isfinite(p.vline_x) && p.vline_x > ax.x0 && p.vline_x < ax.x1) {
+        const int x = (int)std::lround(ax.px(p.vline_x));
+        for (int y = ax.area.y; y < ax.area.y + ax.area.height; y += 10)
+            cv::line(img, {x, y}, {x, std::min(y + 5, ax.area.y + ax.area.height)}, kMutedInk, 1, cv::LINE_AA);
+        put_text(img, p.vline_label, x + 6, ax.area.y + ax.area.height - 10, kTickScale, kMutedInk);
+    }
+    std::vector<LegendLine> legend;
+    for (const auto& c : p.curves) {
+        std::vector<cv::Point2d> pts;
+        for (std::size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) {
+            const double py = ax.py(c.y[i]);
+            const bool inside = py >= ax.area.y && py <= ax.area.y + ax.area.height;
+            pts.emplace_back(ax.px(c.x[i]), inside ? py : NAN);
+        }
+        draw_curve(img, pts, region_colour((std::size_t)c.colour), 2);
+        legend.push_back({c.label, region_colour((std::size_t)c.colour), 1});
+    }
+    for (std::size_t i = 0; i < p.x.size() && i < p.y.size(); ++i) {
+        if (!std::isfinite(p.x[i]) || !std::isfinite(p.y[i])) continue;
+        const int x = (int)std::lround(ax.px(p.x[i]));
+        const double e = i < p.err.size() && std::isfinite(p.err[i]) ? p.err[i] : 0.0;
+        const int ya = (int)std::lround(clip_y(ax.py(p.y[i] - e))), yb = (int)std::lround(clip_y(ax.py(p.y[i] + e)));
+        cv::line(img, {x, ya}, {x, yb}, kInk, 1, cv::LINE_AA);
+        cv::line(img, {x - 4, ya}, {x + 4, ya}, kInk, 1, cv::LINE_AA);
+        cv::line(img, {x - 4, yb}, {x + 4, yb}, kInk, 1, cv::LINE_AA);
+        cv::circle(img, {x, (int)std::lround(clip_y(ax.py(p.y[i])))}, 4, kInk, cv::FILLED, cv::LINE_AA);
+    }
+    if (!p.points_label.empty()) legend.insert(legend.begin(), {p.points_label, kInk, 2});
+
+    std::vector<Tick> yticks;
+    for (double v : yt)
+        if (v >= ax.y0 - 1e-12 && v <= ax.y1 + 1e-12) yticks.push_back({v, format_tick(v, ystep)});
+    draw_axes(img, ax, linear_ticks(ax.x0, ax.x1, 8), yticks, p.x_label, p.y_label);
+    put_text(img, p.title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
+    const cv::Size size = legend_size(legend);
+    draw_legend(img, legend_box(ax.area, size, false), legend);
+    write_png(path, img);
+}
+
 }  // namespace amfm

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "amfm/host/figures.hpp"
+#include "amfm/host/gwy.hpp"
+#include "amfm/host/segmentation_outputs.hpp"
 #include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -78,7 +80,7 @@ json pixel_stats_json(const PixelStats& p) {
             {"p95_gpa", number(p.p95_gpa)}};
 }
 
-json region_json(const RegionStats& r) {
+json region_json(const RegionStats& r, double systematic_rel) {
     const FitResult& f = r.gaussian.fit;
     json hist = {{"axis", r.hist.log10_axis ? "log10_gpa" : "gpa"},
                  {"lo", r.hist.lo},
@@ -89,6 +91,9 @@ json region_json(const RegionStats& r) {
     json gauss = {{"center_gpa", number(r.gaussian.center_gpa)},
                   {"sigma_gpa", number(r.gaussian.sigma_gpa)},
                   {"fwhm_gpa", number(r.gaussian.fwhm_gpa)},
+                  // From the calibration uncertainty of R (and k1): the same for every pixel, so
+                  // it shifts the whole distribution and is not part of sigma.
+                  {"systematic_gpa", number(systematic_rel > 0.0 ? r.gaussian.center_gpa * systematic_rel : NAN)},
                   {"amplitude", number(fitted ? f.amplitude : NAN)},
                   {"offset", number(fitted ? f.offset : NAN)},
                   {"r2", number(fitted ? f.r2 : NAN)},
@@ -128,7 +133,15 @@ std::string regions_csv(const ScanResult& result) {
     s << "kind,label,name,class,n_pixels,n_valid";
     for (int b = 0; b < kMaskBitCount; ++b) s << ",masked_" << mask_bit_name(b);
     s << ",mean_gpa,sd_gpa,median_gpa,p05_gpa,p95_gpa,center_gpa,sigma_gpa,fwhm_gpa,amplitude,r2,"
-         "fit_state,fit_iterations,hist_axis,hist_lo,hist_hi,hist_bins\n";
+         "fit_state,fit_iterations,hist_axis,hist_lo,hist_hi,hist_bins,normal_tilt_deg,normal_azimuth_deg,"
+         "area_um2,systematic_gpa\n";
+    // Automatic facets: their mean normal and area (empty for other rows).
+    auto facet_of = [&](const std::string& label) -> const FacetInfo* {
+        if (!result.segmented) return nullptr;
+        for (const FacetInfo& f : result.segmentation.facets)
+            if (std::to_string(f.label) == label) return &f;
+        return nullptr;
+    };
     auto row = [&](const std::string& kind, const std::string& label, const std::string& name,
                    const std::string& cls, const PixelStats& p, const RegionStats* r) {
         s << kind << ',' << label << ',' << csv_text(name) << ',' << csv_text(cls) << ',' << p.n_pixels
@@ -147,6 +160,11 @@ std::string regions_csv(const ScanResult& result) {
         } else {
             s << ",,,,,,,,,,,";
         }
+        if (const FacetInfo* f = kind == "region" ? facet_of(label) : nullptr)
+            s << ',' << csv_number(f->tilt_deg) << ',' << csv_number(f->azimuth_deg) << ',' << csv_number(f->area_um2);
+        else
+            s << ",,,";
+        s << ',' << csv_number(r && result.systematic_rel > 0.0 ? r->gaussian.center_gpa * result.systematic_rel : NAN);
         s << '\n';
     };
     for (const RegionStats& r : result.stats.regions)
@@ -158,7 +176,7 @@ std::string regions_csv(const ScanResult& result) {
 
 std::string regions_json(const Scan& scan, const ScanResult& result, const RunInfo& run) {
     json regions = json::array();
-    for (const RegionStats& r : result.stats.regions) regions.push_back(region_json(r));
+    for (const RegionStats& r : result.stats.regions) regions.push_back(region_json(r, result.systematic_rel));
     json classes = json::array();
     for (const ClassStats& c : result.stats.classes) {
         json j = pixel_stats_json(c.pixels);
@@ -192,7 +210,9 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     for (int b = 0; b < kMaskBitCount; ++b) doc["mask_bits"][mask_bit_name(b)] = 1 << b;
     doc["regions"] = regions;
     doc["classes"] = classes;
-    doc["map"] = region_json(result.stats.whole_map);
+    doc["map"] = region_json(result.stats.whole_map, result.systematic_rel);
+    doc["systematic_uncertainty_rel"] = number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
+    if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);
     return doc.dump(2) + "\n";
 }
 
@@ -213,8 +233,11 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
         write_tiff((staging / "mask.tif").string(), result.mask,
                    TiffCalibration{px, py, "mask reason bits: 1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, "
                                            "8 non-finite input, 16 unlabelled"});
+        if (result.segmented)
+            write_labels_tiff((staging / "labels.tif").string(), result.segmentation, px, py);
         write_text(staging / "regions.csv", regions_csv(result));
         write_text(staging / "regions.json", regions_json(scan, result, run));
+        write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
         if (figures) {
             const std::string name = scan.config.sample.empty() ? std::string("scan") : scan.config.sample;
             MapFigure mod{"Corrected modulus - " + name, "E (GPa)", true, 0.0, 0.0, px, 0};
@@ -222,6 +245,9 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
             MapFigure tilt{"Local tilt - " + name, "tilt (deg)", false, 0.0, 90.0, px, 1};
             save_map_png((staging / "fig_tilt.png").string(), result.tilt_deg, tilt);
             save_mask_overlay_png((staging / "fig_mask.png").string(), result.height_leveled_m, result.mask, px);
+            if (result.segmented)
+                save_regions_overlay_png((staging / "fig_regions.png").string(), result.height_leveled_m,
+                                         result.regions, "Automatic regions - " + name);
             save_histogram_overview_png((staging / "fig_histograms.png").string(), result.stats,
                                         "Modulus distributions - " + name);
             for (const RegionStats& r : result.stats.regions)

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "amfm/host/calibration.hpp"
 #include "amfm/host/level.hpp"
 
 namespace amfm {
@@ -30,7 +31,21 @@ ScanResult process_scan(const Scan& scan, Backend& backend) {
     r.backend_device = backend.device_description();
     r.height_leveled_m = scan.height_m;
     apply_leveling(cfg.level, r.height_leveled_m);
-    r.regions = build_region_map(scan.labels, cfg.regions, nx, ny);
+    // regions.auto with the roughness feature segments the topography before the pixel stage;
+    // the modulus feature needs the modulus map, so it segments after a first pass (below).
+    const AutoRegionsConfig& seg_cfg = cfg.regions.automatic;
+    const bool segment_first = seg_cfg.enabled && seg_cfg.class_feature != "modulus";
+    auto segment = [&](const Image<float>& modulus_gpa) {
+        r.segmentation = segment_scan(r.height_leveled_m, modulus_gpa, scan.pixel_size_x_m(),
+                                      scan.pixel_size_y_m(), seg_cfg);
+        r.segmented = true;
+        r.regions = build_region_map(r.segmentation.labels,
+                                     segmentation_regions_config(r.segmentation, cfg.regions), nx, ny);
+    };
+    if (segment_first)
+        segment(Image<float>());
+    else
+        r.regions = build_region_map(scan.labels, cfg.regions, nx, ny);
 
     r.tilt_deg = Image<float>(nx, ny);
     r.modulus_gpa = Image<float>(nx, ny);
@@ -46,8 +61,14 @@ ScanResult process_scan(const Scan& scan, Backend& backend) {
 
     const auto t0 = clock::now();
     backend.pixel_stage(in, make_pixel_params(cfg, nx, ny), out);
+    if (seg_cfg.enabled && !segment_first) {
+        segment(r.modulus_gpa);
+        in.region = r.regions.index.data();
+        backend.pixel_stage(in, make_pixel_params(cfg, nx, ny), out);  // again, for the unlabelled bit
+    }
     const auto t1 = clock::now();
     r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend);
+    r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
     const auto t2 = clock::now();
     r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();
     r.seconds_statistics = std::chrono::duration<double>(t2 - t1).count();

@@ -433,6 +433,14 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
             owner[i] = who;
         }
     }
+    // Segmentation ground truth (the owner map and its planes).
+    for (std::size_t c = 0; c < crystal_planes.size(); ++c)
+        for (int k = crystal_planes[c].first; k < crystal_planes[c].second; ++k) {
+            const PlaneDef& d = crystals()[c].planes[k - crystal_planes[c].first];
+            sim.planes_true.push_back({d.tilt_deg, d.azimuth_deg, (int)c, d.facet});
+        }
+    sim.plane_true = Image<std::int16_t>(nx, ny);
+    for (std::size_t i = 0; i < npx; ++i) sim.plane_true.px[i] = (std::int16_t)owner[i];
 
     sim.tilt_true_deg = Image<float>(nx, ny);
     {

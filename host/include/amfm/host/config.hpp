@@ -31,10 +31,35 @@ struct HistogramConfig {
     bool log10_axis = false;
 };
 
+// regions: {auto: true, ...}: regions found by segmentation (segmentation.hpp) instead of a file.
+struct AutoRegionsConfig {
+    bool enabled = false;
+    std::string class_feature = "roughness";  // roughness (topography) | modulus: what splits the classes
+    double angle_tolerance_deg = 3.0;  // largest angle between a pixel's normal and its facet's mean normal
+    double min_area_um2 = 0.1;         // smaller crystals, holes and facets are dropped
+    int window_px = 5;                 // local-plane window edge (odd, >= 3) for normals and roughness
+    int edge_margin_px = 0;            // facet pixels this close to another region are also left out
+    std::string crystal_class = "crystal", binder_class = "b/c";  // class names of facets / the rest
+};
+
 struct RegionsConfig {
     std::string labels_file;  // empty: the whole map is one region
+    AutoRegionsConfig automatic;
     std::map<int, std::string> names;
     std::map<int, std::string> classes;
+};
+
+// Where the tip radius came from (`amfm calibrate-tip` writes these keys into `tip:`). All
+// optional: a hand-entered radius has none of them.
+struct TipCalibration {
+    double radius_uncertainty_m = 0.0;  // 1-sigma; 0: unknown
+    std::string reference;              // "polystyrene", "fused-silica" or a modulus as typed
+    double reference_modulus_pa = 0.0;  // 0: unknown
+    std::string date;                   // ISO 8601, UTC
+    std::string source;                 // the reference scan's YAML
+    // The cantilever the radius was calibrated with (0: not recorded). R is only valid for the
+    // cantilever it was measured with, so the loader rejects a sample with different values.
+    double k1_n_per_m = 0.0, f1_hz = 0.0, f2_hz = 0.0;
 };
 
 struct ScanConfig {
@@ -46,6 +71,8 @@ struct ScanConfig {
     double scan_size_x_m = 0.0, scan_size_y_m = 0.0;
     Cantilever cantilever;
     double tip_radius_m = 10.0e-9;
+    TipCalibration tip_calibration;
+    double k1_uncertainty_n_per_m = 0.0;  // cantilever.k1_uncertainty, 1-sigma; 0: unknown
 
     Leveling level = Leveling::None;
     TiltMethod tilt_method = TiltMethod::CentralDifference;
@@ -62,6 +89,12 @@ struct ScanConfig {
 // line is checked by the same rules. Throws ConfigError naming the file and key for unknown
 // keys, wrong units, wrong types or out-of-range values.
 ScanConfig load_scan_config(const std::string& yaml_path, const std::vector<std::string>& overrides = {});
+
+// Same, with each of `extra_yaml_paths` merged over the scan YAML in order before validation
+// (`process --config tip.yaml`): mappings merge key by key, anything else replaces. The
+// overrides apply last.
+ScanConfig load_scan_config_merged(const std::string& yaml_path, const std::vector<std::string>& extra_yaml_paths,
+                                   const std::vector<std::string>& overrides = {});
 
 // Same from YAML text (tests); relative paths resolve against base_dir.
 ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& base_dir,

@@ -2,6 +2,7 @@
 // region histograms with their fitted Gaussian (the paper's Fig. 2c).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,5 +36,25 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
 // All regions' fitted Gaussians over the whole-map histogram (grey), like Fig. 2c.
 void save_histogram_overview_png(const std::string& path, const StatisticsResult& stats,
                                  const std::string& title);
+
+// ---- calibration plots (amfm fit-tilt) ----------------------------------------------------
+
+// Points with vertical error bars and sampled curves on linear axes (the paper's Fig. 6c).
+struct ErrorBarPlot {
+    struct Curve {
+        std::string label;
+        int colour = 0;  // index into the region palette
+        std::vector<double> x, y;
+    };
+    std::string title, x_label, y_label;
+    double x0 = 0.0, x1 = 1.0;  // x range; y range from the data
+    std::vector<double> x, y, err;  // points and their +- error
+    std::string points_label;
+    std::vector<Curve> curves;
+    double vline_x = NAN;  // a dashed vertical line (e.g. the fit cutoff); NaN: none
+    std::string vline_label;
+};
+
+void save_error_bar_plot_png(const std::string& path, const ErrorBarPlot& plot);
 
 }  // namespace amfm

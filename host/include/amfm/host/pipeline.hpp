@@ -5,6 +5,7 @@
 
 #include "amfm/host/regions.hpp"
 #include "amfm/host/scan.hpp"
+#include "amfm/host/segmentation.hpp"
 #include "amfm/host/statistics.hpp"
 #include "amfm/kernels/backend.hpp"
 
@@ -16,7 +17,12 @@ struct ScanResult {
     Image<float> modulus_gpa;
     Image<std::uint8_t> mask;
     RegionMap regions;
+    bool segmented = false;     // regions.auto: the regions come from `segmentation`
+    Segmentation segmentation;
     StatisticsResult stats;
+    // Relative systematic uncertainty of every modulus from the tip radius's (and k1's)
+    // calibration uncertainty; 0 when none is given.
+    double systematic_rel = 0.0;
     std::string backend_name, backend_device;
     double seconds_pixel_stage = 0.0, seconds_statistics = 0.0;
 };

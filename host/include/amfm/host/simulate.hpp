@@ -54,6 +54,15 @@ struct SimulatedScan {
     Image<std::uint16_t> labels;
     Image<float> modulus_true_gpa;  // true (tilt-free) modulus per pixel
     Image<float> tilt_true_deg;     // true surface tilt per pixel
+    // Ground truth for segmentation: which plane forms each pixel's surface (index into
+    // planes_true, every plane of every crystal, labelled or not; -1: binder/carbon background).
+    struct PlaneTruth {
+        double tilt_deg, azimuth_deg;
+        int crystal;  // 0: the labelled crystal, 1: the small unlabelled one
+        int facet;    // 0..3: facet I..IV (label facet + 1 when labelled), -1: unlabelled
+    };
+    std::vector<PlaneTruth> planes_true;
+    Image<std::int16_t> plane_true;
 };
 
 // The paper's regions for a cycle number (Fig. 2 / Table 1 values): facets I-III (pristine) or

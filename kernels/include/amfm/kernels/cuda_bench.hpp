@@ -1,4 +1,4 @@
-// GPU benchmark figures of issue 3 (built with AMFM_WITH_CUDA only; amfm-bench calls it).
+// GPU benchmark figures (built with AMFM_WITH_CUDA only; amfm-bench calls it).
 // Plain C++: no CUDA types, so the bench program compiles without cuda_runtime.h.
 #pragma once
 

@@ -1,0 +1,110 @@
+// amfm fit-tilt SPHERE.yaml [--modulus 70GPa] [--order 4] [--max-angle 45] --out DIR: the tilt
+// correction Kc(theta) from a scan of silica spheres (the paper's Fig. 6), as a
+// `tilt_correction:` YAML block, the binned data (CSV) and the plot.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "amfm/host/calibration.hpp"
+#include "amfm/host/config.hpp"
+#include "amfm/host/scan.hpp"
+#include "amfm/kernels/backend.hpp"
+#include "amfm/kernels/error.hpp"
+#include "command.hpp"
+
+namespace amfm_cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Options {
+    std::string sphere_yaml, extra_config, out_dir, modulus = "70GPa";
+    amfm::TiltFitOptions fit;
+    double min_height_m = -1.0;  // < 0: automatic
+    bool no_figure = false;
+};
+
+void write_file(const fs::path& path, const std::string& text) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f) throw amfm::DataError(path.string() + ": cannot write");
+}
+
+std::string bins_csv(const amfm::TiltFitResult& r) {
+    std::string s = "tilt_lo_deg,tilt_hi_deg,pixels,mean_tilt_deg,mean_ratio,sd_ratio,se_ratio,in_fit\n";
+    auto field = [](double v) {
+        if (!std::isfinite(v)) return std::string();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.8g", v);
+        return std::string(buf);
+    };
+    for (const amfm::TiltBin& b : r.bins)
+        s += field(b.lo_deg) + "," + field(b.hi_deg) + "," + std::to_string(b.count) + "," + field(b.mean_tilt_deg) +
+             "," + field(b.mean_ratio) + "," + field(b.sd_ratio) + "," + field(b.se_ratio) + "," +
+             (b.lo_deg < r.polynomial.max_angle_deg ? "1" : "0") + "\n";
+    return s;
+}
+
+int run(Options o, const Context& ctx) {
+    o.fit.nominal_modulus_pa = amfm::parse_modulus_pa(o.modulus, "--modulus");
+    if (o.min_height_m >= 0.0) o.fit.min_height_above_film_m = o.min_height_m;
+    progress(ctx, "loading " + o.sphere_yaml);
+    std::vector<std::string> extra;
+    if (!o.extra_config.empty()) extra.push_back(o.extra_config);
+    const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config_merged(o.sphere_yaml, extra));
+    auto backend = amfm::make_cpu_backend();
+    const amfm::TiltFitResult r = amfm::fit_tilt_calibration(scan, o.fit, *backend);
+    for (const std::string& w : r.warnings) std::cerr << "amfm: warning: " << w << std::endl;
+
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec || !fs::is_directory(o.out_dir)) throw amfm::DataError(o.out_dir + ": cannot create folder");
+    const fs::path dir(o.out_dir);
+    write_file(dir / "tilt_bins.csv", bins_csv(r));
+    if (!o.no_figure) amfm::save_tilt_fit_png((dir / "fig_tilt_calibration.png").string(), r, "Tilt calibration: " +
+                                              fs::path(o.sphere_yaml).parent_path().filename().string());
+    write_file(dir / "tilt_correction.yaml", amfm::tilt_correction_yaml_block(r, o.sphere_yaml, amfm::utc_now_iso()));
+
+    std::printf("pixels %lld: film %lld, invalid %lld, sliding (> %.0f deg) %lld, binned %lld, fitted (<= %.0f deg) %lld\n",
+                r.n_pixels, r.n_film, r.n_invalid, r.options.slide_angle_deg, r.n_sliding, r.n_binned,
+                r.polynomial.max_angle_deg, r.n_fitted);
+    std::printf("polynomial Kc =");
+    for (int i = 0; i < r.polynomial.n_coefficients; ++i) std::printf(" %+.6g t^%d", r.polynomial.coefficients[i], i);
+    std::printf("   (rms residual %.4f)\n", r.rms_residual_polynomial);
+    std::printf("cos model  Kc = (cos t)^%.3f   (rms residual %.4f)\n", r.cos_exponent, r.rms_residual_cos);
+    progress(ctx, "wrote " + o.out_dir + "/tilt_correction.yaml (use: amfm process SCAN.yaml --config " + o.out_dir +
+                      "/tilt_correction.yaml)");
+    return kExitOk;
+}
+
+}  // namespace
+
+Runner add_fit_tilt_command(CLI::App& app) {
+    auto o = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand("fit-tilt", "Tilt correction Kc(theta) from a scan of silica spheres (Fig. 6)");
+    cmd->add_option("sphere_scan", o->sphere_yaml, "Scan YAML of the sphere sample (with the calibrated tip radius)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("-o,--out", o->out_dir, "Output folder: tilt_correction.yaml, tilt_bins.csv, figure")->required();
+    cmd->add_option("--config", o->extra_config, "YAML merged over the scan YAML (e.g. calibrate-tip's tip: block)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--modulus", o->modulus, "Nominal modulus of the spheres (default 70GPa, silica)");
+    cmd->add_option("--order", o->fit.order, "Polynomial order (default 4)")->check(CLI::Range(1, 7));
+    cmd->add_option("--max-angle", o->fit.max_angle_deg, "Fit cutoff in degrees (default 45)")
+        ->check(CLI::Range(1.0, 89.0));
+    cmd->add_option("--slide-angle", o->fit.slide_angle_deg, "Tilt above which the tip slides (default 70)")
+        ->check(CLI::Range(1.0, 89.9));
+    cmd->add_option("--bin-width", o->fit.bin_width_deg, "Tilt bin width in degrees (default 2.5)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--min-height", o->min_height_m,
+                    "Sphere pixels: this many metres above the film (default: a quarter of the height range)");
+    cmd->add_flag("--no-figure", o->no_figure, "Skip fig_tilt_calibration.png");
+    return [o](const Context& ctx) { return run(*o, ctx); };
+}
+
+}  // namespace amfm_cli

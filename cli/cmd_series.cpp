@@ -1,0 +1,86 @@
+// amfm series SERIES.yaml --out DIR: every scan of a cycle-number series, then the tables,
+// comparisons, figures and report.html.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "amfm/host/series.hpp"
+#include "command.hpp"
+
+namespace amfm_cli {
+namespace {
+
+struct Options {
+    std::string series_yaml, out_dir, backend = "auto", shard;
+    std::vector<std::string> sets;
+    bool no_figures = false, force = false;
+};
+
+std::string duration(double s) {
+    char buf[32];
+    if (s < 60) std::snprintf(buf, sizeof buf, "%.0f s", std::ceil(s));
+    else if (s < 3600) std::snprintf(buf, sizeof buf, "%d min %02d s", (int)s / 60, (int)s % 60);
+    else std::snprintf(buf, sizeof buf, "%d h %02d min", (int)s / 3600, ((int)s % 3600) / 60);
+    return buf;
+}
+
+int run(const Options& o, const Context& ctx) {
+    const amfm::SeriesSpec spec = amfm::load_series_spec(o.series_yaml, o.sets);
+    amfm::SeriesRunOptions ro;
+    ro.out_dir = o.out_dir;
+    ro.backend = o.backend;
+    ro.figures = !o.no_figures;
+    ro.force = o.force;
+    ro.run = amfm::RunInfo{AMFM_VERSION, ctx.command_line};
+    if (!o.shard.empty()) ro.shard = amfm::parse_shard(o.shard);
+    ro.on_progress = [&ctx](const amfm::SeriesProgress& p) {
+        char head[64], tail[96];
+        std::snprintf(head, sizeof head, "[%zu/%zu] ", p.position, p.total);
+        std::snprintf(tail, sizeof tail, " (%.2f s) | %.2f scans/s, ETA %s", p.seconds, p.scans_per_second,
+                      duration(p.eta_seconds).c_str());
+        std::string line = head + p.entry->id + " cycle " + std::to_string(p.entry->cycle) + ": " + p.status;
+        if (p.status == "failed") line += ": " + p.reason;
+        progress(ctx, line + tail);
+    };
+    progress(ctx, "series " + o.series_yaml + ": " + std::to_string(spec.entries.size()) + " scans" +
+                      (o.shard.empty() ? "" : ", shard " + o.shard));
+    const amfm::SeriesRunCounts n = amfm::run_series(spec, ro);
+    progress(ctx, std::to_string(n.processed) + " processed, " + std::to_string(n.skipped) + " unchanged (skipped), " +
+                      std::to_string(n.failed) + " failed");
+    if (ro.shard.count > 1) {
+        progress(ctx, "shard written to " + o.out_dir + "; combine the shards with `amfm merge SHARD_DIR... --out DIR`");
+        return n.failed ? kExitData : kExitOk;
+    }
+    const amfm::SeriesOutcome out = amfm::write_series_outputs(spec, o.out_dir);
+    progress(ctx, "tables, figures and report: " + o.out_dir + "/report.html");
+    if (out.n_failed || out.n_missing) {
+        progress(ctx, std::to_string(out.n_failed + out.n_missing) + " of " + std::to_string(spec.entries.size()) +
+                          " scans failed (reasons in report.html and series.json)");
+        return kExitData;
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+Runner add_series_command(CLI::App& app) {
+    auto o = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand("series", "Process a cycle-number series: per-scan folders, Table 1, "
+                                             "comparisons, figures, report.html");
+    cmd->add_option("series", o->series_yaml, "Series YAML listing the scans and their cycle numbers")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("-o,--out", o->out_dir, "Results folder (scans/<id>/ per scan, series.* and report.html)")
+        ->required();
+    cmd->add_option("--backend", o->backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+    cmd->add_option("--set", o->sets, "Override a key of every scan: --set tip.radius=9e-9 (repeatable)");
+    cmd->add_option("--shard", o->shard, "Process only shard i of n (0-based, entry k goes to k mod n); "
+                                         "combine with `amfm merge`");
+    cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures");
+    cmd->add_flag("--force", o->force, "Reprocess scans whose inputs and settings are unchanged");
+    return [o](const Context& ctx) { return run(*o, ctx); };
+}
+
+}  // namespace amfm_cli

@@ -1,0 +1,147 @@
+// A cycle-number series: many scans, each with a cycle number, processed one after another
+// into per-scan folders, then compared (the paper's Table 1 and Fig. 3a).
+//
+// Output folder layout (what `amfm series` and `amfm merge` write):
+//   series_manifest.json        the series as listed (ids, cycles, samples, notes) and the shard
+//   scans/<id>/                 what `amfm process` writes, plus series_entry.json (status,
+//                               content hash of inputs + settings, the summary the tables use)
+//   series.csv, series_comparisons.csv, series.json, fig_*.png, report.html
+// The tables are computed from the series_entry.json files alone, so a merge of shard folders
+// gives the same bytes as a single run.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "amfm/host/outputs.hpp"
+#include "amfm/host/stats_tests.hpp"
+
+namespace amfm {
+
+struct SeriesEntry {
+    std::string id;          // folder name under scans/; unique in the series
+    std::string scan;        // as written in the series file
+    std::string scan_path;   // resolved against the series file's folder (a folder means <folder>/scan.yaml)
+    int cycle = -1;          // 0 = pristine
+    std::string sample, notes;
+    std::vector<std::string> overrides;  // "dotted.key=value": the series' settings, then the scan's
+};
+
+struct SeriesSpec {
+    std::string source;  // the series file
+    std::string name;
+    std::vector<SeriesEntry> entries;  // in file order
+};
+
+// Loads and checks a series YAML (ConfigError naming the file and entry otherwise):
+//   name: "LNMO cycling"                     # optional
+//   settings: {tip.radius: 9.5e-9}           # optional; `--set` overrides applied to every scan
+//   scans:
+//     - {scan: cycle_000/scan.yaml, cycle: 0, sample: "pristine", notes: "...", id: c000,
+//        settings: {histogram.bins: 80}}     # sample, notes, id, settings optional
+SeriesSpec load_series_spec(const std::string& yaml_path, const std::vector<std::string>& extra_overrides = {});
+SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& base_dir,
+                             const std::string& source_name,
+                             const std::vector<std::string>& extra_overrides = {});
+
+// --shard i/n: entry k belongs to shard k mod n (0-based i).
+struct Shard {
+    int index = 0, count = 1;
+};
+Shard parse_shard(const std::string& text);  // "i/n"; ConfigError otherwise
+bool shard_contains(const Shard& shard, std::size_t entry_index);
+
+// What a series keeps of each scan (series_entry.json): small and independent of the scan size.
+struct ClassSummary {
+    std::string class_name;
+    long long n_valid = 0;
+    double mean_gpa = 0.0, sd_gpa = 0.0;
+    QuantileSketch sketch;  // of the class's valid pixel moduli (GPa)
+};
+
+struct RegionSummary {
+    int label = 0;
+    std::string name, class_name;
+    long long n_valid = 0;
+    double mean_gpa = 0.0, sd_gpa = 0.0;
+    double center_gpa = 0.0, sigma_gpa = 0.0, fwhm_gpa = 0.0;
+    std::string fit_state;
+};
+
+struct EntrySummary {
+    std::string id, scan, sample, notes;
+    int cycle = -1;
+    std::string status;  // "ok" | "failed" | "missing" (no folder: not processed, e.g. a shard absent)
+    std::string reason;  // why it failed
+    std::string input_hash;
+    int nx = 0, ny = 0;
+    std::vector<ClassSummary> classes;
+    std::vector<RegionSummary> regions;
+};
+
+// Levels of the per-class quantile sketches (resolves CDFs to 1/400).
+constexpr int kSeriesSketchLevels = 400;
+
+// Loads the scan configuration of an entry (scan YAML; formats `process` learns are added here).
+ScanConfig load_entry_config(const SeriesEntry& entry);
+
+// SHA-256 over the amfm version, the effective settings and the bytes of every input file
+// (paths replaced by content digests, so moving the data does not invalidate it).
+std::string entry_input_hash(const ScanConfig& cfg);
+
+EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash);
+
+std::string entry_summary_json(const EntrySummary& s);
+EntrySummary read_entry_summary(const std::string& path);  // DataError when unreadable
+
+struct SeriesProgress {
+    std::size_t position = 0, total = 0;  // 1-based position among this run's scans
+    const SeriesEntry* entry = nullptr;
+    std::string status;  // "processed" | "skipped" | "failed"
+    std::string reason;
+    double seconds = 0.0, elapsed_seconds = 0.0, eta_seconds = 0.0, scans_per_second = 0.0;
+};
+
+struct SeriesRunOptions {
+    std::string out_dir;
+    Shard shard;
+    std::string backend = "auto";
+    bool figures = true;  // per-scan figures
+    bool force = false;   // reprocess even when the content hash is unchanged
+    RunInfo run;
+    std::function<void(const SeriesProgress&)> on_progress;
+};
+
+struct SeriesRunCounts {
+    int selected = 0, processed = 0, skipped = 0, failed = 0;
+};
+
+// Processes the shard's entries one after another (one scan in memory at a time), writing
+// scans/<id>/ and series_manifest.json. A scan that fails is recorded with its reason and the
+// others go on. Throws only for the output folder itself or the backend.
+SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& options);
+
+struct SeriesOutcome {
+    int n_ok = 0, n_failed = 0, n_missing = 0;
+};
+
+// Reads scans/<id>/series_entry.json for every entry and writes series.csv,
+// series_comparisons.csv, series.json, the figures and report.html into out_dir.
+SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir);
+
+// The series as recorded in an output folder's series_manifest.json.
+SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard = nullptr);
+
+// Copies the scan folders of shard output folders (same series) into out_dir and writes the
+// series outputs as a single run would. ConfigError when the shards list different series.
+SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std::string& out_dir);
+
+// The tables alone (tests; write_series_outputs writes them).
+std::string series_csv(const std::vector<EntrySummary>& entries);
+std::string series_comparisons_csv(const std::vector<EntrySummary>& entries);
+std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>& entries);
+std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
+                               const std::string& out_dir);
+
+}  // namespace amfm

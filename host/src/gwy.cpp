@@ -1,0 +1,356 @@
+// Gwyddion .gwy writing and a minimal reader. The format ("GWYP" + one serialised
+// GwyContainer): an object is its type name (NUL-terminated), a uint32 LE byte count, then
+// components, each a name (NUL-terminated), a one-character type and the value: b bool, c char,
+// i int32, q int64, d double, s NUL-terminated string, o object; upper case = array with a
+// uint32 count first. All little-endian.
+#include "amfm/host/gwy.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "amfm/kernels/error.hpp"
+
+namespace amfm {
+
+namespace {
+
+class Writer {
+public:
+    std::string bytes;
+    void u32(std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) bytes += (char)(v >> (8 * i));
+    }
+    void f64(double d) {
+        std::uint64_t u;
+        std::memcpy(&u, &d, 8);
+        for (int i = 0; i < 8; ++i) bytes += (char)(u >> (8 * i));
+    }
+    void cstr(const std::string& s) {
+        bytes += s;
+        bytes += '\0';
+    }
+    void name(const std::string& n, char type) {
+        cstr(n);
+        bytes += type;
+    }
+    void integer(const std::string& n, std::int32_t v) {
+        name(n, 'i');
+        u32((std::uint32_t)v);
+    }
+    void real(const std::string& n, double v) {
+        name(n, 'd');
+        f64(v);
+    }
+    void text(const std::string& n, const std::string& v) {
+        name(n, 's');
+        cstr(v);
+    }
+    void boolean(const std::string& n, bool v) {
+        name(n, 'b');
+        bytes += (char)(v ? 1 : 0);
+    }
+    // An object component: the body is serialised by `fill` into a nested writer.
+    template <class F>
+    void object(const std::string& n, const std::string& type, F&& fill) {
+        name(n, 'o');
+        Writer body;
+        fill(body);
+        cstr(type);
+        u32((std::uint32_t)body.bytes.size());
+        bytes += body.bytes;
+    }
+};
+
+void unit(Writer& w, const std::string& n, const std::string& u) {
+    w.object(n, "GwySIUnit", [&](Writer& o) { o.text("unitstr", u); });
+}
+
+void data_field(Writer& w, const std::string& key, const Image<double>& img, double scale, double xr, double yr,
+                const std::string& unit_z) {
+    w.object(key, "GwyDataField", [&](Writer& o) {
+        o.integer("xres", img.nx);
+        o.integer("yres", img.ny);
+        o.real("xreal", xr);
+        o.real("yreal", yr);
+        unit(o, "si_unit_xy", "m");
+        unit(o, "si_unit_z", unit_z);
+        o.name("data", 'D');
+        o.u32((std::uint32_t)img.size());
+        for (double v : img.px) o.f64(std::isfinite(v) ? v * scale : 0.0);
+    });
+}
+
+}  // namespace
+
+void write_gwy(const std::string& path, const std::vector<GwyChannel>& channels, double xreal_m, double yreal_m,
+               const std::map<std::string, std::string>& meta) {
+    if (!(xreal_m > 0 && yreal_m > 0)) throw DataError(path + ": cannot write: physical size must be > 0");
+    Writer file;
+    file.bytes = "GWYP";
+    file.object("", "GwyContainer", [&](Writer& c) {
+        for (std::size_t k = 0; k < channels.size(); ++k) {
+            const GwyChannel& ch = channels[k];
+            if (ch.data.nx < 1 || ch.data.ny < 1) throw DataError(path + ": cannot write empty channel " + ch.title);
+            const std::string p = "/" + std::to_string(k);
+            data_field(c, p + "/data", ch.data, ch.scale, xreal_m, yreal_m, ch.unit_z);
+            c.text(p + "/data/title", ch.title);
+            bool any_undefined = false;
+            Image<double> mask(ch.data.nx, ch.data.ny);
+            for (std::size_t i = 0; i < ch.data.size(); ++i)
+                if (!std::isfinite(ch.data.px[i])) mask.px[i] = 1.0, any_undefined = true;
+            if (any_undefined) data_field(c, p + "/mask", mask, 1.0, xreal_m, yreal_m, "");
+            if (!meta.empty())
+                c.object(p + "/meta", "GwyContainer", [&](Writer& m) {
+                    for (const auto& kv : meta) m.text(kv.first, kv.second);
+                });
+        }
+    });
+    // The serialiser's "" name before the top object is not part of the format: drop the component header.
+    // (Writer::object wrote: "" NUL, 'o', then the object.) Remove those two bytes after the magic.
+    file.bytes.erase(4, 2);
+
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f.write(file.bytes.data(), (std::streamsize)file.bytes.size());
+        if (!f) throw DataError(path + ": cannot write");
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw DataError(path + ": cannot move the written file into place: " + ec.message());
+}
+
+// ---- reader -------------------------------------------------------------------------------------
+
+namespace {
+
+class Parser {
+public:
+    Parser(const std::string& b, const std::string& file) : b_(b), file_(file) {}
+    [[noreturn]] void fail(const std::string& what, std::size_t at) const {
+        throw DataError(file_ + ": " + what + " at byte " + std::to_string(at));
+    }
+    void need(std::size_t at, std::size_t n, std::size_t end) const {
+        if (at > end || n > end - at) fail("truncated", at);
+    }
+    std::string cstr(std::size_t& at, std::size_t end) const {
+        const std::size_t z = b_.find('\0', at);
+        if (z == std::string::npos || z >= end) fail("unterminated string", at);
+        std::string s = b_.substr(at, z - at);
+        at = z + 1;
+        return s;
+    }
+    std::uint64_t uint(std::size_t& at, int n, std::size_t end) const {
+        need(at, (std::size_t)n, end);
+        std::uint64_t v = 0;
+        for (int i = n - 1; i >= 0; --i) v = (v << 8) | (unsigned char)b_[at + (std::size_t)i];
+        at += (std::size_t)n;
+        return v;
+    }
+    double f64(std::size_t& at, std::size_t end) const {
+        const std::uint64_t u = uint(at, 8, end);
+        double d;
+        std::memcpy(&d, &u, 8);
+        return d;
+    }
+
+    struct Object {
+        std::string type;
+        std::size_t body = 0, end = 0;
+    };
+    Object object(std::size_t& at, std::size_t end) const {
+        Object o;
+        o.type = cstr(at, end);
+        const std::size_t size = (std::size_t)uint(at, 4, end);
+        need(at, size, end);
+        o.body = at;
+        o.end = at + size;
+        at = o.end;
+        return o;
+    }
+
+    // Visits the components of an object: fn(name, type, position of the value, body end);
+    // fn returns how it consumed the value (true) or leaves it to be skipped (false).
+    template <class F>
+    void components(const Object& o, F&& fn) const {
+        std::size_t at = o.body;
+        while (at < o.end) {
+            const std::string name = cstr(at, o.end);
+            need(at, 1, o.end);
+            const char type = b_[at++];
+            std::size_t value = at;
+            if (!fn(name, type, value, o.end)) value = skip(type, at, o.end);
+            at = value;
+        }
+    }
+
+    std::size_t skip(char type, std::size_t at, std::size_t end) const {
+        const std::size_t item = type == 'b' || type == 'c' || type == 'C' ? 1 : type == 'i' || type == 'I' ? 4 : 8;
+        switch (type) {
+            case 'b': case 'c': case 'i': case 'q': case 'd': need(at, item, end); return at + item;
+            case 's': cstr(at, end); return at;
+            case 'o': object(at, end); return at;
+            case 'C': case 'I': case 'Q': case 'D': {
+                const std::size_t n = (std::size_t)uint(at, 4, end);
+                if (n > (end - std::min(at, end)) / item) fail("array longer than the file", at);
+                return at + n * item;
+            }
+            case 'S': case 'O': {
+                const std::size_t n = (std::size_t)uint(at, 4, end);
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (type == 'S') cstr(at, end);
+                    else object(at, end);
+                }
+                return at;
+            }
+            default: fail(std::string("unknown component type '") + type + "'", at - 1);
+        }
+    }
+
+    std::string unit(std::size_t& at, std::size_t end) const {
+        const Object o = object(at, end);
+        std::string u;
+        components(o, [&](const std::string& n, char t, std::size_t& v, std::size_t e) {
+            if (n != "unitstr" || t != 's') return false;
+            u = cstr(v, e);
+            return true;
+        });
+        return u;
+    }
+
+    Image<double> field(std::size_t& at, std::size_t end, GwyReadChannel* info) const {
+        const Object o = object(at, end);
+        if (o.type != "GwyDataField") fail("expected a GwyDataField, found " + o.type, o.body);
+        std::int64_t xres = 0, yres = 0;
+        std::vector<double> data;
+        components(o, [&](const std::string& n, char t, std::size_t& v, std::size_t e) {
+            if (n == "xres" && t == 'i') xres = (std::int32_t)uint(v, 4, e);
+            else if (n == "yres" && t == 'i') yres = (std::int32_t)uint(v, 4, e);
+            else if (n == "xreal" && t == 'd' && info) info->xreal = f64(v, e);
+            else if (n == "yreal" && t == 'd' && info) info->yreal = f64(v, e);
+            else if (n == "si_unit_xy" && t == 'o' && info) info->unit_xy = unit(v, e);
+            else if (n == "si_unit_z" && t == 'o' && info) info->unit_z = unit(v, e);
+            else if (n == "data" && t == 'D') {
+                const std::size_t count = (std::size_t)uint(v, 4, e);
+                if (count > (e - v) / 8) fail("data array longer than the file", v);
+                data.resize(count);
+                for (double& d : data) d = f64(v, e);
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (xres < 1 || yres < 1 || (std::uint64_t)xres * (std::uint64_t)yres != data.size())
+            fail("data field of " + std::to_string(xres) + "x" + std::to_string(yres) + " holds " +
+                     std::to_string(data.size()) + " values",
+                 o.body);
+        Image<double> img((int)xres, (int)yres);
+        img.px = std::move(data);
+        return img;
+    }
+
+private:
+    const std::string& b_;
+    const std::string& file_;
+};
+
+GwyReadChannel& channel(std::vector<GwyReadChannel>& out, int id) {
+    for (GwyReadChannel& c : out)
+        if (c.id == id) return c;
+    out.push_back({});
+    out.back().id = id;
+    return out.back();
+}
+
+}  // namespace
+
+std::vector<GwyReadChannel> read_gwy(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw DataError(path + ": cannot open");
+    const std::string b((std::istreambuf_iterator<char>(f)), {});
+    if (b.size() < 4 || b.compare(0, 4, "GWYP") != 0) throw DataError(path + ": not a Gwyddion file (no GWYP magic)");
+    const Parser p(b, path);
+    std::size_t at = 4;
+    const Parser::Object top = p.object(at, b.size());
+    if (top.type != "GwyContainer") p.fail("top object is " + top.type + ", not a GwyContainer", 4);
+    std::vector<GwyReadChannel> out;
+    // Keys "/<id>/data", "/<id>/data/title", "/<id>/mask", "/<id>/meta".
+    p.components(top, [&](const std::string& key, char t, std::size_t& v, std::size_t e) {
+        int id = -1;
+        char rest[64] = {};
+        if (std::sscanf(key.c_str(), "/%d/%63s", &id, rest) != 2 || id < 0) return false;
+        const std::string r = rest;
+        if (r == "data" && t == 'o') {
+            GwyReadChannel& c = channel(out, id);
+            c.data = p.field(v, e, &c);
+        } else if (r == "data/title" && t == 's') {
+            channel(out, id).title = p.cstr(v, e);
+        } else if (r == "mask" && t == 'o') {
+            channel(out, id).mask = p.field(v, e, nullptr);
+        } else if (r == "meta" && t == 'o') {
+            const Parser::Object m = p.object(v, e);
+            GwyReadChannel& c = channel(out, id);
+            p.components(m, [&](const std::string& k, char mt, std::size_t& mv, std::size_t me) {
+                if (mt != 's') return false;
+                c.meta[k] = p.cstr(mv, me);
+                return true;
+            });
+        } else {
+            return false;
+        }
+        return true;
+    });
+    return out;
+}
+
+// ---- scan results ---------------------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+Image<double> to_double(const Image<T>& img) {
+    Image<double> out(img.nx, img.ny);
+    for (std::size_t i = 0; i < img.size(); ++i) out.px[i] = (double)img.px[i];
+    return out;
+}
+
+std::string g(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+}  // namespace
+
+void write_scan_gwy(const std::string& path, const Scan& scan, const ScanResult& result, const RunInfo& run) {
+    const ScanConfig& c = scan.config;
+    const Cantilever& k = c.cantilever;
+    std::map<std::string, std::string> meta = {
+        {"amfm version", run.version},
+        {"amfm command", run.command_line},
+        {"Backend", result.backend_name + " (" + result.backend_device + ")"},
+        {"Source", c.source},
+        {"Spring constant k1 (N/m)", g(k.k1_n_per_m)},
+        {"Quality factor Q1", g(k.q1)},
+        {"Resonance f1 (Hz)", g(k.f1_hz)},
+        {"Resonance f2 (Hz)", g(k.f2_hz)},
+        {"Free amplitude A1 (m)", g(k.a1_free_m)},
+        {"Setpoint amplitude A1 (m)", g(k.a1_set_m)},
+        {"Tip contact radius R (m)", g(c.tip_radius_m)},
+        {"Tilt correction", std::string(kc_model_name(c.tilt_correction.model)) + ", cutoff " +
+                                g(c.tilt_correction.max_angle_deg) + " deg"},
+        {"Mask bits", "1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, 8 non-finite input, 16 unlabelled"}};
+    if (k.k2_n_per_m > 0) meta["Spring constant k2 (N/m)"] = g(k.k2_n_per_m);
+    if (!c.sample.empty()) meta["Sample"] = c.sample;
+    if (c.cycle >= 0) meta["Cycle"] = std::to_string(c.cycle);
+    std::vector<GwyChannel> ch(3);
+    ch[0] = {"Modulus (tilt-corrected)", "Pa", to_double(result.modulus_gpa), 1.0e9};
+    ch[1] = {"Tilt", "deg", to_double(result.tilt_deg), 1.0};
+    ch[2] = {"Mask reason bits", "", to_double(result.mask), 1.0};
+    write_gwy(path, ch, c.scan_size_x_m, c.scan_size_y_m, meta);
+}
+
+}  // namespace amfm

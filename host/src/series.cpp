@@ -1,0 +1,506 @@
+// A series: the series file, content hashes, per-scan processing into scans/<id>/, shards, merge.
+#include "amfm/host/series.hpp"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "amfm/host/config.hpp"
+#include "amfm/host/pipeline.hpp"
+#include "amfm/host/scan.hpp"
+#include "amfm/kernels/backend.hpp"
+#include "amfm/kernels/error.hpp"
+
+namespace amfm {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kEntryFile = "series_entry.json";
+constexpr const char* kManifestFile = "series_manifest.json";
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+double number_from(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it == j.end() || it->is_null() ? std::numeric_limits<double>::quiet_NaN() : it->get<double>();
+}
+
+std::string sha256_hex(const std::string& bytes) {
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
+// Written beside the target and renamed over it: a reader never sees half a file.
+void write_text_atomic(const fs::path& path, const std::string& text) {
+    const fs::path tmp = path.parent_path() / (path.filename().string() + ".tmp-" + std::to_string(getpid()));
+    {
+        std::ofstream f(tmp, std::ios::binary);
+        f << text;
+        if (!f) throw DataError(tmp.string() + ": cannot write");
+    }
+    fs::rename(tmp, path);
+}
+
+// Nested maps become dotted keys, leaves become YAML flow text: {tip: {radius: 9e-9}} -> tip.radius=9e-09.
+void flatten_settings(const YAML::Node& node, const std::string& prefix, std::vector<std::string>& out,
+                      const std::string& where) {
+    if (node.IsNull()) return;
+    if (!node.IsMap()) throw ConfigError(where + ": 'settings' must be a map of keys to values");
+    for (const auto& kv : node) {
+        const std::string key = prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
+        if (kv.second.IsMap()) {
+            flatten_settings(kv.second, key, out, where);
+        } else {
+            YAML::Emitter e;
+            e << YAML::Flow << kv.second;
+            out.push_back(key + "=" + e.c_str());
+        }
+    }
+}
+
+std::string sanitize_id(const std::string& s) {
+    std::string out;
+    for (char c : s) out += (std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.') ? c : '_';
+    if (out.empty() || out == "." || out == "..") out = "scan";
+    return out;
+}
+
+// cycle_030/scan.yaml -> cycle_030; data/a.yaml -> a; a folder -> its name.
+std::string default_id(const std::string& scan) {
+    fs::path p(scan);
+    while (!p.empty() && p.filename().empty()) p = p.parent_path();  // trailing slash
+    const std::string file = p.filename().string();
+    if ((file == "scan.yaml" || file == "scan.yml") && !p.parent_path().filename().empty())
+        return sanitize_id(p.parent_path().filename().string());
+    if (p.has_extension()) return sanitize_id(p.stem().string());
+    return sanitize_id(file);
+}
+
+json entry_ref_json(const SeriesEntry& e) {
+    return {{"id", e.id}, {"scan", e.scan}, {"cycle", e.cycle}, {"sample", e.sample}, {"notes", e.notes}};
+}
+
+json manifest_json(const SeriesSpec& spec, const Shard& shard) {
+    json entries = json::array();
+    for (const auto& e : spec.entries) entries.push_back(entry_ref_json(e));
+    return {{"format", "amfm series manifest"},
+            {"format_version", 1},
+            {"series_file", spec.source},
+            {"name", spec.name},
+            {"shard", std::to_string(shard.index) + "/" + std::to_string(shard.count)},
+            {"entries", entries}};
+}
+
+void write_manifest(const SeriesSpec& spec, const Shard& shard, const fs::path& out) {
+    write_text_atomic(out / kManifestFile, manifest_json(spec, shard).dump(2) + "\n");
+}
+
+EntrySummary failed_summary(const SeriesEntry& e, const std::string& reason, const std::string& hash) {
+    EntrySummary s;
+    s.id = e.id;
+    s.scan = e.scan;
+    s.cycle = e.cycle;
+    s.sample = e.sample;
+    s.notes = e.notes;
+    s.status = "failed";
+    s.reason = reason;
+    s.input_hash = hash;
+    return s;
+}
+
+void set_entry_metadata(EntrySummary& s, const SeriesEntry& e) {
+    s.id = e.id;
+    s.scan = e.scan;
+    s.cycle = e.cycle;
+    s.sample = e.sample;
+    s.notes = e.notes;
+}
+
+}  // namespace
+
+SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& base_dir,
+                             const std::string& source_name, const std::vector<std::string>& extra_overrides) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(source_name + ": not valid YAML (" + e.msg + ")");
+    }
+    if (!root.IsMap()) throw ConfigError(source_name + ": expected a map with a 'scans' list");
+    SeriesSpec spec;
+    spec.source = source_name;
+    std::vector<std::string> shared;
+    for (const auto& kv : root) {
+        const std::string key = kv.first.as<std::string>();
+        if (key == "name") {
+            spec.name = kv.second.as<std::string>();
+        } else if (key == "settings") {
+            flatten_settings(kv.second, "", shared, source_name);
+        } else if (key != "scans") {
+            throw ConfigError(source_name + ": unknown key '" + key + "' (expected name, settings, scans)");
+        }
+    }
+    shared.insert(shared.end(), extra_overrides.begin(), extra_overrides.end());
+    const YAML::Node scans = root["scans"];
+    if (!scans || !scans.IsSequence() || scans.size() == 0)
+        throw ConfigError(source_name + ": 'scans' must be a non-empty list");
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < scans.size(); ++i) {
+        const YAML::Node s = scans[i];
+        const std::string where = source_name + ": scans[" + std::to_string(i) + "]";
+        if (!s.IsMap()) throw ConfigError(where + ": expected {scan: PATH, cycle: N, ...}");
+        SeriesEntry e;
+        std::vector<std::string> own;
+        bool has_cycle = false;
+        try {
+            for (const auto& kv : s) {
+                const std::string key = kv.first.as<std::string>();
+                if (key == "scan") e.scan = kv.second.as<std::string>();
+                else if (key == "cycle") e.cycle = kv.second.as<int>(), has_cycle = true;
+                else if (key == "sample") e.sample = kv.second.as<std::string>();
+                else if (key == "notes") e.notes = kv.second.as<std::string>();
+                else if (key == "id") e.id = kv.second.as<std::string>();
+                else if (key == "settings") flatten_settings(kv.second, "", own, where);
+                else throw ConfigError(where + ": unknown key '" + key + "' (expected scan, cycle, sample, notes, id, settings)");
+            }
+        } catch (const YAML::Exception& ex) {
+            throw ConfigError(where + ": " + ex.msg);
+        }
+        if (e.scan.empty()) throw ConfigError(where + ": 'scan' (a scan YAML or its folder) is required");
+        if (!has_cycle) throw ConfigError(where + ": 'cycle' (cycle number, 0 = pristine) is required");
+        if (e.cycle < 0) throw ConfigError(where + ": 'cycle' must be >= 0");
+        fs::path p(e.scan);
+        if (p.is_relative()) p = fs::path(base_dir) / p;
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) p /= "scan.yaml";
+        e.scan_path = p.lexically_normal().string();
+        e.id = e.id.empty() ? default_id(e.scan) : sanitize_id(e.id);
+        if (seen.count(e.id))
+            throw ConfigError(where + ": id '" + e.id + "' already used by scans[" + std::to_string(seen[e.id]) +
+                              "]; give one of them an explicit 'id'");
+        seen[e.id] = i;
+        e.overrides = shared;
+        e.overrides.insert(e.overrides.end(), own.begin(), own.end());
+        spec.entries.push_back(std::move(e));
+    }
+    return spec;
+}
+
+SeriesSpec load_series_spec(const std::string& yaml_path, const std::vector<std::string>& extra_overrides) {
+    std::ifstream f(yaml_path);
+    if (!f) throw ConfigError(yaml_path + ": cannot open series file");
+    std::stringstream text;
+    text << f.rdbuf();
+    const fs::path dir = fs::absolute(yaml_path).parent_path();
+    return parse_series_spec(text.str(), dir.string(), yaml_path, extra_overrides);
+}
+
+Shard parse_shard(const std::string& text) {
+    Shard s;
+    const auto slash = text.find('/');
+    try {
+        if (slash == std::string::npos) throw std::invalid_argument("no slash");
+        std::size_t used_i = 0, used_n = 0;
+        s.index = std::stoi(text.substr(0, slash), &used_i);
+        s.count = std::stoi(text.substr(slash + 1), &used_n);
+        if (used_i != slash || used_n != text.size() - slash - 1) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+        throw ConfigError("--shard '" + text + "': expected i/n, e.g. 0/4 (0-based: i = 0..n-1)");
+    }
+    if (s.count < 1 || s.index < 0 || s.index >= s.count)
+        throw ConfigError("--shard '" + text + "': need n >= 1 and 0 <= i < n");
+    return s;
+}
+
+bool shard_contains(const Shard& shard, std::size_t entry_index) {
+    return (int)(entry_index % (std::size_t)shard.count) == shard.index;
+}
+
+ScanConfig load_entry_config(const SeriesEntry& entry) {
+    const std::string ext = fs::path(entry.scan_path).extension().string();
+    if (ext != ".yaml" && ext != ".yml")
+        throw ConfigError(entry.scan_path + ": a series scan must be a scan YAML or a folder holding scan.yaml");
+    return load_scan_config(entry.scan_path, entry.overrides);
+}
+
+std::string entry_input_hash(const ScanConfig& cfg) {
+    ScanConfig c = cfg;
+    c.source.clear();
+    for (ChannelSpec* ch : {&c.height, &c.phase1, &c.df2, &c.amplitude1})
+        if (!ch->file.empty()) ch->file = "sha256:" + sha256_file(ch->file);
+    if (!c.regions.labels_file.empty()) c.regions.labels_file = "sha256:" + sha256_file(c.regions.labels_file);
+    return sha256_hex(std::string("amfm ") + AMFM_VERSION + "\n" + config_to_yaml(c));
+}
+
+EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash) {
+    EntrySummary s;
+    set_entry_metadata(s, entry);
+    s.status = "ok";
+    s.input_hash = input_hash;
+    s.nx = result.modulus_gpa.nx;
+    s.ny = result.modulus_gpa.ny;
+    // Class pixel values, gathered once per scan for the quantile sketches, then dropped.
+    std::map<std::string, std::vector<float>> values;
+    const auto& idx = result.regions.index.px;
+    for (std::size_t i = 0; i < idx.size(); ++i) {
+        const int r = idx[i];
+        if (r < 0 || (result.mask.px[i] & kMaskInvalid)) continue;
+        values[result.regions.regions[(std::size_t)r].class_name].push_back(result.modulus_gpa.px[i]);
+    }
+    for (const ClassStats& c : result.stats.classes) {
+        ClassSummary cs;
+        cs.class_name = c.class_name;
+        cs.n_valid = c.pixels.n_valid;
+        cs.mean_gpa = c.pixels.mean_gpa;
+        cs.sd_gpa = c.pixels.sd_gpa;
+        cs.sketch = make_quantile_sketch(values[c.class_name], kSeriesSketchLevels);
+        s.classes.push_back(std::move(cs));
+    }
+    for (const RegionStats& r : result.stats.regions) {
+        RegionSummary rs;
+        rs.label = r.info.label;
+        rs.name = r.info.name;
+        rs.class_name = r.info.class_name;
+        rs.n_valid = r.pixels.n_valid;
+        rs.mean_gpa = r.pixels.mean_gpa;
+        rs.sd_gpa = r.pixels.sd_gpa;
+        rs.center_gpa = r.gaussian.center_gpa;
+        rs.sigma_gpa = r.gaussian.sigma_gpa;
+        rs.fwhm_gpa = r.gaussian.fwhm_gpa;
+        rs.fit_state = fit_state_name(r.gaussian.fit.state);
+        s.regions.push_back(std::move(rs));
+    }
+    return s;
+}
+
+std::string entry_summary_json(const EntrySummary& s) {
+    json classes = json::array(), regions = json::array();
+    for (const auto& c : s.classes) {
+        json q = json::array();
+        for (double v : c.sketch.quantiles) q.push_back(number(v));
+        classes.push_back({{"class", c.class_name}, {"n_valid", c.n_valid}, {"mean_gpa", number(c.mean_gpa)},
+                           {"sd_gpa", number(c.sd_gpa)}, {"quantiles_gpa", q}});
+    }
+    for (const auto& r : s.regions)
+        regions.push_back({{"label", r.label}, {"name", r.name}, {"class", r.class_name}, {"n_valid", r.n_valid},
+                           {"mean_gpa", number(r.mean_gpa)}, {"sd_gpa", number(r.sd_gpa)},
+                           {"center_gpa", number(r.center_gpa)}, {"sigma_gpa", number(r.sigma_gpa)},
+                           {"fwhm_gpa", number(r.fwhm_gpa)}, {"fit", r.fit_state}});
+    const json j = {{"format", "amfm series entry"}, {"format_version", 1}, {"id", s.id},
+                    {"scan", s.scan},  {"cycle", s.cycle},   {"sample", s.sample},
+                    {"notes", s.notes}, {"status", s.status}, {"reason", s.reason},
+                    {"input_hash", s.input_hash}, {"nx", s.nx}, {"ny", s.ny},
+                    {"sketch_levels", kSeriesSketchLevels}, {"classes", classes}, {"regions", regions}};
+    return j.dump(1) + "\n";
+}
+
+EntrySummary read_entry_summary(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw DataError(path + ": cannot open");
+    EntrySummary s;
+    try {
+        const json j = json::parse(f);
+        s.id = j.at("id");
+        s.scan = j.at("scan");
+        s.cycle = j.at("cycle");
+        s.sample = j.at("sample");
+        s.notes = j.at("notes");
+        s.status = j.at("status");
+        s.reason = j.at("reason");
+        s.input_hash = j.at("input_hash");
+        s.nx = j.at("nx");
+        s.ny = j.at("ny");
+        for (const auto& c : j.at("classes")) {
+            ClassSummary cs;
+            cs.class_name = c.at("class");
+            cs.n_valid = c.at("n_valid");
+            cs.mean_gpa = number_from(c, "mean_gpa");
+            cs.sd_gpa = number_from(c, "sd_gpa");
+            for (const auto& q : c.at("quantiles_gpa"))
+                cs.sketch.quantiles.push_back(q.is_null() ? std::numeric_limits<double>::quiet_NaN() : q.get<double>());
+            cs.sketch.n = cs.sketch.quantiles.empty() ? 0 : cs.n_valid;
+            s.classes.push_back(std::move(cs));
+        }
+        for (const auto& r : j.at("regions")) {
+            RegionSummary rs;
+            rs.label = r.at("label");
+            rs.name = r.at("name");
+            rs.class_name = r.at("class");
+            rs.n_valid = r.at("n_valid");
+            rs.mean_gpa = number_from(r, "mean_gpa");
+            rs.sd_gpa = number_from(r, "sd_gpa");
+            rs.center_gpa = number_from(r, "center_gpa");
+            rs.sigma_gpa = number_from(r, "sigma_gpa");
+            rs.fwhm_gpa = number_from(r, "fwhm_gpa");
+            rs.fit_state = r.at("fit");
+            s.regions.push_back(std::move(rs));
+        }
+    } catch (const json::exception& e) {
+        throw DataError(path + ": not a series entry (" + e.what() + ")");
+    }
+    return s;
+}
+
+SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
+    const fs::path out(o.out_dir), scans_dir = out / "scans";
+    fs::create_directories(scans_dir);
+    write_manifest(spec, o.shard, out);
+    auto backend = make_backend(parse_backend_kind(o.backend));
+
+    std::vector<std::size_t> selected;
+    for (std::size_t k = 0; k < spec.entries.size(); ++k)
+        if (shard_contains(o.shard, k)) selected.push_back(k);
+    SeriesRunCounts counts;
+    counts.selected = (int)selected.size();
+
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    double processed_seconds = 0.0;
+    for (std::size_t pos = 0; pos < selected.size(); ++pos) {
+        const SeriesEntry& e = spec.entries[selected[pos]];
+        const fs::path dir = scans_dir / e.id, entry_file = dir / kEntryFile;
+        const auto t0 = clock::now();
+        SeriesProgress p;
+        p.position = pos + 1;
+        p.total = selected.size();
+        p.entry = &e;
+        std::string hash;
+        try {
+            const ScanConfig cfg = load_entry_config(e);
+            hash = entry_input_hash(cfg);
+            std::error_code ec;
+            bool skip = false;
+            if (!o.force && fs::is_regular_file(entry_file, ec) && fs::is_regular_file(dir / "regions.json", ec)) {
+                EntrySummary old = read_entry_summary(entry_file.string());
+                if (old.status == "ok" && old.input_hash == hash) {
+                    set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
+                    const std::string text = entry_summary_json(old);
+                    std::ifstream f(entry_file, std::ios::binary);
+                    std::stringstream current;
+                    current << f.rdbuf();
+                    if (current.str() != text) write_text_atomic(entry_file, text);
+                    skip = true;
+                }
+            }
+            if (skip) {
+                p.status = "skipped";
+                ++counts.skipped;
+            } else {
+                if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
+                const ScanResult result = [&] {
+                    const Scan scan = load_scan(cfg);
+                    ScanResult r = process_scan(scan, *backend);
+                    write_scan_outputs(scan, r, dir.string(), o.run, o.figures);
+                    return r;
+                }();
+                write_text_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
+                p.status = "processed";
+                ++counts.processed;
+            }
+        } catch (const BackendUnavailable&) {
+            throw;
+        } catch (const std::exception& ex) {
+            std::error_code ec;
+            if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
+            fs::create_directories(dir);
+            write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
+            p.status = "failed";
+            p.reason = ex.what();
+            ++counts.failed;
+        }
+        const auto t1 = clock::now();
+        p.seconds = std::chrono::duration<double>(t1 - t0).count();
+        if (p.status != "skipped") processed_seconds += p.seconds;
+        p.elapsed_seconds = std::chrono::duration<double>(t1 - start).count();
+        p.scans_per_second = p.elapsed_seconds > 0 ? (double)(pos + 1) / p.elapsed_seconds : 0.0;
+        const std::size_t worked = (std::size_t)(counts.processed + counts.failed);
+        const double per_scan = worked ? processed_seconds / (double)worked : 0.0;
+        p.eta_seconds = per_scan * (double)(selected.size() - pos - 1);
+        if (o.on_progress) o.on_progress(p);
+    }
+    return counts;
+}
+
+SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard) {
+    const fs::path path = fs::path(out_dir) / kManifestFile;
+    std::ifstream f(path);
+    if (!f) throw ConfigError(path.string() + ": not found (not an `amfm series` output folder)");
+    SeriesSpec spec;
+    try {
+        const json j = json::parse(f);
+        spec.source = j.at("series_file");
+        spec.name = j.at("name");
+        for (const auto& e : j.at("entries")) {
+            SeriesEntry se;
+            se.id = e.at("id");
+            se.scan = e.at("scan");
+            se.cycle = e.at("cycle");
+            se.sample = e.at("sample");
+            se.notes = e.at("notes");
+            spec.entries.push_back(std::move(se));
+        }
+        if (shard) *shard = parse_shard(j.at("shard").get<std::string>());
+    } catch (const json::exception& e) {
+        throw ConfigError(path.string() + ": not a series manifest (" + e.what() + ")");
+    }
+    return spec;
+}
+
+SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std::string& out_dir) {
+    if (shard_dirs.empty()) throw ConfigError("merge: no shard folders given");
+    std::vector<SeriesSpec> specs;
+    std::vector<Shard> shards;
+    for (const auto& d : shard_dirs) {
+        Shard sh;
+        specs.push_back(read_series_manifest(d, &sh));
+        shards.push_back(sh);
+        const json a = manifest_json(specs.front(), Shard{}), b = manifest_json(specs.back(), Shard{});
+        if (a.at("entries") != b.at("entries") || a.at("name") != b.at("name"))
+            throw ConfigError("merge: " + d + " holds a different series than " + shard_dirs.front());
+    }
+    const fs::path out(out_dir);
+    fs::create_directories(out / "scans");
+    const SeriesSpec& spec = specs.front();
+    for (std::size_t k = 0; k < spec.entries.size(); ++k) {
+        const std::string& id = spec.entries[k].id;
+        for (std::size_t s = 0; s < shard_dirs.size(); ++s) {
+            const fs::path src = fs::path(shard_dirs[s]) / "scans" / id, dst = out / "scans" / id;
+            std::error_code ec;
+            if (!shard_contains(shards[s], k) || !fs::is_regular_file(src / kEntryFile, ec)) continue;
+            if (!fs::exists(dst, ec) || !fs::equivalent(src, dst, ec)) {
+                fs::remove_all(dst);
+                fs::copy(src, dst, fs::copy_options::recursive);
+            }
+            break;
+        }
+    }
+    write_manifest(spec, Shard{}, out);
+    return write_series_outputs(spec, out_dir);
+}
+
+}  // namespace amfm
