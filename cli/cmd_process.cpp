@@ -11,6 +11,7 @@
 #include "amfm/host/outputs.hpp"
 #include "amfm/host/pipeline.hpp"
 #include "amfm/host/scan.hpp"
+#include "amfm/host/stack.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
@@ -83,6 +84,28 @@ amfm::Scan load_ibw(const Options& o, const std::vector<std::string>& sets, cons
     return std::move(loaded.scan);
 }
 
+// stack: in the YAML: every page is a scan, written to OUT/page_NNN/, with OUT/stack.csv.
+int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx) {
+    auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
+    progress(ctx, "stack: processing page by page on " + backend->device_description());
+    const amfm::StackRun run = amfm::process_stack(cfg, *backend, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
+                                                   !o.no_figures, [&](const std::string& m) { progress(ctx, m); });
+    if (!ctx.quiet) {
+        std::printf("%-5s %-10s %-8s %9s  %-22s %s\n", "page", "region", "class", "valid", "gaussian (GPa)",
+                    "mean +- SD (GPa)");
+        for (const amfm::StackSummaryRow& r : run.rows) {
+            const std::string g = r.kind == "region" ? format_gpa(r.gaussian_center_gpa) + " +- " +
+                                                           format_gpa(r.gaussian_sigma_gpa)
+                                                     : "";
+            std::printf("%-5d %-10s %-8s %9lld  %-22s %s +- %s\n", r.page,
+                        r.kind == "region" ? r.region.c_str() : "(class)", r.class_name.c_str(), r.n_valid,
+                        g.c_str(), format_gpa(r.mean_gpa).c_str(), format_gpa(r.sd_gpa).c_str());
+        }
+    }
+    progress(ctx, "done: " + std::to_string(run.pages.size()) + " page(s) in " + o.out_dir + " (stack.csv)");
+    return kExitOk;
+}
+
 int run(const Options& o, const Context& ctx) {
     std::vector<std::string> sets = o.sets;
     for (std::size_t i = 0; i < kNamedCount; ++i)
@@ -94,8 +117,16 @@ int run(const Options& o, const Context& ctx) {
     // A scan YAML takes --config too, e.g. the tip: block of `amfm calibrate-tip`.
     std::vector<std::string> extra_yaml;
     if (!o.extra_config.empty()) extra_yaml.push_back(o.extra_config);
-    const amfm::Scan scan =
-        ibw ? load_ibw(o, sets, ctx) : amfm::load_scan(amfm::load_scan_config_merged(o.scan_yaml, extra_yaml, sets));
+    amfm::Scan scan;
+    if (ibw) {
+        scan = load_ibw(o, sets, ctx);
+        if (scan.config.stack.enabled)
+            throw amfm::ConfigError(o.extra_config + ": stack: applies to multi-page TIFF channel files, not to an .ibw");
+    } else {
+        const amfm::ScanConfig stack_cfg = amfm::load_scan_config_merged(o.scan_yaml, extra_yaml, sets);
+        if (stack_cfg.stack.enabled) return run_stack(o, stack_cfg, ctx);
+        scan = amfm::load_scan(stack_cfg);
+    }
     const amfm::ScanConfig& cfg = scan.config;
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "processing " + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) + " pixels on " +

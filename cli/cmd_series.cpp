@@ -15,7 +15,7 @@ namespace {
 struct Options {
     std::string series_yaml, out_dir, backend = "auto", shard;
     std::vector<std::string> sets;
-    bool no_figures = false, force = false;
+    bool no_figures = false, force = false, no_prefetch = false;
 };
 
 std::string duration(double s) {
@@ -33,6 +33,9 @@ int run(const Options& o, const Context& ctx) {
     ro.backend = o.backend;
     ro.figures = !o.no_figures;
     ro.force = o.force;
+    // Reading the next scan overlaps this one's processing: ~10 % faster on 1024^2 scans
+    // (amfm-bench-series), identical outputs, one extra scan in memory.
+    ro.prefetch = !o.no_prefetch;
     ro.run = amfm::RunInfo{AMFM_VERSION, ctx.command_line};
     if (!o.shard.empty()) ro.shard = amfm::parse_shard(o.shard);
     ro.on_progress = [&ctx](const amfm::SeriesProgress& p) {
@@ -69,7 +72,8 @@ Runner add_series_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand("series", "Process a cycle-number series: per-scan folders, Table 1, "
                                              "comparisons, figures, report.html");
-    cmd->add_option("series", o->series_yaml, "Series YAML listing the scans and their cycle numbers")
+    cmd->add_option("series", o->series_yaml,
+                    "Series YAML listing the scans (scan YAML, folder, .ibw or glob) and their cycle numbers")
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("-o,--out", o->out_dir, "Results folder (scans/<id>/ per scan, series.* and report.html)")
@@ -80,6 +84,9 @@ Runner add_series_command(CLI::App& app) {
                                          "combine with `amfm merge`");
     cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures");
     cmd->add_flag("--force", o->force, "Reprocess scans whose inputs and settings are unchanged");
+    cmd->add_flag("--no-prefetch", o->no_prefetch,
+                  "Read each scan only when the previous one is done (default: the next scan is read while "
+                  "one is processed; at most two scans in memory)");
     return [o](const Context& ctx) { return run(*o, ctx); };
 }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
-          libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev)
+          libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev)
 
 missing=()
 for p in "${packages[@]}"; do

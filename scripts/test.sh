@@ -21,3 +21,22 @@ if command -v clang++ >/dev/null && [ -d ../shared/data/ibw ] && [ "$fuzz_second
 else
   echo "test.sh: IBW fuzzing skipped (needs clang++ and ../shared/data/ibw)"
 fi
+
+# The same for the .gwy reader (FUZZ_GWY_SECONDS, default 15), seeded with a small results.gwy
+# written here and the real files in ../shared/data/gwy when present.
+gwy_seconds="${FUZZ_GWY_SECONDS:-15}"
+if command -v clang++ >/dev/null && [ "$fuzz_seconds" -gt 0 ] && [ "$gwy_seconds" -gt 0 ]; then
+  cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake --build build-fuzz -j"$(nproc)" --target fuzz_gwy >/dev/null
+  gwy_work="$(mktemp -d)"
+  trap 'rm -rf "${corpus:-}" "$gwy_work"' EXIT
+  mkdir "$gwy_work/corpus"
+  build/amfm simulate --cycle 5 --size 32 --out "$gwy_work/scan" -q
+  build/amfm process "$gwy_work/scan/scan.yaml" --out "$gwy_work/res" --no-figures -q
+  cp "$gwy_work/res/results.gwy" "$gwy_work/corpus/"
+  if [ -d ../shared/data/gwy ]; then cp ../shared/data/gwy/*.gwy "$gwy_work/corpus/" && chmod u+w "$gwy_work/corpus"/*; fi
+  build-fuzz/fuzz_gwy -max_total_time="$gwy_seconds" -rss_limit_mb=1024 -malloc_limit_mb=128 \
+    -max_len=65536 -print_final_stats=1 "$gwy_work/corpus" 2>&1 | tail -n 3
+else
+  echo "test.sh: GWY fuzzing skipped (needs clang++)"
+fi

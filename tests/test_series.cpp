@@ -272,4 +272,129 @@ TEST(SeriesMerge, ShardsMergeToTheSingleRunBytes) {
                  amfm::ConfigError);
 }
 
+// Glob entries: one entry per matching file, in name order, ids from the file names; the rules
+// that keep ids unique and patterns unambiguous are enforced with the entry named.
+TEST(SeriesSpec, GlobEntriesExpandInNameOrder) {
+    TempDir tmp;
+    for (const char* f : {"c200/b.ibw", "c200/a.ibw", "c200/.hidden.ibw", "c200/notes.txt", "c5/a.ibw", "extra.yaml"}) {
+        fs::create_directories((tmp.path() / f).parent_path());
+        write_text(tmp.path() / f, "x");
+    }
+    auto parse = [&](const std::string& y) { return amfm::parse_series_spec(y, tmp.path().string(), "s.yaml"); };
+    const amfm::SeriesSpec s = parse(
+        "config: extra.yaml\nscans:\n  - {scan: c5/a.ibw, cycle: 5, config: c200/notes.txt}\n"
+        "  - {glob: \"c200/*.ibw\", cycle: 200, id_prefix: c200_, sample: S, settings: {histogram.bins: 30}}\n");
+    ASSERT_EQ(s.entries.size(), 3u);
+    EXPECT_EQ(s.entries[0].id, "a");
+    EXPECT_EQ(s.entries[1].id, "c200_a");
+    EXPECT_EQ(s.entries[2].id, "c200_b");
+    EXPECT_EQ(s.entries[1].scan, "c200/a.ibw");
+    EXPECT_EQ(fs::path(s.entries[2].scan_path), (tmp.path() / "c200" / "b.ibw").lexically_normal());
+    EXPECT_EQ(s.entries[2].cycle, 200);
+    EXPECT_EQ(s.entries[2].sample, "S");
+    EXPECT_EQ(s.entries[2].overrides, std::vector<std::string>{"histogram.bins=30"});
+    // The entry's config replaces the series-level one.
+    EXPECT_EQ(fs::path(s.entries[0].config).filename(), "notes.txt");
+    EXPECT_EQ(fs::path(s.entries[1].config).filename(), "extra.yaml");
+
+    auto error_of = [&](const std::string& y) {
+        try {
+            parse(y);
+        } catch (const amfm::ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    auto expect_error = [&](const std::string& y, const std::string& part) {
+        const std::string e = error_of(y);
+        EXPECT_NE(e.find(part), std::string::npos) << y << " -> " << e;
+        EXPECT_NE(e.find("s.yaml"), std::string::npos) << e;
+    };
+    expect_error("scans:\n  - {glob: \"c200/*\", cycle: 1}\n", "notes.txt");  // not a scan file
+    expect_error("scans:\n  - {glob: \"c*/a.ibw\", cycle: 1}\n", "file name");
+    expect_error("scans:\n  - {glob: \"c200/*.tif\", cycle: 1}\n", "matches no file");
+    expect_error("scans:\n  - {glob: \"nowhere/*.ibw\", cycle: 1}\n", "no folder");
+    expect_error("scans:\n  - {glob: \"c200/*.ibw\", cycle: 1, id: x}\n", "id_prefix");
+    expect_error("scans:\n  - {scan: c5/a.ibw, cycle: 1, id_prefix: x}\n", "glob entries only");
+    expect_error("scans:\n  - {scan: c5/a.ibw, glob: \"c200/*.ibw\", cycle: 1}\n", "not both");
+    expect_error("scans:\n  - {cycle: 1}\n", "is required");
+    expect_error("scans:\n  - {scan: c5/a.ibw, cycle: 1, config: missing.yaml}\n", "missing.yaml");
+    expect_error("config: missing.yaml\nscans:\n  - {scan: c5/a.ibw, cycle: 1}\n", "missing.yaml");
+    // Same file names in two cycle folders: the second glob needs an id_prefix.
+    expect_error("scans:\n  - {glob: \"c5/*.ibw\", cycle: 5}\n  - {glob: \"c200/*.ibw\", cycle: 200}\n",
+                 "scans[1] (c200/a.ibw): id 'a' already used by s.yaml: scans[0] (c5/a.ibw)");
+}
+
+// A series mixing a TIFF scan and an Asylum .ibw (`amfm simulate --format ibw`), once named and
+// once through a glob: every scan is processed and each .ibw one gives the same maps and table
+// as `amfm process FILE.ibw --config ...` alone. Reruns skip them by content hash; changing the
+// .ibw's config reprocesses only the .ibw entries.
+TEST(SeriesIbw, MixedTiffAndIbwSeriesMatchesProcessAlone) {
+    TempDir tmp;
+    write_small_series(tmp.path(), {0});
+    const std::string cli = AMFM_CLI_PATH;
+    const fs::path ibw_dir = tmp.path() / "ibw30";
+    ASSERT_EQ(std::system((cli + " --quiet simulate --format ibw --cycle 30 --size 96 --seed 7 --out " +
+                           ibw_dir.string() + " 2>/dev/null").c_str()), 0);
+    ASSERT_TRUE(fs::is_regular_file(ibw_dir / "scan.ibw"));
+    write_text(tmp.path() / "series.yaml",
+               "settings: {histogram: {bins: 40}}\nscans:\n  - {scan: scan_0, cycle: 0}\n"
+               "  - {scan: ibw30/scan.ibw, cycle: 30, config: ibw30/ibw_extra.yaml}\n"
+               "  - {glob: \"ibw30/*.ibw\", cycle: 30, id_prefix: g_, config: ibw30/ibw_extra.yaml}\n");
+    const amfm::SeriesSpec spec = amfm::load_series_spec((tmp.path() / "series.yaml").string());
+    ASSERT_EQ(spec.entries.size(), 3u);
+    EXPECT_EQ(spec.entries[1].id, "ibw30");
+    EXPECT_EQ(spec.entries[2].id, "g_scan");
+    const fs::path out = tmp.path() / "out";
+    auto counts = amfm::run_series(spec, quiet_options(out));
+    EXPECT_EQ(counts.processed, 3);
+    EXPECT_EQ(counts.failed, 0);
+    const auto outcome = amfm::write_series_outputs(spec, out.string());
+    EXPECT_EQ(outcome.n_ok, 3);
+
+    const fs::path alone = tmp.path() / "alone";
+    ASSERT_EQ(std::system((cli + " --quiet process " + (ibw_dir / "scan.ibw").string() + " --config " +
+                           (ibw_dir / "ibw_extra.yaml").string() + " --set histogram.bins=40 --backend cpu " +
+                           "--no-figures --out " + alone.string() + " 2>/dev/null").c_str()), 0);
+    for (const char* id : {"ibw30", "g_scan"})
+        for (const char* f : {"regions.csv", "modulus_gpa.tif", "tilt_deg.tif", "mask.tif"}) {
+            SCOPED_TRACE(std::string(id) + "/" + f);
+            const std::string a = read_text(alone / f), b = read_text(out / "scans" / id / f);
+            EXPECT_FALSE(a.empty());
+            EXPECT_TRUE(a == b);
+        }
+    // The .ibw's facets are in the series table (cycle 30, both classes).
+    const json doc = json::parse(read_text(out / "series.json"));
+    int rows30 = 0;
+    for (const auto& row : doc.at("table1")) rows30 += row.at("cycle") == 30;
+    EXPECT_EQ(rows30, 2);
+
+    counts = amfm::run_series(spec, quiet_options(out));
+    EXPECT_EQ(counts.skipped, 3);
+    // The ibw entries' config changes (a setting the hash must see): those two only.
+    std::string extra = read_text(ibw_dir / "ibw_extra.yaml");
+    write_text(ibw_dir / "ibw_extra.yaml", extra + "fit: {max_iterations: 90}\n");
+    counts = amfm::run_series(spec, quiet_options(out));
+    EXPECT_EQ(counts.processed, 2);
+    EXPECT_EQ(counts.skipped, 1);
+    // Prefetching the next scan on a second thread changes nothing in the outputs.
+    auto pre = quiet_options(tmp.path() / "prefetch");
+    pre.prefetch = true;
+    counts = amfm::run_series(spec, pre);
+    EXPECT_EQ(counts.processed, 3);
+    for (const auto& e : spec.entries)
+        for (const char* f : {"regions.csv", "modulus_gpa.tif", "series_entry.json"}) {
+            SCOPED_TRACE(e.id + "/" + f);
+            EXPECT_TRUE(read_text(out / "scans" / e.id / f) == read_text(tmp.path() / "prefetch" / "scans" / e.id / f));
+        }
+    // A broken .ibw fails alone, its reason naming the file.
+    write_text(ibw_dir / "scan.ibw", "not an igor wave");
+    counts = amfm::run_series(spec, quiet_options(out));
+    EXPECT_EQ(counts.failed, 2);
+    EXPECT_EQ(counts.skipped, 1);
+    const amfm::EntrySummary failed = amfm::read_entry_summary((out / "scans" / "ibw30" / "series_entry.json").string());
+    EXPECT_EQ(failed.status, "failed");
+    EXPECT_NE(failed.reason.find("scan.ibw"), std::string::npos) << failed.reason;
+}
+
 }  // namespace

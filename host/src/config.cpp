@@ -211,8 +211,8 @@ void read_channel(const Reader& r, const YAML::Node& channels, const char* name,
         return;
     }
     const bool is_df2 = std::string(name) == "df2";
-    if (is_df2) r.check_map(n, path, {"file", "unit", "scale", "absolute"});
-    else r.check_map(n, path, {"file", "unit", "scale"});
+    if (is_df2) r.check_map(n, path, {"file", "unit", "scale", "absolute", "page"});
+    else r.check_map(n, path, {"file", "unit", "scale", "page"});
     out.file = r.path_value(n, path, "file", required);
     out.unit = r.text(n, path, "unit", default_unit);
     double factor = 0.0;
@@ -221,6 +221,35 @@ void read_channel(const Reader& r, const YAML::Node& channels, const char* name,
     out.scale = r.number(n, path, "scale", false, 1.0);
     if (out.scale == 0.0) r.fail(path + ".scale", "must not be 0");
     out.absolute = is_df2 && r.boolean(n, path, "absolute", false);
+    // TIFF directories are counted in 16 bits by many writers; larger indices are typos.
+    out.page = r.integer(n, path, "page", -1, 0, 65535);
+}
+
+// stack: {pages: all | [k, ...]}. Channel `page` keys contradict a stack (there page k of
+// every file is scan k), so they are rejected here rather than silently ignored.
+void read_stack(const Reader& r, const YAML::Node& st, ScanConfig& c) {
+    r.check_map(st, "stack", {"pages"});
+    if (!present(st)) return;
+    c.stack.enabled = true;
+    const YAML::Node pages = st["pages"];
+    if (present(pages) && !(pages.IsScalar() && pages.Scalar() == "all")) {
+        if (!pages.IsSequence() || pages.size() == 0)
+            r.fail("stack.pages", "expected 'all' or a list of 0-based page numbers (e.g. [0, 3, 5])");
+        std::set<int> seen;
+        for (std::size_t i = 0; i < pages.size(); ++i) {
+            const std::string key = "stack.pages[" + std::to_string(i) + "]";
+            const long long v = r.integer(pages[i], key);
+            if (v < 0 || v > 65535) r.fail(key, std::to_string(v) + " is not a page number (0-based, 0..65535)");
+            if (!seen.insert((int)v).second) r.fail(key, "page " + std::to_string(v) + " is listed twice");
+        }
+        c.stack.pages.assign(seen.begin(), seen.end());
+    }
+    const std::pair<const char*, const ChannelSpec*> channels[] = {
+        {"height", &c.height}, {"phase1", &c.phase1}, {"df2", &c.df2}, {"amplitude1", &c.amplitude1}};
+    for (const auto& ch : channels)
+        if (ch.second->page >= 0)
+            r.fail(std::string("channels.") + ch.first + ".page",
+                   "not allowed with stack: (page k of every channel file is scan k); use one or the other");
 }
 
 // ---- tip calibration keys (amfm calibrate-tip) ----------------------------------------------
@@ -301,7 +330,7 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     c.source = source;
     if (present(root) && !root.IsMap()) r.fail("<document>", "expected a mapping of sections");
     r.check_map(root, "", {"sample", "channels", "scan_size", "cantilever", "tip", "processing", "tilt_correction",
-                           "histogram", "fit", "regions"});
+                           "histogram", "fit", "regions", "stack"});
 
     const YAML::Node sample = root["sample"];
     r.check_map(sample, "sample", {"name", "cycle"});
@@ -317,6 +346,7 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     read_channel(r, ch, "phase1", true, "deg", c.phase1);
     read_channel(r, ch, "df2", true, "Hz", c.df2);
     read_channel(r, ch, "amplitude1", false, "m", c.amplitude1);
+    read_stack(r, root["stack"], c);
 
     const char* metres_hint = "the unit is metres (e.g. 10.0e-6 for 10 um)";
     const YAML::Node ss = root["scan_size"];
@@ -432,10 +462,33 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     }
 
     const YAML::Node rg = root["regions"];
-    r.check_map(rg, "regions", {"labels", "names", "classes", "auto", "class_feature", "angle_tolerance_deg",
-                                "min_area_um2", "window_px", "edge_margin_px", "crystal_class", "binder_class"});
+    r.check_map(rg, "regions", {"labels", "rois", "masks", "names", "classes", "auto", "class_feature",
+                                "angle_tolerance_deg", "min_area_um2", "window_px", "edge_margin_px",
+                                "crystal_class", "binder_class"});
     if (present(rg)) {
         c.regions.labels_file = r.path_value(rg, "regions", "labels", false);
+        // ---- hand-drawn regions: ImageJ ROIs or one mask image per label (roi_io.hpp) ----
+        c.regions.rois_file = r.path_value(rg, "regions", "rois", false);
+        const YAML::Node masks = rg["masks"];
+        if (present(masks)) {
+            if (!masks.IsMap() || masks.size() == 0)
+                r.fail("regions.masks", "expected a mapping label: mask image (e.g. {1: facet1.png, 2: facet2.png})");
+            for (const auto& kv : masks) {
+                const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+                long long label = -1;
+                try {
+                    label = kv.first.as<long long>();
+                } catch (const YAML::Exception&) {
+                }
+                if (label < 1 || label > 65535)
+                    r.fail("regions.masks." + key, "keys are labels, integers 1..65535 (0 is unlabelled)");
+                if (c.regions.mask_files.count((int)label)) r.fail("regions.masks." + key, "duplicate label");
+                c.regions.mask_files[(int)label] = r.path_value(masks, "regions.masks", key.c_str(), true);
+            }
+        }
+        const int sources = !c.regions.labels_file.empty() + !c.regions.rois_file.empty() +
+                            !c.regions.mask_files.empty() + r.boolean(rg, "regions", "auto", false);
+        if (sources > 1) r.fail("regions", "give one of labels, rois, masks or auto: true, not several");
         // ---- automatic regions (segmentation.hpp) ----
         AutoRegionsConfig& a = c.regions.automatic;
         a.enabled = r.boolean(rg, "regions", "auto", false);
@@ -473,9 +526,9 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
                 dst[(int)label] = r.text(kv.second, path + "." + key);
             }
         }
-        if (c.regions.labels_file.empty() && !c.regions.automatic.enabled &&
-            (!c.regions.names.empty() || !c.regions.classes.empty()))
-            r.fail("regions.labels", "names/classes given without a label image or auto: true");
+        if (c.regions.labels_file.empty() && c.regions.rois_file.empty() && c.regions.mask_files.empty() &&
+            !c.regions.automatic.enabled && (!c.regions.names.empty() || !c.regions.classes.empty()))
+            r.fail("regions.labels", "names/classes given without a label image, rois, masks or auto: true");
     }
     return c;
 }
@@ -525,6 +578,7 @@ void emit_channel(YAML::Emitter& out, const char* name, const ChannelSpec& ch, b
     out << YAML::Key << "unit" << YAML::Value << ch.unit;
     out << YAML::Key << "scale" << YAML::Value << num(ch.scale);
     if (df2) out << YAML::Key << "absolute" << YAML::Value << ch.absolute;
+    if (ch.page >= 0) out << YAML::Key << "page" << YAML::Value << ch.page;
     out << YAML::EndMap;
 }
 
@@ -627,6 +681,8 @@ std::string default_config_yaml() {
     s += line("    file: \"\"", "REQUIRED: topography TIFF");
     s += line("    unit: m", "unit of the file's values: m | nm | um");
     s += line("    scale: 1.0", "multiplies raw samples first (integer exports)");
+    s += line("    # page: 0", "page of a multi-page TIFF holding one channel per page (0-based)");
+    s += line("    # channel: HeightRetrace", ".ibw input (process FILE.ibw --config): the wave's channel name");
     s += line("  phase1:", "first-mode phase (90 deg = free, repulsive < 90)");
     s += line("    file: \"\"", "REQUIRED: phase TIFF");
     s += line("    unit: deg", "deg | rad");
@@ -640,6 +696,9 @@ std::string default_config_yaml() {
     s += line("    file: \"\"", "empty: use cantilever.a1_set everywhere");
     s += line("    unit: m", "m | nm | um");
     s += line("    scale: 1.0", "multiplies raw samples first");
+    s += line("    # page / channel", "as for height (.ibw: channel: none uses a1_set)");
+    s += line("# stack:", "optional: every channel file is a multi-page TIFF, one page per scan");
+    s += line("#   pages: all", "all | [0, 3, 5]: 0-based pages; results in page_000/, ... and stack.csv");
     s += line("scan_size:", "REQUIRED: physical scan size (set for your scan)");
     s += line("  x: 10.0e-6", "fast axis, m");
     s += line("  y: 10.0e-6", "slow axis, m");
@@ -713,6 +772,17 @@ std::string config_to_yaml(const ScanConfig& c) {
     emit_channel(out, "df2", c.df2, true);
     if (!c.amplitude1.file.empty()) emit_channel(out, "amplitude1", c.amplitude1, false);
     out << YAML::EndMap;
+    if (c.stack.enabled) {
+        out << YAML::Key << "stack" << YAML::Value << YAML::BeginMap << YAML::Key << "pages" << YAML::Value;
+        if (c.stack.pages.empty()) {
+            out << "all";
+        } else {
+            out << YAML::Flow << YAML::BeginSeq;
+            for (int p : c.stack.pages) out << p;
+            out << YAML::EndSeq;
+        }
+        out << YAML::EndMap;
+    }
 
     out << YAML::Key << "scan_size" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "x" << YAML::Value << num(c.scan_size_x_m);
@@ -777,6 +847,18 @@ std::string config_to_yaml(const ScanConfig& c) {
     if (!c.regions.labels_file.empty()) {
         out << YAML::Key << "regions" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "labels" << YAML::Value << c.regions.labels_file;
+        emit_labels(out, "names", c.regions.names);
+        emit_labels(out, "classes", c.regions.classes);
+        out << YAML::EndMap;
+    }
+    if (!c.regions.rois_file.empty() || !c.regions.mask_files.empty()) {
+        out << YAML::Key << "regions" << YAML::Value << YAML::BeginMap;
+        if (!c.regions.rois_file.empty()) out << YAML::Key << "rois" << YAML::Value << c.regions.rois_file;
+        if (!c.regions.mask_files.empty()) {
+            out << YAML::Key << "masks" << YAML::Value << YAML::BeginMap;
+            for (const auto& kv : c.regions.mask_files) out << YAML::Key << kv.first << YAML::Value << kv.second;
+            out << YAML::EndMap;
+        }
         emit_labels(out, "names", c.regions.names);
         emit_labels(out, "classes", c.regions.classes);
         out << YAML::EndMap;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "amfm/host/roi_io.hpp"
 #include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -186,6 +187,10 @@ IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& opt) {
                             std::to_string(s.labels.ny) + " does not match " + path + " (" + std::to_string(s.nx()) +
                             "x" + std::to_string(s.ny()) + ")");
         s.inputs.push_back({"labels", cfg.regions.labels_file, sha256_file(cfg.regions.labels_file)});
+    }
+    if (!cfg.regions.rois_file.empty() || !cfg.regions.mask_files.empty()) {  // ImageJ ROIs or masks
+        s.labels = hand_drawn_labels(cfg.regions, s.nx(), s.ny());
+        for (const std::string& f : hand_drawn_files(cfg.regions)) s.inputs.push_back({"regions", f, sha256_file(f)});
     }
     return result;
 }

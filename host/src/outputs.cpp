@@ -17,6 +17,7 @@
 #include "amfm/host/figures.hpp"
 #include "amfm/host/gwy.hpp"
 #include "amfm/host/segmentation_outputs.hpp"
+#include "amfm/host/table_format.hpp"
 #include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -25,23 +26,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// Non-finite numbers are written as null (JSON) or an empty field (CSV), never "nan".
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-std::string csv_number(double v) {
-    if (!std::isfinite(v)) return "";
-    std::ostringstream s;
-    s << std::setprecision(8) << v;
-    return s.str();
-}
-
-std::string csv_text(const std::string& t) {
-    if (t.find_first_of(",\"\n") == std::string::npos) return t;
-    std::string q = "\"";
-    for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 // A YAML scalar as the JSON type it reads as.
 json yaml_to_json(const YAML::Node& n) {
@@ -62,7 +46,7 @@ json yaml_to_json(const YAML::Node& n) {
             if (n.Tag() != "!") {  // unquoted: maybe a number
                 char* end = nullptr;
                 const double d = std::strtod(s.c_str(), &end);
-                if (!s.empty() && end && *end == '\0') return number(d);
+                if (!s.empty() && end && *end == '\0') return json_number(d);
             }
             return s;
         }
@@ -75,9 +59,9 @@ json pixel_stats_json(const PixelStats& p) {
     json masked = json::object();
     for (int b = 0; b < kMaskBitCount; ++b) masked[mask_bit_name(b)] = p.masked[b];
     return {{"n_pixels", p.n_pixels}, {"n_valid", p.n_valid},     {"masked", masked},
-            {"mean_gpa", number(p.mean_gpa)}, {"sd_gpa", number(p.sd_gpa)},
-            {"median_gpa", number(p.median_gpa)}, {"p05_gpa", number(p.p05_gpa)},
-            {"p95_gpa", number(p.p95_gpa)}};
+            {"mean_gpa", json_number(p.mean_gpa)}, {"sd_gpa", json_number(p.sd_gpa)},
+            {"median_gpa", json_number(p.median_gpa)}, {"p05_gpa", json_number(p.p05_gpa)},
+            {"p95_gpa", json_number(p.p95_gpa)}};
 }
 
 json region_json(const RegionStats& r, double systematic_rel) {
@@ -88,16 +72,16 @@ json region_json(const RegionStats& r, double systematic_rel) {
                  {"bins", r.hist.nbins},
                  {"counts", r.counts}};
     const bool fitted = std::isfinite(r.gaussian.center_gpa);
-    json gauss = {{"center_gpa", number(r.gaussian.center_gpa)},
-                  {"sigma_gpa", number(r.gaussian.sigma_gpa)},
-                  {"fwhm_gpa", number(r.gaussian.fwhm_gpa)},
+    json gauss = {{"center_gpa", json_number(r.gaussian.center_gpa)},
+                  {"sigma_gpa", json_number(r.gaussian.sigma_gpa)},
+                  {"fwhm_gpa", json_number(r.gaussian.fwhm_gpa)},
                   // From the calibration uncertainty of R (and k1): the same for every pixel, so
                   // it shifts the whole distribution and is not part of sigma.
-                  {"systematic_gpa", number(systematic_rel > 0.0 ? r.gaussian.center_gpa * systematic_rel : NAN)},
-                  {"amplitude", number(fitted ? f.amplitude : NAN)},
-                  {"offset", number(fitted ? f.offset : NAN)},
-                  {"r2", number(fitted ? f.r2 : NAN)},
-                  {"chi2", number(f.chi2)},
+                  {"systematic_gpa", json_number(systematic_rel > 0.0 ? r.gaussian.center_gpa * systematic_rel : NAN)},
+                  {"amplitude", json_number(fitted ? f.amplitude : NAN)},
+                  {"offset", json_number(fitted ? f.offset : NAN)},
+                  {"r2", json_number(fitted ? f.r2 : NAN)},
+                  {"chi2", json_number(f.chi2)},
                   {"iterations", f.iterations},
                   {"state", fit_state_name(f.state)}};
     return {{"label", r.info.label}, {"name", r.info.name}, {"class", r.info.class_name},
@@ -183,8 +167,8 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
         j["class"] = c.class_name;
         j["labels"] = c.labels;
         j["n_fitted_regions"] = c.n_fitted_regions;
-        j["region_center_mean_gpa"] = number(c.region_center_mean_gpa);
-        j["region_center_sd_gpa"] = number(c.region_center_sd_gpa);
+        j["region_center_mean_gpa"] = json_number(c.region_center_mean_gpa);
+        j["region_center_sd_gpa"] = json_number(c.region_center_sd_gpa);
         classes.push_back(j);
     }
     json inputs = json::array();
@@ -211,7 +195,7 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     doc["regions"] = regions;
     doc["classes"] = classes;
     doc["map"] = region_json(result.stats.whole_map, result.systematic_rel);
-    doc["systematic_uncertainty_rel"] = number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
+    doc["systematic_uncertainty_rel"] = json_number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
     if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);
     return doc.dump(2) + "\n";
 }

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <vector>
 
+#include "amfm/host/roi_io.hpp"
 #include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -79,15 +81,39 @@ namespace {
 
 std::string size_text(int nx, int ny) { return std::to_string(nx) + "x" + std::to_string(ny); }
 
+// A file's SHA-256, from `cache` when given: a stack's files are hashed once, not once per page.
+std::string file_hash(const std::string& path, std::map<std::string, std::string>* cache) {
+    if (!cache) return sha256_file(path);
+    auto it = cache->find(path);
+    if (it == cache->end()) it = cache->emplace(path, sha256_file(path)).first;
+    return it->second;
+}
+
 // One channel in canonical units: raw * scale * unit factor (- f2 for absolute frequencies),
 // computed in double so that e.g. an absolute 1.71 MHz keeps its sub-Hz shift.
-Image<float> load_channel(const char* role, const ChannelSpec& spec, double offset, std::vector<InputFile>& inputs) {
+Image<float> load_channel(const ScanConfig& cfg, const char* role, const ChannelSpec& spec, double offset,
+                          std::vector<InputFile>& inputs, std::map<std::string, std::string>* hashes) {
     if (spec.file.empty()) throw DataError(std::string("channel ") + role + ": no file given");
-    const Image<double> raw = read_tiff_double(spec.file);
+    const std::string key = std::string("channels.") + role;
+    TiffInfo info;
+    Image<double> raw;
+    try {
+        raw = read_tiff_double(spec.file, &info, spec.page < 0 ? 0 : spec.page);
+    } catch (const DataError& e) {
+        // A page past the end is the YAML's mistake: name the key as well as the file.
+        if (spec.page >= 0 && std::string(e.what()).find("requested but the file holds") != std::string::npos)
+            throw ConfigError(cfg.source + ": " + key + ".page: " + e.what());
+        throw;
+    }
+    // Taking page 0 of a multi-page file silently would process the wrong channel or scan.
+    if (spec.page < 0 && info.pages > 1)
+        throw ConfigError(cfg.source + ": " + key + ": " + spec.file + " holds " + std::to_string(info.pages) +
+                          " pages; name one with " + key + ".page: N (one channel per page) or process them all "
+                          "with stack: {pages: all} (one scan per page)");
     const double factor = spec.scale * channel_unit_factor(role, spec.unit);
     Image<float> out(raw.nx, raw.ny);
     for (std::size_t i = 0; i < raw.size(); ++i) out.px[i] = (float)(raw.px[i] * factor - offset);
-    inputs.push_back({role, spec.file, sha256_file(spec.file)});
+    inputs.push_back({role, spec.file, file_hash(spec.file, hashes)});
     return out;
 }
 
@@ -100,25 +126,33 @@ void check_size(const Image<T>& img, const std::string& file, const Scan& s) {
 
 }  // namespace
 
-Scan load_scan(const ScanConfig& cfg) {
+Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes) {
+    if (cfg.stack.enabled)
+        throw ConfigError(cfg.source + ": stack: a stack of scans is processed page by page with "
+                          "`amfm process` (one results folder per page); this command takes a single scan");
     Scan s;
     s.config = cfg;
     std::error_code ec;
-    if (std::filesystem::is_regular_file(cfg.source, ec)) s.inputs.push_back({"config", cfg.source, sha256_file(cfg.source)});
+    if (std::filesystem::is_regular_file(cfg.source, ec))
+        s.inputs.push_back({"config", cfg.source, file_hash(cfg.source, hashes)});
 
-    s.height_m = load_channel("height", cfg.height, 0.0, s.inputs);
-    s.phase1_deg = load_channel("phase1", cfg.phase1, 0.0, s.inputs);
+    s.height_m = load_channel(cfg, "height", cfg.height, 0.0, s.inputs, hashes);
+    s.phase1_deg = load_channel(cfg, "phase1", cfg.phase1, 0.0, s.inputs, hashes);
     check_size(s.phase1_deg, cfg.phase1.file, s);
-    s.df2_hz = load_channel("df2", cfg.df2, cfg.df2.absolute ? cfg.cantilever.f2_hz : 0.0, s.inputs);
+    s.df2_hz = load_channel(cfg, "df2", cfg.df2, cfg.df2.absolute ? cfg.cantilever.f2_hz : 0.0, s.inputs, hashes);
     check_size(s.df2_hz, cfg.df2.file, s);
     if (!cfg.amplitude1.file.empty()) {
-        s.amplitude1_m = load_channel("amplitude1", cfg.amplitude1, 0.0, s.inputs);
+        s.amplitude1_m = load_channel(cfg, "amplitude1", cfg.amplitude1, 0.0, s.inputs, hashes);
         check_size(s.amplitude1_m, cfg.amplitude1.file, s);
     }
     if (!cfg.regions.labels_file.empty()) {
         s.labels = read_label_image(cfg.regions.labels_file);
         check_size(s.labels, cfg.regions.labels_file, s);
-        s.inputs.push_back({"labels", cfg.regions.labels_file, sha256_file(cfg.regions.labels_file)});
+        s.inputs.push_back({"labels", cfg.regions.labels_file, file_hash(cfg.regions.labels_file, hashes)});
+    }
+    if (!cfg.regions.rois_file.empty() || !cfg.regions.mask_files.empty()) {  // ImageJ ROIs or masks
+        s.labels = hand_drawn_labels(cfg.regions, s.nx(), s.ny());
+        for (const std::string& f : hand_drawn_files(cfg.regions)) s.inputs.push_back({"regions", f, file_hash(f, hashes)});
     }
     return s;
 }

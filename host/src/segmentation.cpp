@@ -22,6 +22,9 @@ namespace {
 constexpr double kCoreResidualFactor = 3.0;
 // A non-core pixel joins a facet when it lies within this many noise sigma of the facet's plane.
 constexpr double kPlaneToleranceSigma = 4.0;
+// Window edge of the normals and core residuals (the smallest plane fit): narrow facets such as
+// the simulator's 35 deg corner strips keep core pixels, and the band lost at edges is 1 px.
+constexpr int kCoreWindowPx = 3;
 
 void check_config(const AutoRegionsConfig& c) {
     if (c.class_feature != "roughness" && c.class_feature != "modulus")
@@ -62,7 +65,150 @@ void drop_small_components(cv::Mat& mask, std::uint8_t value, long long min_px) 
     }
 }
 
+// RMS distance of the window's finite heights from the plane of slope (gx, gy) through their
+// mean: the direct sum over the window, for pixels the separable sums below do not cover.
+float window_residual_rms(const float* zp, int nx, int ny, int x, int y, double gxp, double gyp, int half) {
+    double n = 0, sr = 0, srr = 0;
+    for (int j = -half; j <= half; ++j) {
+        const int yy = y + j;
+        if (yy < 0 || yy >= ny) continue;
+        for (int k = -half; k <= half; ++k) {
+            const int xx = x + k;
+            if (xx < 0 || xx >= nx) continue;
+            const float zv = zp[(std::size_t)yy * nx + xx];
+            if (!std::isfinite(zv)) continue;
+            const double r = (double)zv - gxp * k - gyp * j;
+            n += 1;
+            sr += r;
+            srr += r * r;
+        }
+    }
+    const double mean = sr / n;
+    return (float)std::sqrt(std::max(0.0, srr / n - mean * mean));
+}
+
 }  // namespace
+
+LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double dy_m, int half, bool want_slopes) {
+    if (half < 1) throw ConfigError("fit_local_planes: half window must be >= 1 (a 3x3 window at least)");
+    const int nx = height_m.nx, ny = height_m.ny, w = 2 * half + 1;
+    const std::size_t npx = (std::size_t)nx * ny;
+    const float* zp = height_m.data();
+    LocalPlanes out;
+    if (want_slopes) {
+        out.gx = Image<double>(nx, ny, NAN);
+        out.gy = Image<double>(nx, ny, NAN);
+    }
+    out.residual_m = Image<float>(nx, ny, NAN);
+
+    // Heights relative to one finite height of the map: the sums of z^2 below then cancel only
+    // the scan's relief, not its absolute offset.
+    double ref = 0.0;
+    for (std::size_t i = 0; i < npx; ++i)
+        if (std::isfinite(zp[i])) {
+            ref = zp[i];
+            break;
+        }
+    // Full windows (inside the map, all heights finite) have sum u = sum v = sum uv = 0 and
+    // sum u^2 = sum v^2 = w * sum_{k} k^2, so slope_local_plane's normal equations reduce to
+    // a = sum(u z) / suu, b = sum(v z) / suu; the residual variance about that plane is
+    // (sum z^2 - (sum z)^2 / n - a sum(u z) - b sum(v z)) / n. Those window sums are separable:
+    // a row pass (sum over k of z, k z, z^2 and the finite count), then a column pass.
+    double sk2 = 0.0;
+    for (int k = -half; k <= half; ++k) sk2 += (double)k * k;
+    const double suu = w * sk2, nfull = (double)w * w;
+    auto z = [&](int x, int y) { return zp[(std::size_t)y * nx + x]; };
+    // Row sums of row y, for the columns whose window is inside the map: z, k z, z^2, finite count.
+    struct RowSums {
+        std::vector<double> s0, s1, s2;
+        std::vector<int> c;
+    };
+    // Loops run over x innermost without branches so that they vectorise: a missing height
+    // counts as 0 in the sums and 0 in the finite count.
+    auto row_sums = [&](int y, RowSums& r, std::vector<double>& v, std::vector<int>& f) {
+        const float* row = zp + (std::size_t)y * nx;
+        for (int x = 0; x < nx; ++x) {
+            const bool ok = std::isfinite(row[x]);
+            v[x] = ok ? (double)row[x] - ref : 0.0;
+            f[x] = ok;
+        }
+        std::fill(r.s0.begin(), r.s0.end(), 0.0);
+        std::fill(r.s1.begin(), r.s1.end(), 0.0);
+        std::fill(r.s2.begin(), r.s2.end(), 0.0);
+        std::fill(r.c.begin(), r.c.end(), 0);
+        for (int k = -half; k <= half; ++k)
+            for (int x = half; x < nx - half; ++x) {
+                const double vk = v[x + k];
+                r.s0[x] += vk;
+                r.s1[x] += k * vk;
+                r.s2[x] += vk * vk;
+                r.c[x] += f[x + k];
+            }
+    };
+    // Clipped or holed window: the tilt stage's own fit and the direct residual.
+    auto fallback = [&](int x, int y) {
+        const std::size_t i = (std::size_t)y * nx + x;
+        const Slope s = slope_local_plane(z, nx, ny, x, y, dx_m, dy_m, half);
+        if (!s.ok) return;
+        if (want_slopes) {
+            out.gx.px[i] = s.gx;
+            out.gy.px[i] = s.gy;
+        }
+        out.residual_m.px[i] = window_residual_rms(zp, nx, ny, x, y, s.gx * dx_m, s.gy * dy_m, half);
+    };
+    for (int y = 0; y < ny; ++y)
+        if (y < half || y >= ny - half)
+            for (int x = 0; x < nx; ++x) fallback(x, y);
+    // Interior rows in chunks per thread, each keeping a ring of the w row sums its window needs.
+#pragma omp parallel
+    {
+        std::vector<RowSums> ring(w);
+        for (RowSums& r : ring) {
+            r.s0.assign(nx, 0.0);
+            r.s1.assign(nx, 0.0);
+            r.s2.assign(nx, 0.0);
+            r.c.assign(nx, 0);
+        }
+        std::vector<double> v(nx), ws0(nx), wsu(nx), wsv(nx), ws2(nx);  // row buffer, window sums
+        std::vector<int> f(nx), wc(nx);
+        int have = -1;  // last row whose sums are in the ring (at index row % w)
+#pragma omp for schedule(static)
+        for (int y = half; y < ny - half; ++y) {
+            for (int yy = std::max(have + 1, y - half); yy <= y + half; ++yy) row_sums(yy, ring[yy % w], v, f);
+            have = y + half;
+            std::fill(ws0.begin(), ws0.end(), 0.0);
+            std::fill(wsu.begin(), wsu.end(), 0.0);
+            std::fill(wsv.begin(), wsv.end(), 0.0);
+            std::fill(ws2.begin(), ws2.end(), 0.0);
+            std::fill(wc.begin(), wc.end(), 0);
+            for (int j = -half; j <= half; ++j) {
+                const RowSums& r = ring[(y + j) % w];
+                for (int x = half; x < nx - half; ++x) {
+                    ws0[x] += r.s0[x];
+                    wsu[x] += r.s1[x];
+                    wsv[x] += j * r.s0[x];
+                    ws2[x] += r.s2[x];
+                    wc[x] += r.c[x];
+                }
+            }
+            for (int x = 0; x < nx; ++x) {
+                if (x < half || x >= nx - half || wc[x] != w * w) {
+                    fallback(x, y);
+                    continue;
+                }
+                const std::size_t i = (std::size_t)y * nx + x;
+                const double a = wsu[x] / suu, b = wsv[x] / suu;  // per pixel
+                if (want_slopes) {
+                    out.gx.px[i] = a / dx_m;
+                    out.gy.px[i] = b / dy_m;
+                }
+                const double ss = ws2[x] - ws0[x] * ws0[x] / nfull - a * wsu[x] - b * wsv[x];
+                out.residual_m.px[i] = (float)std::sqrt(std::max(0.0, ss / nfull));
+            }
+        }
+    }
+    return out;
+}
 
 double otsu_threshold(const std::vector<float>& values) {
     std::vector<float> v;
@@ -108,38 +254,18 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
     Segmentation seg;
     seg.class_feature = cfg.class_feature;
 
-    // ---- per pixel: normal (the tilt stage's local-plane slope) and plane-fit residual ----------
+    // ---- per pixel: roughness (window_px) and normals (kCoreWindowPx), both local-plane fits ----
+    // The class split needs the wider window (a 3x3 residual is too noisy to tell smooth crystal
+    // from binder), the facet cores the narrower one (a narrow facet keeps core pixels and the
+    // band lost at an edge halves).
+    const int core_half = kCoreWindowPx / 2;
+    const LocalPlanes corefit = fit_local_planes(height_m, dx_m, dy_m, core_half);
+    seg.roughness_m =
+        core_half == half ? corefit.residual_m : fit_local_planes(height_m, dx_m, dy_m, half, false).residual_m;
     std::vector<UnitNormal> normal(npx, UnitNormal{NAN, NAN, NAN});
-    seg.roughness_m = Image<float>(nx, ny, NAN);
+    for (std::size_t i = 0; i < npx; ++i)
+        if (std::isfinite(corefit.gx.px[i])) normal[i] = normal_from_slope(corefit.gx.px[i], corefit.gy.px[i]);
     const float* zp = height_m.data();
-    auto z = [&](int x, int y) { return zp[(std::size_t)y * nx + x]; };
-#pragma omp parallel for schedule(static)
-    for (int y = 0; y < ny; ++y)
-        for (int x = 0; x < nx; ++x) {
-            const Slope s = slope_local_plane(z, nx, ny, x, y, dx_m, dy_m, half);
-            if (!s.ok) continue;
-            const std::size_t i = (std::size_t)y * nx + x;
-            normal[i] = normal_from_slope(s.gx, s.gy);
-            // RMS distance of the window's heights from the fitted plane (through their mean).
-            const double gxp = s.gx * dx_m, gyp = s.gy * dy_m;  // per pixel
-            double n = 0, sr = 0, srr = 0;
-            for (int j = -half; j <= half; ++j) {
-                const int yy = y + j;
-                if (yy < 0 || yy >= ny) continue;
-                for (int k = -half; k <= half; ++k) {
-                    const int xx = x + k;
-                    if (xx < 0 || xx >= nx) continue;
-                    const float zv = z(xx, yy);
-                    if (!std::isfinite(zv)) continue;
-                    const double r = (double)zv - gxp * k - gyp * j;
-                    n += 1;
-                    sr += r;
-                    srr += r * r;
-                }
-            }
-            const double mean = sr / n;
-            seg.roughness_m.px[i] = (float)std::sqrt(std::max(0.0, srr / n - mean * mean));
-        }
 
     // ---- class split: Otsu on log10 of the feature -------------------------------------------
     std::vector<float> feature(npx, NAN);
@@ -176,7 +302,7 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
     // ---- facets: region growing of core pixels by normal -------------------------------------
     std::vector<float> crystal_res;
     for (std::size_t i = 0; i < npx; ++i)
-        if (crystal.data[i] && std::isfinite(seg.roughness_m.px[i])) crystal_res.push_back(seg.roughness_m.px[i]);
+        if (crystal.data[i] && std::isfinite(corefit.residual_m.px[i])) crystal_res.push_back(corefit.residual_m.px[i]);
     double core_limit_m = -1.0;
     if (!crystal_res.empty()) {
         std::nth_element(crystal_res.begin(), crystal_res.begin() + crystal_res.size() / 2, crystal_res.end());
@@ -185,7 +311,7 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
     std::vector<std::int32_t> region(npx, -1);  // growing: facet id; -1 none
     std::vector<char> core(npx, 0);
     for (std::size_t i = 0; i < npx; ++i)
-        core[i] = crystal.data[i] && seg.roughness_m.px[i] <= core_limit_m && std::isfinite(normal[i].z);
+        core[i] = crystal.data[i] && corefit.residual_m.px[i] <= core_limit_m && std::isfinite(normal[i].z);
 
     const double cos_tol = std::cos(cfg.angle_tolerance_deg / kDegPerRad);
     struct Grown {
@@ -282,38 +408,62 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
 
     // Give back the band the window lost: breadth-first from the facets, a pixel joins the
     // neighbouring facet whose plane it lies closest to, within kPlaneToleranceSigma noise sigma,
-    // at most two window widths out (the lost band is one window wide on each side of an edge;
-    // the limit keeps a plane from creeping along a background that happens to touch it).
+    // and within two roughness windows of the crystal mask. The limit is around the crystal, not
+    // a number of steps from the facet: the roughness window eats a band about one window wide
+    // at the crystal's outline, but along a narrow facet's tapering tip that band runs many
+    // windows long (the simulator's 35 deg corner strips); the limit still keeps a plane from
+    // creeping along a background that happens to touch it.
     const double tol_m = kPlaneToleranceSigma * seg.height_noise_m;
+    cv::Mat near_crystal;
+    cv::dilate(crystal, near_crystal,
+               cv::getStructuringElement(cv::MORPH_RECT, {4 * cfg.window_px + 1, 4 * cfg.window_px + 1}));
+    // The first front: facet pixels with an unlabelled 4-neighbour (interior ones claim nothing).
     std::vector<std::size_t> front;
-    for (std::size_t i = 0; i < npx; ++i)
-        if (lab[i] > 0) front.push_back(i);
-    for (int step = 0; step < 2 * cfg.window_px && nfacets > 0; ++step) {
-        std::vector<std::pair<std::size_t, int>> claims;
+    for (int y = 0; y < ny; ++y)
+        for (int x = 0; x < nx; ++x) {
+            const std::size_t i = (std::size_t)y * nx + x;
+            if (lab[i] <= 0) continue;
+            if ((x > 0 && lab[i - 1] == 0) || (x + 1 < nx && lab[i + 1] == 0) || (y > 0 && lab[i - nx] == 0) ||
+                (y + 1 < ny && lab[i + nx] == 0))
+                front.push_back(i);
+        }
+    // Per pixel the best claim of this step (closest plane, ties to the higher label, so the
+    // result does not depend on the order of the front).
+    std::vector<double> claim_d(npx, HUGE_VAL);
+    std::vector<int> claim_label(npx, 0);
+    std::vector<char> is_touched(npx, 0);
+    std::vector<std::size_t> touched;
+    while (!front.empty()) {
+        touched.clear();
         for (std::size_t i : front) {
             const int x = (int)(i % nx), y = (int)(i / nx);
             const std::size_t nb[4] = {x > 0 ? i - 1 : npx, x + 1 < nx ? i + 1 : npx, y > 0 ? i - nx : npx,
                                        y + 1 < ny ? i + nx : npx};
-            for (std::size_t j : nb)
-                if (j != npx && lab[j] == 0 && std::isfinite(zp[j])) claims.emplace_back(j, lab[i]);
-        }
-        std::sort(claims.begin(), claims.end());
-        std::vector<std::size_t> next;
-        for (std::size_t a = 0; a < claims.size();) {
-            const std::size_t j = claims[a].first;
-            int best = 0;
-            double best_d = tol_m;
-            for (; a < claims.size() && claims[a].first == j; ++a) {
-                const double d = plane_distance(j, claims[a].second);
-                if (d <= best_d) {
-                    best_d = d;
-                    best = claims[a].second;
+            for (std::size_t j : nb) {
+                if (j == npx || lab[j] != 0 || !near_crystal.data[j] || !std::isfinite(zp[j])) continue;
+                const int l = lab[i];
+                if (!is_touched[j]) {
+                    is_touched[j] = 1;
+                    touched.push_back(j);
+                }
+                const double d = plane_distance(j, l);
+                if (d > tol_m) continue;
+                if (d < claim_d[j] || (d == claim_d[j] && l > claim_label[j])) {
+                    claim_d[j] = d;
+                    claim_label[j] = l;
                 }
             }
-            if (best > 0) next.push_back(j);
-            lab[j] = best > 0 ? -best : 0;  // negative: claimed this step, so claims stay order-free
         }
-        for (std::size_t j : next) lab[j] = -lab[j];
+        std::vector<std::size_t> next;
+        for (std::size_t j : touched) {
+            if (claim_label[j] > 0) {
+                lab[j] = claim_label[j];
+                next.push_back(j);
+            }
+            claim_d[j] = HUGE_VAL;
+            claim_label[j] = 0;
+            is_touched[j] = 0;
+        }
         front.swap(next);
     }
 

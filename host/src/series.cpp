@@ -5,22 +5,29 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include <fnmatch.h>
 #include <unistd.h>
 
 #include "amfm/host/config.hpp"
+#include "amfm/host/ibw_scan.hpp"
 #include "amfm/host/pipeline.hpp"
 #include "amfm/host/scan.hpp"
+#include "amfm/host/table_format.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -33,7 +40,6 @@ namespace {
 constexpr const char* kEntryFile = "series_entry.json";
 constexpr const char* kManifestFile = "series_manifest.json";
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 double number_from(const json& j, const char* key) {
     const auto it = j.find(key);
     return it == j.end() || it->is_null() ? std::numeric_limits<double>::quiet_NaN() : it->get<double>();
@@ -90,15 +96,66 @@ std::string sanitize_id(const std::string& s) {
     return out;
 }
 
-// cycle_030/scan.yaml -> cycle_030; data/a.yaml -> a; a folder -> its name.
+// cycle_030/scan.yaml -> cycle_030; data/a.yaml -> a; a folder -> its name; cycle_030/scan.ibw
+// (as `amfm simulate --format ibw` names it) -> cycle_030; data/LNMO0001.ibw -> LNMO0001.
 std::string default_id(const std::string& scan) {
     fs::path p(scan);
     while (!p.empty() && p.filename().empty()) p = p.parent_path();  // trailing slash
     const std::string file = p.filename().string();
-    if ((file == "scan.yaml" || file == "scan.yml") && !p.parent_path().filename().empty())
+    if ((file == "scan.yaml" || file == "scan.yml" || file == "scan.ibw") && !p.parent_path().filename().empty())
         return sanitize_id(p.parent_path().filename().string());
     if (p.has_extension()) return sanitize_id(p.stem().string());
     return sanitize_id(file);
+}
+
+// A `config:` path, relative to the series file's folder; it must exist, checked here so a
+// typo stops the series before any scan rather than failing every scan.
+std::string resolve_config(const std::string& path, const std::string& base_dir, const std::string& where) {
+    fs::path p(path);
+    if (p.is_relative()) p = fs::path(base_dir) / p;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw ConfigError(where + ": config '" + path + "': no such file");
+    return p.lexically_normal().string();
+}
+
+bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+bool is_scan_file(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+    return ext == ".ibw" || ext == ".yaml" || ext == ".yml";
+}
+
+// `glob:` -> the matching files, as written (folder part of the pattern + file name), in byte
+// order of the names so that every shard of a job array sees the same entries in the same order.
+// Wildcards only in the file name: a folder wildcard would make the id (the file name) ambiguous.
+std::vector<std::string> expand_glob(const std::string& pattern, const std::string& base_dir, const std::string& where) {
+    const fs::path pat(pattern);
+    const std::string name_pattern = pat.filename().string();
+    const fs::path folder = pat.parent_path();
+    if (name_pattern.empty() || has_wildcard(folder.string()))
+        throw ConfigError(where + ": glob '" + pattern + "': wildcards may only appear in the file name, "
+                                  "e.g. \"cycle_200/*.ibw\"");
+    fs::path dir = folder.is_relative() ? fs::path(base_dir) / folder : folder;
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw ConfigError(where + ": glob '" + pattern + "': no folder " + dir.string());
+    std::vector<std::string> names;
+    for (const auto& de : fs::directory_iterator(dir, ec)) {
+        const std::string name = de.path().filename().string();
+        // FNM_PERIOD: "*" does not match hidden files (editor backups, ._ files from macOS).
+        if (fnmatch(name_pattern.c_str(), name.c_str(), FNM_PERIOD) != 0 || !de.is_regular_file(ec)) continue;
+        if (!is_scan_file(de.path()))
+            throw ConfigError(where + ": glob '" + pattern + "' matches " + name +
+                              ", which is not a scan (.ibw or scan YAML); narrow the pattern, e.g. \"*.ibw\"");
+        names.push_back(name);
+    }
+    if (ec) throw ConfigError(where + ": glob '" + pattern + "': cannot list " + dir.string() + " (" + ec.message() + ")");
+    if (names.empty()) throw ConfigError(where + ": glob '" + pattern + "' matches no file in " + dir.string());
+    std::sort(names.begin(), names.end());
+    std::vector<std::string> out;
+    for (const std::string& n : names) out.push_back((folder / n).generic_string());
+    return out;
 }
 
 json entry_ref_json(const SeriesEntry& e) {
@@ -155,58 +212,96 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
     SeriesSpec spec;
     spec.source = source_name;
     std::vector<std::string> shared;
-    for (const auto& kv : root) {
-        const std::string key = kv.first.as<std::string>();
-        if (key == "name") {
-            spec.name = kv.second.as<std::string>();
-        } else if (key == "settings") {
-            flatten_settings(kv.second, "", shared, source_name);
-        } else if (key != "scans") {
-            throw ConfigError(source_name + ": unknown key '" + key + "' (expected name, settings, scans)");
+    std::string shared_config;
+    try {
+        for (const auto& kv : root) {
+            const std::string key = kv.first.as<std::string>();
+            if (key == "name") {
+                spec.name = kv.second.as<std::string>();
+            } else if (key == "settings") {
+                flatten_settings(kv.second, "", shared, source_name);
+            } else if (key == "config") {
+                shared_config = resolve_config(kv.second.as<std::string>(), base_dir, source_name);
+            } else if (key != "scans") {
+                throw ConfigError(source_name + ": unknown key '" + key + "' (expected name, settings, config, scans)");
+            }
         }
+    } catch (const YAML::Exception& ex) {
+        throw ConfigError(source_name + ": " + ex.msg);
     }
     shared.insert(shared.end(), extra_overrides.begin(), extra_overrides.end());
     const YAML::Node scans = root["scans"];
     if (!scans || !scans.IsSequence() || scans.size() == 0)
         throw ConfigError(source_name + ": 'scans' must be a non-empty list");
-    std::map<std::string, std::size_t> seen;
+    std::map<std::string, std::string> seen;  // id -> where it was defined
     for (std::size_t i = 0; i < scans.size(); ++i) {
         const YAML::Node s = scans[i];
         const std::string where = source_name + ": scans[" + std::to_string(i) + "]";
         if (!s.IsMap()) throw ConfigError(where + ": expected {scan: PATH, cycle: N, ...}");
-        SeriesEntry e;
+        SeriesEntry proto;
         std::vector<std::string> own;
-        bool has_cycle = false;
+        std::string glob, id_prefix, own_config;
+        bool has_cycle = false, has_id_prefix = false;
         try {
             for (const auto& kv : s) {
                 const std::string key = kv.first.as<std::string>();
-                if (key == "scan") e.scan = kv.second.as<std::string>();
-                else if (key == "cycle") e.cycle = kv.second.as<int>(), has_cycle = true;
-                else if (key == "sample") e.sample = kv.second.as<std::string>();
-                else if (key == "notes") e.notes = kv.second.as<std::string>();
-                else if (key == "id") e.id = kv.second.as<std::string>();
+                if (key == "scan") proto.scan = kv.second.as<std::string>();
+                else if (key == "glob") glob = kv.second.as<std::string>();
+                else if (key == "cycle") proto.cycle = kv.second.as<int>(), has_cycle = true;
+                else if (key == "sample") proto.sample = kv.second.as<std::string>();
+                else if (key == "notes") proto.notes = kv.second.as<std::string>();
+                else if (key == "id") proto.id = kv.second.as<std::string>();
+                else if (key == "id_prefix") id_prefix = kv.second.as<std::string>(), has_id_prefix = true;
                 else if (key == "settings") flatten_settings(kv.second, "", own, where);
-                else throw ConfigError(where + ": unknown key '" + key + "' (expected scan, cycle, sample, notes, id, settings)");
+                else if (key == "config") own_config = resolve_config(kv.second.as<std::string>(), base_dir, where);
+                else throw ConfigError(where + ": unknown key '" + key +
+                                       "' (expected scan or glob, cycle, sample, notes, id, id_prefix, settings, config)");
             }
         } catch (const YAML::Exception& ex) {
             throw ConfigError(where + ": " + ex.msg);
         }
-        if (e.scan.empty()) throw ConfigError(where + ": 'scan' (a scan YAML or its folder) is required");
+        if (proto.scan.empty() && glob.empty())
+            throw ConfigError(where + ": 'scan' (a scan YAML, its folder or an .ibw) or 'glob' (e.g. "
+                                      "\"cycle_200/*.ibw\") is required");
+        if (!proto.scan.empty() && !glob.empty())
+            throw ConfigError(where + ": give 'scan' (one scan) or 'glob' (one scan per matching file), not both");
         if (!has_cycle) throw ConfigError(where + ": 'cycle' (cycle number, 0 = pristine) is required");
-        if (e.cycle < 0) throw ConfigError(where + ": 'cycle' must be >= 0");
-        fs::path p(e.scan);
-        if (p.is_relative()) p = fs::path(base_dir) / p;
-        std::error_code ec;
-        if (fs::is_directory(p, ec)) p /= "scan.yaml";
-        e.scan_path = p.lexically_normal().string();
-        e.id = e.id.empty() ? default_id(e.scan) : sanitize_id(e.id);
-        if (seen.count(e.id))
-            throw ConfigError(where + ": id '" + e.id + "' already used by scans[" + std::to_string(seen[e.id]) +
-                              "]; give one of them an explicit 'id'");
-        seen[e.id] = i;
-        e.overrides = shared;
-        e.overrides.insert(e.overrides.end(), own.begin(), own.end());
-        spec.entries.push_back(std::move(e));
+        if (proto.cycle < 0) throw ConfigError(where + ": 'cycle' must be >= 0");
+        if (!glob.empty() && !proto.id.empty())
+            throw ConfigError(where + ": 'id' names one scan; a glob entry takes 'id_prefix' (ids are the prefix + file names)");
+        if (glob.empty() && has_id_prefix)
+            throw ConfigError(where + ": 'id_prefix' applies to glob entries only; use 'id'");
+        proto.config = own_config.empty() ? shared_config : own_config;
+        proto.overrides = shared;
+        proto.overrides.insert(proto.overrides.end(), own.begin(), own.end());
+
+        std::vector<SeriesEntry> expanded;
+        if (glob.empty()) {
+            fs::path p(proto.scan);
+            if (p.is_relative()) p = fs::path(base_dir) / p;
+            std::error_code ec;
+            if (fs::is_directory(p, ec)) p /= "scan.yaml";
+            proto.scan_path = p.lexically_normal().string();
+            proto.id = proto.id.empty() ? default_id(proto.scan) : sanitize_id(proto.id);
+            expanded.push_back(std::move(proto));
+        } else {
+            for (const std::string& file : expand_glob(glob, base_dir, where)) {
+                SeriesEntry e = proto;
+                e.scan = file;
+                const fs::path p = fs::path(file).is_relative() ? fs::path(base_dir) / file : fs::path(file);
+                e.scan_path = p.lexically_normal().string();
+                e.id = sanitize_id(id_prefix + fs::path(file).stem().string());
+                expanded.push_back(std::move(e));
+            }
+        }
+        for (SeriesEntry& e : expanded) {
+            const std::string here = glob.empty() ? where : where + " (" + e.scan + ")";
+            if (seen.count(e.id))
+                throw ConfigError(here + ": id '" + e.id + "' already used by " + seen[e.id] + "; give " +
+                                  (glob.empty() ? "one of them an explicit 'id'" : "the glob entry an 'id_prefix'"));
+            seen[e.id] = here;
+            spec.entries.push_back(std::move(e));
+        }
     }
     return spec;
 }
@@ -241,20 +336,53 @@ bool shard_contains(const Shard& shard, std::size_t entry_index) {
     return (int)(entry_index % (std::size_t)shard.count) == shard.index;
 }
 
-ScanConfig load_entry_config(const SeriesEntry& entry) {
+EntryInput prepare_entry(const SeriesEntry& entry) {
+    EntryInput in;
+    const std::vector<std::string> extra = entry.config.empty() ? std::vector<std::string>{}
+                                                                : std::vector<std::string>{entry.config};
+    if (is_ibw_path(entry.scan_path)) {
+        // As `amfm process FILE.ibw --config C --set ...` does it (retrace channels).
+        IbwScanOptions io;
+        io.extra_yaml = entry.config;
+        io.overrides = entry.overrides;
+        IbwScan loaded = load_ibw_scan(entry.scan_path, io);
+        in.config = loaded.scan.config;
+        in.hash = entry_input_hash(in.config, loaded.channel_map);
+        in.scan = std::move(loaded.scan);
+        return in;
+    }
     const std::string ext = fs::path(entry.scan_path).extension().string();
     if (ext != ".yaml" && ext != ".yml")
-        throw ConfigError(entry.scan_path + ": a series scan must be a scan YAML or a folder holding scan.yaml");
-    return load_scan_config(entry.scan_path, entry.overrides);
+        throw ConfigError(entry.scan_path + ": a series scan must be a scan YAML, a folder holding scan.yaml, or an .ibw");
+    in.config = load_scan_config_merged(entry.scan_path, extra, entry.overrides);
+    in.hash = entry_input_hash(in.config);
+    return in;
 }
 
-std::string entry_input_hash(const ScanConfig& cfg) {
+Scan load_entry_scan(EntryInput&& input) {
+    if (input.scan) return std::move(*input.scan);
+    return load_scan(input.config);
+}
+
+std::string entry_input_hash(const ScanConfig& cfg, const std::vector<std::pair<std::string, std::string>>& channel_map) {
     ScanConfig c = cfg;
     c.source.clear();
+    // An .ibw is every channel's file: hash its bytes once.
+    std::map<std::string, std::string> digest;
+    auto content = [&](std::string& file) {
+        auto it = digest.find(file);
+        if (it == digest.end()) it = digest.emplace(file, "sha256:" + sha256_file(file)).first;
+        file = it->second;
+    };
     for (ChannelSpec* ch : {&c.height, &c.phase1, &c.df2, &c.amplitude1})
-        if (!ch->file.empty()) ch->file = "sha256:" + sha256_file(ch->file);
-    if (!c.regions.labels_file.empty()) c.regions.labels_file = "sha256:" + sha256_file(c.regions.labels_file);
-    return sha256_hex(std::string("amfm ") + AMFM_VERSION + "\n" + config_to_yaml(c));
+        if (!ch->file.empty()) content(ch->file);
+    if (!c.regions.labels_file.empty()) content(c.regions.labels_file);
+    if (!c.regions.rois_file.empty()) content(c.regions.rois_file);
+    for (auto& [label, file] : c.regions.mask_files) content(file);
+    std::string text = std::string("amfm ") + AMFM_VERSION + "\n" + config_to_yaml(c);
+    // Only when given, so the hashes of scan-YAML entries (one file per channel) stay as they were.
+    for (const auto& [role, name] : channel_map) text += "channel " + role + " = " + name + "\n";
+    return sha256_hex(text);
 }
 
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash) {
@@ -302,15 +430,15 @@ std::string entry_summary_json(const EntrySummary& s) {
     json classes = json::array(), regions = json::array();
     for (const auto& c : s.classes) {
         json q = json::array();
-        for (double v : c.sketch.quantiles) q.push_back(number(v));
-        classes.push_back({{"class", c.class_name}, {"n_valid", c.n_valid}, {"mean_gpa", number(c.mean_gpa)},
-                           {"sd_gpa", number(c.sd_gpa)}, {"quantiles_gpa", q}});
+        for (double v : c.sketch.quantiles) q.push_back(json_number(v));
+        classes.push_back({{"class", c.class_name}, {"n_valid", c.n_valid}, {"mean_gpa", json_number(c.mean_gpa)},
+                           {"sd_gpa", json_number(c.sd_gpa)}, {"quantiles_gpa", q}});
     }
     for (const auto& r : s.regions)
         regions.push_back({{"label", r.label}, {"name", r.name}, {"class", r.class_name}, {"n_valid", r.n_valid},
-                           {"mean_gpa", number(r.mean_gpa)}, {"sd_gpa", number(r.sd_gpa)},
-                           {"center_gpa", number(r.center_gpa)}, {"sigma_gpa", number(r.sigma_gpa)},
-                           {"fwhm_gpa", number(r.fwhm_gpa)}, {"fit", r.fit_state}});
+                           {"mean_gpa", json_number(r.mean_gpa)}, {"sd_gpa", json_number(r.sd_gpa)},
+                           {"center_gpa", json_number(r.center_gpa)}, {"sigma_gpa", json_number(r.sigma_gpa)},
+                           {"fwhm_gpa", json_number(r.fwhm_gpa)}, {"fit", r.fit_state}});
     const json j = {{"format", "amfm series entry"}, {"format_version", 1}, {"id", s.id},
                     {"scan", s.scan},  {"cycle", s.cycle},   {"sample", s.sample},
                     {"notes", s.notes}, {"status", s.status}, {"reason", s.reason},
@@ -366,6 +494,63 @@ EntrySummary read_entry_summary(const std::string& path) {
     return s;
 }
 
+namespace {
+
+// Everything a scan needs before the pipeline: the reading part of an entry, which may run on
+// the prefetch thread (it writes nothing; the main thread does all writing).
+struct Fetched {
+    std::exception_ptr error;
+    std::string hash;                       // "" when preparing failed
+    std::optional<EntrySummary> unchanged;  // set: same inputs and settings as the recorded run
+    std::optional<Scan> scan;               // set: to be processed
+    double seconds_prepare = 0.0, seconds_load = 0.0;
+    std::uint64_t input_bytes = 0;
+};
+
+std::uint64_t input_bytes_of(const ScanConfig& cfg) {
+    std::set<std::string> files;
+    for (const ChannelSpec* ch : {&cfg.height, &cfg.phase1, &cfg.df2, &cfg.amplitude1})
+        if (!ch->file.empty()) files.insert(ch->file);
+    if (!cfg.regions.labels_file.empty()) files.insert(cfg.regions.labels_file);
+    if (!cfg.regions.rois_file.empty()) files.insert(cfg.regions.rois_file);
+    for (const auto& [label, file] : cfg.regions.mask_files) files.insert(file);
+    std::uint64_t n = 0;
+    for (const std::string& f : files) {
+        std::error_code ec;
+        const auto size = fs::file_size(f, ec);
+        if (!ec) n += size;
+    }
+    return n;
+}
+
+Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force) {
+    using clock = std::chrono::steady_clock;
+    Fetched f;
+    try {
+        const auto t0 = clock::now();
+        EntryInput in = prepare_entry(e);
+        f.hash = in.hash;
+        f.input_bytes = input_bytes_of(in.config);
+        const fs::path entry_file = dir / kEntryFile;
+        std::error_code ec;
+        if (!force && fs::is_regular_file(entry_file, ec) && fs::is_regular_file(dir / "regions.json", ec)) {
+            EntrySummary old = read_entry_summary(entry_file.string());
+            if (old.status == "ok" && old.input_hash == f.hash) f.unchanged = std::move(old);
+        }
+        const auto t1 = clock::now();
+        f.seconds_prepare = std::chrono::duration<double>(t1 - t0).count();
+        if (!f.unchanged) {
+            f.scan = load_entry_scan(std::move(in));
+            f.seconds_load = std::chrono::duration<double>(clock::now() - t1).count();
+        }
+    } catch (...) {
+        f.error = std::current_exception();
+    }
+    return f;
+}
+
+}  // namespace
+
 SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
     const fs::path out(o.out_dir), scans_dir = out / "scans";
     fs::create_directories(scans_dir);
@@ -379,6 +564,13 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
     counts.selected = (int)selected.size();
 
     using clock = std::chrono::steady_clock;
+    auto fetch = [&](std::size_t pos) {
+        const SeriesEntry& e = spec.entries[selected[pos]];
+        return fetch_entry(e, scans_dir / e.id, o.force);
+    };
+    // Prefetch: the next entry is read while this one is processed; it is started only after
+    // this one's inputs are in hand, so at most two scans are in memory.
+    std::future<Fetched> next;
     const auto start = clock::now();
     double processed_seconds = 0.0;
     for (std::size_t pos = 0; pos < selected.size(); ++pos) {
@@ -389,46 +581,47 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
         p.position = pos + 1;
         p.total = selected.size();
         p.entry = &e;
-        std::string hash;
+        Fetched f = next.valid() ? next.get() : fetch(pos);
+        p.seconds_waiting_for_inputs = std::chrono::duration<double>(clock::now() - t0).count();
+        if (o.prefetch && pos + 1 < selected.size()) next = std::async(std::launch::async, fetch, pos + 1);
+        p.seconds_prepare = f.seconds_prepare;
+        p.seconds_load = f.seconds_load;
+        p.input_bytes = f.input_bytes;
         try {
-            const ScanConfig cfg = load_entry_config(e);
-            hash = entry_input_hash(cfg);
+            if (f.error) std::rethrow_exception(f.error);
             std::error_code ec;
-            bool skip = false;
-            if (!o.force && fs::is_regular_file(entry_file, ec) && fs::is_regular_file(dir / "regions.json", ec)) {
-                EntrySummary old = read_entry_summary(entry_file.string());
-                if (old.status == "ok" && old.input_hash == hash) {
-                    set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
-                    const std::string text = entry_summary_json(old);
-                    std::ifstream f(entry_file, std::ios::binary);
-                    std::stringstream current;
-                    current << f.rdbuf();
-                    if (current.str() != text) write_text_atomic(entry_file, text);
-                    skip = true;
-                }
-            }
-            if (skip) {
+            if (f.unchanged) {
+                EntrySummary& old = *f.unchanged;
+                set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
+                const std::string text = entry_summary_json(old);
+                std::ifstream in(entry_file, std::ios::binary);
+                std::stringstream current;
+                current << in.rdbuf();
+                if (current.str() != text) write_text_atomic(entry_file, text);
                 p.status = "skipped";
                 ++counts.skipped;
             } else {
                 if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
-                const ScanResult result = [&] {
-                    const Scan scan = load_scan(cfg);
-                    ScanResult r = process_scan(scan, *backend);
-                    write_scan_outputs(scan, r, dir.string(), o.run, o.figures);
-                    return r;
-                }();
-                write_text_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
+                const Scan scan = std::move(*f.scan);
+                f.scan.reset();
+                const auto t1 = clock::now();
+                const ScanResult result = process_scan(scan, *backend);
+                const auto t2 = clock::now();
+                write_scan_outputs(scan, result, dir.string(), o.run, o.figures);
+                write_text_atomic(entry_file, entry_summary_json(summarize_scan(e, result, f.hash)));
+                p.seconds_process = std::chrono::duration<double>(t2 - t1).count();
+                p.seconds_write = std::chrono::duration<double>(clock::now() - t2).count();
                 p.status = "processed";
                 ++counts.processed;
             }
         } catch (const BackendUnavailable&) {
+            if (next.valid()) next.wait();
             throw;
         } catch (const std::exception& ex) {
             std::error_code ec;
             if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
             fs::create_directories(dir);
-            write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
+            write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
             p.status = "failed";
             p.reason = ex.what();
             ++counts.failed;

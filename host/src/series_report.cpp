@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "amfm/host/series.hpp"
+#include "amfm/host/table_format.hpp"
 #include "amfm/kernels/error.hpp"
 
 namespace amfm {
@@ -29,22 +30,6 @@ using nlohmann::json;
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-std::string csv_number(double v) {
-    if (!std::isfinite(v)) return "";
-    std::ostringstream s;
-    s << std::setprecision(8) << v;
-    return s.str();
-}
-
-std::string csv_text(const std::string& t) {
-    if (t.find_first_of(",\"\n") == std::string::npos) return t;
-    std::string q = "\"";
-    for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 // ---- pooling per class and cycle ------------------------------------------------------------
 
@@ -640,21 +625,21 @@ std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>&
         for (const auto& c : t.classes)
             if (const Pooled* p = t.find(cy, c))
                 table1.push_back({{"cycle", cy}, {"class", c}, {"n_scans", p->n_scans}, {"n_valid", p->n},
-                                  {"mean_gpa", number(p->mean)}, {"sd_gpa", number(p->sd)}});
+                                  {"mean_gpa", json_number(p->mean)}, {"sd_gpa", json_number(p->sd)}});
     for (const auto* e : by_cycle(entries)) {
         if (e->status != "ok") continue;
         for (const auto& r : e->regions)
             regions.push_back({{"cycle", e->cycle}, {"scan", e->id}, {"label", r.label}, {"region", r.name},
-                               {"class", r.class_name}, {"n_valid", r.n_valid}, {"mean_gpa", number(r.mean_gpa)},
-                               {"sd_gpa", number(r.sd_gpa)}, {"center_gpa", number(r.center_gpa)},
-                               {"sigma_gpa", number(r.sigma_gpa)}, {"fwhm_gpa", number(r.fwhm_gpa)},
+                               {"class", r.class_name}, {"n_valid", r.n_valid}, {"mean_gpa", json_number(r.mean_gpa)},
+                               {"sd_gpa", json_number(r.sd_gpa)}, {"center_gpa", json_number(r.center_gpa)},
+                               {"sigma_gpa", json_number(r.sigma_gpa)}, {"fwhm_gpa", json_number(r.fwhm_gpa)},
                                {"fit", r.fit_state}});
     }
     for (const auto& c : build_comparisons(t)) {
-        json j = {{"n_a", c.a->n}, {"n_b", c.b->n}, {"diff_gpa", number(c.welch.diff)},
-                  {"ci95_gpa", {number(c.welch.ci_lo), number(c.welch.ci_hi)}},
-                  {"welch", {{"t", number(c.welch.t)}, {"df", number(c.welch.df)}, {"p", number(c.welch.p_two_sided)}}},
-                  {"ks", {{"d", number(c.ks.d)}, {"p", number(c.ks.p)}}}};
+        json j = {{"n_a", c.a->n}, {"n_b", c.b->n}, {"diff_gpa", json_number(c.welch.diff)},
+                  {"ci95_gpa", {json_number(c.welch.ci_lo), json_number(c.welch.ci_hi)}},
+                  {"welch", {{"t", json_number(c.welch.t)}, {"df", json_number(c.welch.df)}, {"p", json_number(c.welch.p_two_sided)}}},
+                  {"ks", {{"d", json_number(c.ks.d)}, {"p", json_number(c.ks.p)}}}};
         if (c.kind == "cycle_step") {
             j["class"] = c.class_a;
             j["cycle_from"] = c.cycle_a;

@@ -163,8 +163,6 @@ PageLayout read_layout(const TiffScope& s, TiffInfo* info) {
     if (info) {
         info->bits_per_sample = bits;
         info->sample_format = format_name(format);
-        info->pages = (int)TIFFNumberOfDirectories(tif);
-        if (!TIFFSetDirectory(tif, 0)) s.fail("cannot return to the first page");
     }
     if (spp != 1)
         s.fail(std::to_string(spp) + " samples per pixel (colour or multi-channel); expected a single channel");
@@ -184,8 +182,21 @@ PageLayout read_layout(const TiffScope& s, TiffInfo* info) {
     return p;
 }
 
+// Counts the pages (IFDs) and makes `page` the current one. Pages are counted before any is
+// read so that a page past the end names how many the file holds; libtiff's directory walk
+// stops at IFD loops, so a corrupt chain cannot make this spin.
+int select_page(const TiffScope& s, int page) {
+    TIFF* tif = s.tif();
+    const int pages = (int)TIFFNumberOfDirectories(tif);
+    if (page < 0 || page >= pages)
+        s.fail("page " + std::to_string(page) + " requested but the file holds " + std::to_string(pages) +
+               (pages == 1 ? " page (0)" : " pages (0.." + std::to_string(pages - 1) + ")"));
+    if (!TIFFSetDirectory(tif, (tdir_t)page)) s.fail("cannot read page " + std::to_string(page));
+    return pages;
+}
+
 template <class Out>
-Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info) {
+Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
     if (fs::is_directory(path, ec)) throw DataError(path + ": is a folder, not a TIFF file");
@@ -193,6 +204,8 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info) {
     TiffScope s(path);
     s.open("r");
     TIFF* tif = s.tif();
+    const int pages = select_page(s, page);
+    if (info) info->pages = pages;
     const PageLayout p = read_layout(s, info);
     const std::size_t bps = (std::size_t)p.bits / 8;
     Image<Out> img((int)p.width, (int)p.height);
@@ -373,12 +386,21 @@ Image<std::uint16_t> read_png_labels(const std::string& path) {
 
 }  // namespace
 
-Image<float> read_tiff_float(const std::string& path, TiffInfo* info) {
-    return read_tiff_impl<float>(path, info);
+Image<float> read_tiff_float(const std::string& path, TiffInfo* info, int page) {
+    return read_tiff_impl<float>(path, info, page);
 }
 
-Image<double> read_tiff_double(const std::string& path, TiffInfo* info) {
-    return read_tiff_impl<double>(path, info);
+Image<double> read_tiff_double(const std::string& path, TiffInfo* info, int page) {
+    return read_tiff_impl<double>(path, info, page);
+}
+
+int tiff_page_count(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
+    if (fs::is_directory(path, ec)) throw DataError(path + ": is a folder, not a TIFF file");
+    TiffScope s(path);
+    s.open("r");
+    return select_page(s, 0);
 }
 
 Image<std::uint16_t> read_label_image(const std::string& path) {

@@ -17,6 +17,16 @@ struct ChannelSpec {
     std::string unit;  // as written; checked against the channel's allowed units
     double scale = 1.0;  // raw sample -> value in `unit` (for integer exports)
     bool absolute = false;  // df2 only: the file holds the absolute frequency; f2 is subtracted
+    // Page (0-based) of a multi-page TIFF holding one channel per page; -1: not given, the
+    // file must then have a single page (or `stack:` is set and page k of every file is scan k).
+    int page = -1;
+};
+
+// stack: {pages: all | [0, 3, 5]}: every channel file is a multi-page TIFF with one page per
+// scan, the same page count in each; page k of every channel is scan k (stack.hpp).
+struct StackConfig {
+    bool enabled = false;
+    std::vector<int> pages;  // 0-based pages to process, ascending; empty: all of them
 };
 
 enum class Leveling { None, Plane, Rows };
@@ -44,6 +54,9 @@ struct AutoRegionsConfig {
 
 struct RegionsConfig {
     std::string labels_file;  // empty: the whole map is one region
+    // Hand-drawn alternatives to a label image (roi_io.hpp), at most one source in all:
+    std::string rois_file;                  // ImageJ .roi or RoiSet .zip: ROI k is label k
+    std::map<int, std::string> mask_files;  // label -> mask image (e.g. a Gwyddion mask PNG)
     AutoRegionsConfig automatic;
     std::map<int, std::string> names;
     std::map<int, std::string> classes;
@@ -82,6 +95,7 @@ struct ScanConfig {
     FitOptions fit;
     RegionsConfig regions;
     std::string backend = "auto";
+    StackConfig stack;
 };
 
 // Loads and validates a scan YAML. `overrides` are "dotted.key=value" strings applied to the

@@ -42,6 +42,9 @@ struct GwyReadChannel {
 // does not need are skipped by their sizes). DataError("<file>: ...") for anything malformed.
 std::vector<GwyReadChannel> read_gwy(const std::string& path);
 
+// Same from the file's bytes; `name` is used in the errors (the fuzz target reads this way).
+std::vector<GwyReadChannel> read_gwy_bytes(const std::string& bytes, const std::string& name);
+
 // A processed scan's maps as one .gwy (results.gwy): /0 "Modulus (tilt-corrected)" in Pa
 // (masked where undefined), /1 "Tilt" in deg, /2 "Mask reason bits"; metadata: amfm version,
 // command line, sample, backend, every cantilever parameter and the tip radius.

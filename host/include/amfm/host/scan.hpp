@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,7 @@
 namespace amfm {
 
 struct InputFile {
-    std::string role;    // "height", "phase1", "df2", "amplitude1", "labels", "config"
+    std::string role;    // "height", "phase1", "df2", "amplitude1", "labels", "regions" (ROIs/masks), "config"
     std::string path;
     std::string sha256;  // hex digest of the file's bytes
 };
@@ -35,9 +36,13 @@ struct Scan {
 // the channel for a unit it cannot have.
 double channel_unit_factor(const std::string& channel, const std::string& unit);
 
-// Reads every channel (TIFF) and the label image, converts to canonical units, hashes the
-// files, and checks that all sizes agree (DataError naming both files otherwise).
-Scan load_scan(const ScanConfig& cfg);
+// Reads every channel (TIFF; `page` of a multi-page file) and the label image, converts to
+// canonical units, hashes the files, and checks that all sizes agree (DataError naming both
+// files otherwise). A multi-page channel file without `page`, a page past the end, or a
+// `stack:` configuration (stack.hpp processes those page by page) is a ConfigError.
+// `hashes` (path -> SHA-256), when given, is used and filled so that a stack's files are
+// hashed once.
+Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes = nullptr);
 
 // SHA-256 of a file's bytes as lowercase hex.
 std::string sha256_file(const std::string& path);

@@ -10,11 +10,14 @@
 // gives the same bytes as a single run.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "amfm/host/outputs.hpp"
+#include "amfm/host/scan.hpp"
 #include "amfm/host/stats_tests.hpp"
 
 namespace amfm {
@@ -23,6 +26,7 @@ struct SeriesEntry {
     std::string id;          // folder name under scans/; unique in the series
     std::string scan;        // as written in the series file
     std::string scan_path;   // resolved against the series file's folder (a folder means <folder>/scan.yaml)
+    std::string config;      // resolved `config:` YAML merged like `process --config` ("" none)
     int cycle = -1;          // 0 = pristine
     std::string sample, notes;
     std::vector<std::string> overrides;  // "dotted.key=value": the series' settings, then the scan's
@@ -37,9 +41,16 @@ struct SeriesSpec {
 // Loads and checks a series YAML (ConfigError naming the file and entry otherwise):
 //   name: "LNMO cycling"                     # optional
 //   settings: {tip.radius: 9.5e-9}           # optional; `--set` overrides applied to every scan
+//   config: tip.yaml                         # optional; merged like `process --config`
 //   scans:
 //     - {scan: cycle_000/scan.yaml, cycle: 0, sample: "pristine", notes: "...", id: c000,
 //        settings: {histogram.bins: 80}}     # sample, notes, id, settings optional
+//     - {scan: c5/scan0001.ibw, cycle: 5, config: c5/extra.yaml}   # an Asylum .ibw
+//     - {glob: "c200/*.ibw", cycle: 200, id_prefix: c200_}        # one entry per matching file
+// A scan's `config:` replaces the series-level one (one file per scan, as `process --config`).
+// `glob:` wildcards (*, ?, [..]) apply to the file name only; matches are taken in byte order of
+// their names, each must be a .ibw or a scan YAML, and at least one must match; their ids are
+// id_prefix + the file name without its extension.
 SeriesSpec load_series_spec(const std::string& yaml_path, const std::vector<std::string>& extra_overrides = {});
 SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& base_dir,
                              const std::string& source_name,
@@ -83,12 +94,28 @@ struct EntrySummary {
 // Levels of the per-class quantile sketches (resolves CDFs to 1/400).
 constexpr int kSeriesSketchLevels = 400;
 
-// Loads the scan configuration of an entry (scan YAML; formats `process` learns are added here).
-ScanConfig load_entry_config(const SeriesEntry& entry);
+// An entry's inputs as the skip-if-unchanged check needs them: the effective configuration and
+// its content hash; for an .ibw also the scan itself, because its configuration (channels,
+// cantilever from the wave note) is only known by reading the file, which is then kept rather
+// than read twice.
+struct EntryInput {
+    ScanConfig config;
+    std::string hash;
+    std::optional<Scan> scan;  // set for .ibw entries
+};
+
+// Scan YAML: load_scan_config(_merged) with the entry's config and overrides. .ibw:
+// load_ibw_scan with the same (retrace channels). ConfigError / DataError naming the file.
+EntryInput prepare_entry(const SeriesEntry& entry);
+
+// The scan of a prepared entry: the one already loaded (.ibw), else load_scan(config).
+Scan load_entry_scan(EntryInput&& input);
 
 // SHA-256 over the amfm version, the effective settings and the bytes of every input file
-// (paths replaced by content digests, so moving the data does not invalidate it).
-std::string entry_input_hash(const ScanConfig& cfg);
+// (paths replaced by content digests, so moving the data does not invalidate it), plus the
+// channel each role was read from when a file holds several (.ibw: trace vs retrace).
+std::string entry_input_hash(const ScanConfig& cfg,
+                             const std::vector<std::pair<std::string, std::string>>& channel_map = {});
 
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash);
 
@@ -101,6 +128,12 @@ struct SeriesProgress {
     std::string status;  // "processed" | "skipped" | "failed"
     std::string reason;
     double seconds = 0.0, elapsed_seconds = 0.0, eta_seconds = 0.0, scans_per_second = 0.0;
+    // Where this scan's time went (amfm-bench-series): settings + content hash of the inputs
+    // (reads every input byte), loading the channels (load_scan / the .ibw), the pipeline, and
+    // writing scans/<id>/. With prefetch, prepare + load ran on the prefetch thread, overlapped.
+    double seconds_prepare = 0.0, seconds_load = 0.0, seconds_process = 0.0, seconds_write = 0.0;
+    double seconds_waiting_for_inputs = 0.0;  // main thread blocked on prepare + load (all of it without prefetch)
+    std::uint64_t input_bytes = 0;  // bytes of the input files read for this scan
 };
 
 struct SeriesRunOptions {
@@ -109,6 +142,9 @@ struct SeriesRunOptions {
     std::string backend = "auto";
     bool figures = true;  // per-scan figures
     bool force = false;   // reprocess even when the content hash is unchanged
+    // Read the next scan on a second thread while this one is processed (at most one scan ahead,
+    // so at most two scans are in memory). Outputs are identical either way.
+    bool prefetch = false;
     RunInfo run;
     std::function<void(const SeriesProgress&)> on_progress;
 };

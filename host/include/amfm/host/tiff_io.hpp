@@ -15,14 +15,19 @@ struct TiffInfo {
     int pages = 1;
 };
 
-// Reads the first page of a single-channel TIFF holding float32, float64, int8/16/32 or
-// uint8/16/32 samples, any compression or strip/tile layout libtiff supports, as float.
-// Throws DataError("<path>: ...") for a missing, unreadable, corrupt or multi-sample file.
-Image<float> read_tiff_float(const std::string& path, TiffInfo* info = nullptr);
+// Reads one page (0-based IFD index; the first by default) of a single-channel TIFF holding
+// float32, float64, int8/16/32 or uint8/16/32 samples, any compression or strip/tile layout
+// libtiff supports, as float. Only that page is decoded (multi-page stacks are read page by
+// page). `info->pages` is the file's page count. Throws DataError("<path>: ...") for a
+// missing, unreadable, corrupt or multi-sample file and for a page past the end.
+Image<float> read_tiff_float(const std::string& path, TiffInfo* info = nullptr, int page = 0);
 
 // Same in double precision, for channels whose raw values need more than float's 24 bits
 // before conversion (absolute frequencies, scaled 32-bit integers).
-Image<double> read_tiff_double(const std::string& path, TiffInfo* info = nullptr);
+Image<double> read_tiff_double(const std::string& path, TiffInfo* info = nullptr, int page = 0);
+
+// Number of pages (IFDs) of a TIFF without decoding any; DataError naming the file.
+int tiff_page_count(const std::string& path);
 
 // Reads an integer label image (8- or 16-bit unsigned TIFF or PNG; 0 = unlabelled).
 // Throws DataError for float or colour images.

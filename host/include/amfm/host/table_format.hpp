@@ -1,0 +1,31 @@
+// How every amfm table writes numbers and text: 8 significant digits, undefined values as an
+// empty CSV field or JSON null (never "nan"), CSV text quoted when it holds , " or a newline.
+#pragma once
+
+#include <cmath>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace amfm {
+
+inline nlohmann::json json_number(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+inline std::string csv_number(double v) {
+    if (!std::isfinite(v)) return "";
+    std::ostringstream s;
+    s << std::setprecision(8) << v;
+    return s.str();
+}
+
+inline std::string csv_text(const std::string& t) {
+    if (t.find_first_of(",\"\n") == std::string::npos) return t;
+    std::string q = "\"";
+    for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+}  // namespace amfm

@@ -1,0 +1,166 @@
+// Multi-page TIFF stacks processed page by page (rules in stack.hpp).
+#include "amfm/host/stack.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "amfm/host/pipeline.hpp"
+#include "amfm/host/scan.hpp"
+#include "amfm/host/table_format.hpp"
+#include "amfm/host/tiff_io.hpp"
+#include "amfm/kernels/error.hpp"
+
+namespace amfm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Channel {
+    const char* role;
+    const ChannelSpec* spec;
+};
+
+std::vector<Channel> channel_files(const ScanConfig& cfg) {
+    std::vector<Channel> ch = {{"height", &cfg.height}, {"phase1", &cfg.phase1}, {"df2", &cfg.df2}};
+    if (!cfg.amplitude1.file.empty()) ch.push_back({"amplitude1", &cfg.amplitude1});
+    return ch;
+}
+
+std::string pages_text(int n) { return std::to_string(n) + (n == 1 ? " page" : " pages"); }
+
+void append_rows(int page, const StatisticsResult& stats, std::vector<StackSummaryRow>& rows) {
+    for (const RegionStats& r : stats.regions) {
+        StackSummaryRow row;
+        row.page = page;
+        row.kind = "region";
+        row.label = r.info.label;
+        row.region = r.info.name;
+        row.class_name = r.info.class_name;
+        row.n_pixels = r.pixels.n_pixels;
+        row.n_valid = r.pixels.n_valid;
+        row.gaussian_center_gpa = r.gaussian.center_gpa;
+        row.gaussian_sigma_gpa = r.gaussian.sigma_gpa;
+        row.fit_state = fit_state_name(r.gaussian.fit.state);
+        row.mean_gpa = r.pixels.mean_gpa;
+        row.sd_gpa = r.pixels.sd_gpa;
+        rows.push_back(row);
+    }
+    for (const ClassStats& c : stats.classes) {
+        StackSummaryRow row;
+        row.page = page;
+        row.kind = "class";
+        row.class_name = c.class_name;
+        row.n_pixels = c.pixels.n_pixels;
+        row.n_valid = c.pixels.n_valid;
+        row.gaussian_center_gpa = row.gaussian_sigma_gpa = NAN;  // classes are not fitted
+        row.mean_gpa = c.pixels.mean_gpa;
+        row.sd_gpa = c.pixels.sd_gpa;
+        rows.push_back(row);
+    }
+}
+
+// Written beside its final name and renamed, so stack.csv is never seen half-written.
+void write_text_atomic(const fs::path& path, const std::string& text) {
+    const fs::path tmp = path.string() + ".partial";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f << text;
+        f.close();
+        if (!f) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw DataError(path.string() + ": cannot write");
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) throw DataError(path.string() + ": cannot move the written file into place (" + ec.message() + ")");
+}
+
+}  // namespace
+
+int stack_page_count(const ScanConfig& cfg) {
+    const std::vector<Channel> ch = channel_files(cfg);
+    const int n = tiff_page_count(ch.front().spec->file);
+    for (std::size_t i = 1; i < ch.size(); ++i) {
+        const int m = tiff_page_count(ch[i].spec->file);
+        if (m != n)
+            throw DataError(ch[i].spec->file + ": stack channel " + ch[i].role + " holds " + pages_text(m) +
+                            " but the height stack " + ch.front().spec->file + " holds " + pages_text(n) +
+                            "; page k of every channel file must be scan k");
+    }
+    return n;
+}
+
+std::vector<int> stack_pages(const ScanConfig& cfg, int page_count) {
+    if (cfg.stack.pages.empty()) {
+        std::vector<int> all((std::size_t)page_count);
+        for (int k = 0; k < page_count; ++k) all[(std::size_t)k] = k;
+        return all;
+    }
+    for (int p : cfg.stack.pages)
+        if (p >= page_count)
+            throw ConfigError(cfg.source + ": stack.pages: page " + std::to_string(p) + " is past the end of " +
+                              cfg.height.file + ", which holds " + pages_text(page_count) + " (0.." +
+                              std::to_string(page_count - 1) + ")");
+    return cfg.stack.pages;
+}
+
+ScanConfig stack_page_config(const ScanConfig& cfg, int page) {
+    ScanConfig c = cfg;
+    c.stack = StackConfig{};
+    for (ChannelSpec* s : {&c.height, &c.phase1, &c.df2, &c.amplitude1}) s->page = page;
+    c.sample = (c.sample.empty() ? std::string() : c.sample + ", ") + "page " + std::to_string(page);
+    return c;
+}
+
+std::string stack_page_folder(int page) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "page_%03d", page);
+    return buf;
+}
+
+std::string stack_csv(const std::vector<StackSummaryRow>& rows) {
+    std::string s =
+        "page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,fit_state,mean_gpa,sd_gpa\n";
+    for (const StackSummaryRow& r : rows) {
+        const bool region = r.kind == "region";
+        s += std::to_string(r.page) + "," + r.kind + "," + (region ? std::to_string(r.label) : "") + "," +
+             csv_text(r.region) + "," + csv_text(r.class_name) + "," + std::to_string(r.n_pixels) + "," +
+             std::to_string(r.n_valid) + "," + csv_number(r.gaussian_center_gpa) + "," +
+             csv_number(r.gaussian_sigma_gpa) + "," + r.fit_state + "," + csv_number(r.mean_gpa) + "," +
+             csv_number(r.sd_gpa) + "\n";
+    }
+    return s;
+}
+
+StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
+                       bool figures, const std::function<void(const std::string&)>& progress) {
+    if (!cfg.stack.enabled) throw ConfigError(cfg.source + ": process_stack needs a stack: section");
+    StackRun result;
+    result.pages = stack_pages(cfg, stack_page_count(cfg));
+    std::map<std::string, std::string> hashes;  // each stack file hashed once, not once per page
+    for (std::size_t i = 0; i < result.pages.size(); ++i) {
+        const int page = result.pages[i];
+        const std::string folder = (fs::path(out_dir) / stack_page_folder(page)).string();
+        // One page in memory at a time: `scan` and `r` go out of scope before the next page.
+        const Scan scan = load_scan(stack_page_config(cfg, page), &hashes);
+        const ScanResult r = process_scan(scan, backend);
+        write_scan_outputs(scan, r, folder, run, figures);
+        append_rows(page, r.stats, result.rows);
+        if (progress)
+            progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +
+                     std::to_string(page) + " (" + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) +
+                     " px): " + folder);
+    }
+    write_text_atomic(fs::path(out_dir) / "stack.csv", stack_csv(result.rows));
+    return result;
+}
+
+}  // namespace amfm
