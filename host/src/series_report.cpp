@@ -336,34 +336,48 @@ cv::Mat figure_class_histograms(const Tables& t, const std::string& cls) {
             }
         }
     if (groups.empty() || !(hi > lo)) lo = 0, hi = 1;
+    // Pristine crystal (~130 GPa) and cycled interphase (~3 GPa) in one class span decades: then
+    // bin and draw on log10 E, with the density per decade, so every cycle's peak is visible.
+    const bool log_x = lo > 0.0 && hi > 20.0 * lo;
+    const double a0 = log_x ? std::log10(lo) : lo, a1 = log_x ? std::log10(hi) : hi;
+    auto value_at = [&](double a) { return log_x ? std::pow(10.0, a) : a; };
     constexpr int kBins = 80;
-    const double w = (hi - lo) / kBins;
+    const double w = (a1 - a0) / kBins;
     std::vector<std::vector<double>> dens;
     double ymax = 0.0;
     for (const Pooled* p : groups) {
         std::vector<double> d(kBins);
         for (int b = 0; b < kBins; ++b) {
-            d[b] = (mixture_cdf(p->sketches, lo + (b + 1) * w) - mixture_cdf(p->sketches, lo + b * w)) / w;
+            d[b] = (mixture_cdf(p->sketches, value_at(a0 + (b + 1) * w)) - mixture_cdf(p->sketches, value_at(a0 + b * w))) / w;
             ymax = std::max(ymax, d[b]);
         }
         dens.push_back(std::move(d));
     }
-    Axes ax{cv::Rect(80, 40, 650, 380), lo, hi, 0.0, ymax > 0 ? ymax * 1.12 : 1.0};
-    draw_frame(img, ax, "Class " + cls + ": pixel modulus distribution per cycle", "density (1/GPa)", "E (GPa)");
-    const auto xt = nice_ticks(lo, hi, 8);
-    const int dec = tick_decimals(xt);
+    Axes ax{cv::Rect(80, 40, 650, 380), a0, a1, 0.0, ymax > 0 ? ymax * 1.12 : 1.0};
+    draw_frame(img, ax, "Class " + cls + ": pixel modulus distribution per cycle",
+               log_x ? "density (1/decade)" : "density (1/GPa)", log_x ? "E (GPa, log scale)" : "E (GPa)");
+    std::vector<double> xt;
+    int dec = 0;
+    if (log_x) {  // 1, 2, 5 per decade
+        for (int e = (int)std::floor(a0); e <= (int)std::ceil(a1); ++e)
+            for (double m : {1.0, 2.0, 5.0})
+                if (const double v = m * std::pow(10.0, e); v >= lo && v <= hi) xt.push_back(v);
+    } else {
+        xt = nice_ticks(lo, hi, 8);
+        dec = tick_decimals(xt);
+    }
     for (double v : xt) {
-        const int x = ax.px(v);
+        const int x = ax.px(log_x ? std::log10(v) : v);
         cv::line(img, {x, ax.plot.y + ax.plot.height}, {x, ax.plot.y + ax.plot.height + 5}, kInk, 1);
-        const std::string s = fmt(v, dec);
+        const std::string s = fmt(v, log_x ? (v < 1 ? 1 : 0) : dec);
         text(img, s, x - text_width(s) / 2, ax.plot.y + ax.plot.height + 20);
     }
     std::vector<std::pair<std::string, cv::Scalar>> legend;
     for (std::size_t g = 0; g < groups.size(); ++g) {
         std::vector<cv::Point> pts;
         for (int b = 0; b < kBins; ++b) {
-            pts.emplace_back(ax.px(lo + b * w), ax.py(dens[g][b]));
-            pts.emplace_back(ax.px(lo + (b + 1) * w), ax.py(dens[g][b]));
+            pts.emplace_back(ax.px(a0 + b * w), ax.py(dens[g][b]));
+            pts.emplace_back(ax.px(a0 + (b + 1) * w), ax.py(dens[g][b]));
         }
         cv::polylines(img, pts, false, palette(g), 2, cv::LINE_AA);
         legend.push_back({"cycle " + std::to_string(groups[g]->cycle) + " (n=" + std::to_string(groups[g]->n) + ")",
