@@ -44,7 +44,14 @@ std::string cuda_device_summary() {
 std::unique_ptr<Backend> make_backend(BackendKind kind) {
     if (kind == BackendKind::Cpu) return make_cpu_backend();
 #ifdef AMFM_WITH_CUDA
-    if (cuda_runtime_device_count() > 0) return make_cuda_backend();
+    if (cuda_runtime_device_count() > 0) {
+        if (kind == BackendKind::Cuda) return make_cuda_backend();
+        try {
+            return make_cuda_backend();
+        } catch (const BackendUnavailable&) {
+            // auto: a GPU this build cannot use (e.g. older than sm_80) means the CPU.
+        }
+    }
     if (kind == BackendKind::Cuda)
         throw BackendUnavailable("backend 'cuda': no CUDA device found (" +
                                  cuda_runtime_device_summary() + ")");

@@ -76,8 +76,9 @@ Maps random_maps(int nx, int ny, unsigned seed, int n_regions = 6) {
     return m;
 }
 
-PixelParams make_params(const Maps& m, TiltMethod method, int half) {
+PixelParams make_params(const Maps& m, TiltMethod method, int half, KcModel kc = KcModel::Polynomial) {
     PixelParams p;
+    p.correction.model = kc;
     p.nx = m.nx;
     p.ny = m.ny;
     p.dx_m = kPitchM;
@@ -93,10 +94,12 @@ struct Case {
     TiltMethod method;
     int half;
     bool amplitude, regions;
+    KcModel kc = KcModel::Polynomial;
     std::string name() const {
         return std::to_string(nx) + "x" + std::to_string(ny) +
                (method == TiltMethod::LocalPlane ? " plane" + std::to_string(2 * half + 1) : " central") +
-               (amplitude ? " +A1" : "") + (regions ? " +regions" : "");
+               (amplitude ? " +A1" : "") + (regions ? " +regions" : "") +
+               (kc == KcModel::CosPower ? " Kc=cos" : kc == KcModel::None ? " Kc=none" : "");
     }
 };
 
@@ -112,7 +115,10 @@ std::vector<Case> all_cases() {
             for (int opt = 0; opt < 4; ++opt) {
                 const bool big = s[0] * s[1] > 100000;
                 if (big && opt != 3 && opt != 0) continue;  // keep the large map's cost down
-                cases.push_back({s[0], s[1], m.first, m.second, (opt & 1) != 0, (opt & 2) != 0});
+                // Each Kc model (one kernel instantiation each) in turn, so all three meet every size.
+                constexpr KcModel kModels[] = {KcModel::Polynomial, KcModel::CosPower, KcModel::None};
+                const KcModel kc = kModels[cases.size() % 3];
+                cases.push_back({s[0], s[1], m.first, m.second, (opt & 1) != 0, (opt & 2) != 0, kc});
             }
     return cases;
 }
@@ -131,13 +137,13 @@ PixelInputs inputs_of(const Maps& m, const Case& c) {
 
 PixelResult run_pixels(Backend& b, const Maps& m, const Case& c) {
     PixelResult r((std::size_t)m.nx * m.ny);
-    b.pixel_stage(inputs_of(m, c), make_params(m, c.method, c.half), r.outputs());
+    b.pixel_stage(inputs_of(m, c), make_params(m, c.method, c.half, c.kc), r.outputs());
     return r;
 }
 
 PixelResult serial_pixels(const Maps& m, const Case& c) {
     PixelResult r((std::size_t)m.nx * m.ny);
-    const PixelParams p = make_params(m, c.method, c.half);
+    const PixelParams p = make_params(m, c.method, c.half, c.kc);
     const PixelOutputs out = r.outputs();
     for (int y = 0; y < m.ny; ++y)
         for (int x = 0; x < m.nx; ++x) pixel_stage_at(inputs_of(m, c), p, out, x, y);

@@ -34,6 +34,10 @@ TEST(HistogramBins, EdgeRule) {
     EXPECT_EQ(hist_bin_index(lg, hist_axis_value(lg, 5.0)), 1);
     EXPECT_EQ(hist_bin_index(lg, hist_axis_value(lg, 0.5)), 0);
     EXPECT_EQ(hist_bin_index(lg, hist_axis_value(lg, 0.0)), -1);  // log10(0) = -inf
+    // A spec without bins owns no slot: nothing is counted (not slot `offset`, one past its end).
+    HistSpec empty{1.0, 3.0, 0, 7, 0};
+    EXPECT_EQ(hist_bin_index(empty, 2.0), -1);
+    EXPECT_EQ(region_hist_slot(&empty, 1, 0, 0, 2.0f), -1);
 }
 
 TEST(GaussFit, RecoversKnownParameters) {

@@ -35,6 +35,7 @@ class CudaBackend final : public Backend {
 public:
     CudaBackend() {
         AMFM_CUDA_CHECK(cudaGetDevice(&device_));
+        cuda::check_kernel_image();  // at construction, so `auto` can still fall back to the CPU
         description_ = describe_device(device_);
     }
 

@@ -83,10 +83,12 @@ std::vector<std::uint32_t> make_fit_templates(int templates, int nbins) {
     return counts;
 }
 
+// On `s` itself: a plain cudaMemcpy from pageable memory runs on the legacy default stream, which
+// the non-blocking benchmark stream does not wait for, and may return before its DMA has landed.
 template <class T>
-void to_device(DeviceBuffer<T>& d, const std::vector<T>& h) {
+void to_device(DeviceBuffer<T>& d, const std::vector<T>& h, cudaStream_t s) {
     d.reserve(h.size());
-    AMFM_CUDA_CHECK(cudaMemcpy(d.data(), h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice));
+    AMFM_CUDA_CHECK(cudaMemcpyAsync(d.data(), h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice, s));
 }
 
 // Average milliseconds of `op` enqueued `repeats` times on `stream`, after one warm-up.
@@ -175,10 +177,10 @@ CudaBenchReport run_cuda_benchmark(const CudaBenchOptions& o) {
         DeviceBuffer<float> h, ph, df, tilt, mod;
         DeviceBuffer<std::int32_t> reg;
         DeviceBuffer<std::uint8_t> mask(n);
-        to_device(h, maps.height);
-        to_device(ph, maps.phase);
-        to_device(df, maps.df2);
-        to_device(reg, maps.region);
+        to_device(h, maps.height, s);
+        to_device(ph, maps.phase, s);
+        to_device(df, maps.df2, s);
+        to_device(reg, maps.region, s);
         tilt.reserve(n);
         mod.reserve(n);
         const PixelInputs in{h.data(), ph.data(), df.data(), nullptr, reg.data()};
@@ -218,8 +220,8 @@ CudaBenchReport run_cuda_benchmark(const CudaBenchOptions& o) {
             DeviceBuffer<std::uint32_t> dc;
             DeviceBuffer<HistSpec> ds;
             DeviceBuffer<FitResult> dr((std::size_t)nf);
-            to_device(dc, counts);
-            to_device(ds, fspecs);
+            to_device(dc, counts, s);
+            to_device(ds, fspecs, s);
             const int reps = std::max(1, (int)(o.repeats * 10000LL / std::max(nf, 10000)));
             const double ms = time_ms(s, reps, [&] { cuda::launch_gaussian_fits(dc.data(), ds.data(), nf, opt, dr.data(), s); });
             std::vector<FitResult> res((std::size_t)nf);

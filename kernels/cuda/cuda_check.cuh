@@ -1,7 +1,7 @@
 // Every CUDA runtime call goes through AMFM_CUDA_CHECK: a failure becomes an exception naming
-// the call, the file and the line (never exit()). "No device / no driver" errors become
-// amfm::BackendUnavailable so callers can fall back to the CPU; anything else is a
-// std::runtime_error.
+// the call, the file and the line (never exit()). "No device / no driver / no kernel image for
+// this GPU" errors become amfm::BackendUnavailable so callers can fall back to the CPU;
+// anything else is a std::runtime_error.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -23,7 +23,8 @@ inline const char* file_name(const char* path) {
 
 inline bool is_unavailable(cudaError_t err) {
     return err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver ||
-           err == cudaErrorInvalidDevice || err == cudaErrorDevicesUnavailable;
+           err == cudaErrorInvalidDevice || err == cudaErrorDevicesUnavailable ||
+           err == cudaErrorNoKernelImageForDevice || err == cudaErrorUnsupportedPtxVersion;
 }
 
 [[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* call, const char* file,

@@ -15,6 +15,10 @@
 namespace amfm {
 namespace cuda {
 
+// Throws BackendUnavailable when the current device cannot run this build's kernels (a GPU
+// older than the architectures compiled in: no kernel image for it).
+void check_kernel_image();
+
 // Fused per-pixel stage (slope, tilt, modulus, Kc, mask) over an nx x ny map.
 void launch_pixel_stage(const PixelInputs& in, const PixelParams& params, const PixelOutputs& out,
                         cudaStream_t stream);

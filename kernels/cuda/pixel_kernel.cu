@@ -96,5 +96,10 @@ void launch_pixel_stage(const PixelInputs& in, const PixelParams& p, const Pixel
     AMFM_CUDA_CHECK_LAUNCH();
 }
 
+void check_kernel_image() {
+    cudaFuncAttributes attr{};
+    AMFM_CUDA_CHECK(cudaFuncGetAttributes(&attr, pixel_stage_kernel<true, KcModel::Polynomial>));
+}
+
 }  // namespace cuda
 }  // namespace amfm

@@ -24,9 +24,10 @@ AMFM_HD double hist_axis_value(const HistSpec& h, double modulus_gpa) {
 }
 
 // Bin b holds lo + b*w <= v < lo + (b+1)*w; v == hi goes into the last bin; values outside
-// [lo, hi] (and NaN) give -1 and are not counted.
+// [lo, hi] (and NaN) give -1 and are not counted, and so does everything for a spec without
+// bins (nbins < 1), which owns no slot in the count array.
 AMFM_HD int hist_bin_index(const HistSpec& h, double axis_value) {
-    if (!(axis_value >= h.lo && axis_value <= h.hi)) return -1;
+    if (h.nbins < 1 || !(axis_value >= h.lo && axis_value <= h.hi)) return -1;
     int b = (int)((axis_value - h.lo) / (h.hi - h.lo) * h.nbins);
     if (b >= h.nbins) b = h.nbins - 1;
     if (b < 0) b = 0;
