@@ -2,10 +2,13 @@
 // against values computed with mpmath (30 digits).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
+#include "amfm/host/float_order.hpp"
 #include "amfm/host/stats_tests.hpp"
 
 namespace {
@@ -62,6 +65,34 @@ TEST(StatsTests, WelchMatchesReferenceExample) {
 TEST(StatsTests, WelchDegenerateGroupsGiveNaN) {
     EXPECT_TRUE(std::isnan(amfm::welch_test(1, 1.0, 0.1, 10, 2.0, 0.1).diff));
     EXPECT_TRUE(std::isnan(amfm::welch_test(10, 1.0, 0.0, 10, 2.0, 0.0).ci_lo));
+}
+
+// The radix sort gives std::sort's order, bit for bit, on both sides of its small-input cutoff:
+// negative and positive values, decades apart, ties, denormals and infinities.
+TEST(StatsTests, RadixSortEqualsStdSort) {
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (std::size_t n : {0u, 1u, 2u, 4095u, 4096u, 100000u}) {
+        std::vector<float> v(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const float x = u(rng);
+            v[i] = i % 7 == 0 ? std::round(x * 4.0f) + 0.5f          // ties
+                   : i % 11 == 0 ? x * 1e-40f                       // denormals
+                   : i % 13 == 0 ? std::pow(10.0f, 30.0f * x)       // decades
+                                 : x;
+        }
+        if (n > 10) v[3] = std::numeric_limits<float>::infinity(), v[5] = -std::numeric_limits<float>::infinity();
+        std::vector<float> expect = v;
+        std::sort(expect.begin(), expect.end());
+        amfm::sort_floats(v);
+        ASSERT_EQ(v.size(), expect.size());
+        for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], expect[i]) << "n " << n << " at " << i;
+    }
+    std::vector<float> zeros = {0.0f, -0.0f, 1.0f, -1.0f};
+    amfm::sort_floats(zeros);
+    EXPECT_EQ(zeros[0], -1.0f);
+    EXPECT_TRUE(std::signbit(zeros[1]));  // -0 before +0
+    EXPECT_FALSE(std::signbit(zeros[2]));
 }
 
 TEST(StatsTests, QuantileSketchOfKnownValues) {

@@ -3,13 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
 
 #include <omp.h>
+
+#include "amfm/host/float_order.hpp"
 
 namespace amfm {
 namespace {
@@ -58,21 +59,13 @@ struct UninitialisedAllocator : std::allocator<T> {
 };
 using Values = std::vector<float, UninitialisedAllocator<float>>;
 
-// Unsigned key in the order of the float: for non-NaN values a < b exactly when key(a) < key(b),
-// except that -0 orders before +0.
-std::uint32_t order_key(float x) {
-    std::uint32_t b;
-    std::memcpy(&b, &x, sizeof b);
-    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
-}
-
 // The sum of `v` in its order, counting each value's bucket (key >> shift) on the way. Out of
 // line: inlined into describe(), GCC keeps the sum on the stack and the pass takes twice as long.
 [[gnu::noinline]] double sum_and_histogram(const Values& v, std::uint32_t* hist, int shift) {
     double sum = 0.0;
     for (float x : v) {
         sum += x;
-        ++hist[order_key(x) >> shift];
+        ++hist[float_order_key(x) >> shift];
     }
     return sum;
 }
@@ -175,12 +168,12 @@ Description describe(const Values& v, const std::vector<double>& probs) {
     for (float x : v) {
         ss += ((double)x - d.mean) * ((double)x - d.mean);
         mixed[w] = x;
-        w += slot[order_key(x) >> kShift] != 0;
+        w += slot[float_order_key(x) >> kShift] != 0;
     }
     d.sd = std::sqrt(ss / (n - 1));
     std::vector<float> grouped(total);
     std::vector<std::size_t> group_end = group_begin;
-    for (std::size_t i = 0; i < total; ++i) grouped[group_end[slot[order_key(mixed[i]) >> kShift] - 1]++] = mixed[i];
+    for (std::size_t i = 0; i < total; ++i) grouped[group_end[slot[float_order_key(mixed[i]) >> kShift] - 1]++] = mixed[i];
 
     // Ranks ascend, so within a bucket each partition only looks right of the previous one.
     std::vector<float> stat(ranks.size());

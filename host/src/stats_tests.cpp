@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "amfm/host/float_order.hpp"
+
 namespace amfm {
 namespace {
 
@@ -110,7 +112,7 @@ QuantileSketch make_quantile_sketch(std::vector<float>& values, int k) {
     QuantileSketch s;
     s.n = (long long)values.size();
     if (values.empty() || k < 1) return s;
-    std::sort(values.begin(), values.end());
+    sort_floats(values);
     s.quantiles.resize((std::size_t)k + 1);
     const double last = (double)(values.size() - 1);
     for (int j = 0; j <= k; ++j) {
