@@ -1,5 +1,6 @@
 // amfm-bench: throughput of the per-pixel stage and of region histograms + Gaussian fits, with
-// a plain memory copy of the same input bytes measured in the same run as the bound.
+// a plain memory copy of the same input bytes measured in the same run as the bound; then what
+// writing one processed 1024^2 scan's outputs costs, by kind of output.
 //
 //   amfm-bench [--sizes 1024,4096] [--repeats 5] [--backend cpu|cuda|auto]
 //
@@ -10,13 +11,21 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "amfm/host/config.hpp"
+#include "amfm/host/outputs.hpp"
 #include "amfm/host/pipeline.hpp"
 #include "amfm/host/regions.hpp"
+#include "amfm/host/scan.hpp"
+#include "amfm/host/series.hpp"
+#include "amfm/host/simulate.hpp"
 #include "amfm/host/statistics.hpp"
 #include "amfm/kernels/backend.hpp"
 
@@ -169,6 +178,54 @@ void bench_fits(amfm::Backend& backend, int n_fits, int repeats) {
     std::printf("%8d fits of 64 bins: %.2f ms  (%.3g fits/s)\n", n_fits, t * 1e3, n_fits / t);
 }
 
+// One simulated scan (the paper's cycle 30, five regions) processed once, then its results folder
+// written with one kind of output at a time (the `outputs:` keys; regions.csv/json always), and
+// the series summary `amfm series` adds per scan. Files go to a temporary folder (page cache).
+void bench_outputs(amfm::Backend& backend, int n, int repeats) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("amfm-bench-outputs-" + std::to_string(::getpid()));
+    amfm::SimulationSpec spec;
+    spec.nx = spec.ny = n;
+    spec.cycle = 30;
+    spec.regions = amfm::paper_region_truths(30);
+    amfm::write_simulated_scan(amfm::simulate_scan(spec), (dir / "scan").string());
+    struct Kind {
+        const char* name;
+        const char* overrides[3];
+    };
+    const Kind kinds[] = {
+        {"tables only (regions.csv, regions.json)", {"outputs.maps=false", "outputs.figures=false", "outputs.gwy=false"}},
+        {"+ maps (3 TIFFs)", {"outputs.maps=true", "outputs.figures=false", "outputs.gwy=false"}},
+        {"+ figures (PNGs)", {"outputs.maps=false", "outputs.figures=true", "outputs.gwy=false"}},
+        {"+ results.gwy", {"outputs.maps=false", "outputs.figures=false", "outputs.gwy=true"}},
+    };
+    const amfm::RunInfo run{AMFM_VERSION, "amfm-bench"};
+    double tables = 0.0;
+    for (const Kind& k : kinds) {
+        const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config(
+            (dir / "scan" / "scan.yaml").string(), {k.overrides[0], k.overrides[1], k.overrides[2]}));
+        const amfm::ScanResult result = amfm::process_scan(scan, backend);
+        const double t = best_seconds(repeats, [&] {
+            fs::remove_all(dir / "out");
+            amfm::write_scan_outputs(scan, result, (dir / "out").string(), run);
+        });
+        std::uintmax_t bytes = 0;
+        for (const auto& e : fs::directory_iterator(dir / "out")) bytes += e.file_size();
+        if (tables == 0.0) tables = t;
+        std::printf("%5d^2  outputs: %-40s %7.1f ms  (%5.1f MB)%s\n", n, k.name, t * 1e3, bytes / 1e6,
+                    k.name == kinds[0].name ? "" : "  incl. the tables");
+    }
+    const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config((dir / "scan" / "scan.yaml").string()));
+    const amfm::ScanResult result = amfm::process_scan(scan, backend);
+    amfm::SeriesEntry entry;
+    entry.id = "scan";
+    entry.cycle = 30;
+    const double t_summary = best_seconds(repeats, [&] { amfm::summarize_scan(entry, result, ""); });
+    std::printf("%5d^2  outputs: %-40s %7.1f ms\n", n, "series summary (class quantile sketches)", t_summary * 1e3);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
 std::vector<int> parse_sizes(const std::string& s) {
     std::vector<int> out;
     std::stringstream ss(s);
@@ -201,6 +258,8 @@ int main(int argc, char** argv) {
         bench_statistics(*backend, 1024, 8, repeats);
         std::printf("\n");
         for (int n_fits : {10000, 100000}) bench_fits(*backend, n_fits, std::max(1, repeats / 2));
+        std::printf("\n");
+        bench_outputs(*backend, 1024, repeats);
 #ifdef AMFM_WITH_CUDA
         std::printf("\n");
         if (amfm::cuda_device_count() > 0) {

@@ -1,9 +1,10 @@
 // amfm-bench-series: a cycle-number series of synthetic scans from files on disk (issue 7,
-// item 6): scans/s, MB/s of input read, where the wall time goes (reading the inputs vs the
-// pipeline vs writing the outputs) and peak RSS, sequential and with the next scan prefetched.
+// item 6): scans/s, MB/s of input read, where the time goes (reading the inputs vs the
+// pipeline vs writing the outputs) and peak RSS, one scan at a time ("sequential") and with
+// reading, processing and writing overlapped as `amfm series` runs by default ("overlapped").
 //
-//   amfm-bench-series [--scans 200] [--size 1024] [--mode both|sequential|prefetch]
-//                     [--backend auto|cpu|cuda] [--no-figures] [--warm] [--dir DIR] [--keep]
+//   amfm-bench-series [--scans 200] [--size 1024] [--mode both|sequential|overlapped]
+//                     [--backend auto|cpu|cuda] [--no-figures] [--gwy] [--warm] [--dir DIR] [--keep]
 //
 // The scans are generated first (not timed) into a fresh folder under $TMPDIR (or --dir), which
 // is deleted afterwards unless --keep. Each mode runs in a child process so that its peak RSS
@@ -35,13 +36,13 @@ namespace fs = std::filesystem;
 struct Options {
     int scans = 200, size = 1024;
     std::string mode = "both", backend = "auto", dir;
-    bool figures = true, warm = false, keep = false;
+    bool figures = true, gwy = false, warm = false, keep = false;
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "amfm-bench-series: %s\nusage: amfm-bench-series [--scans N] [--size PX] "
-                 "[--mode both|sequential|prefetch] [--backend auto|cpu|cuda] [--no-figures] [--warm] [--dir DIR] "
+                 "[--mode both|sequential|overlapped] [--backend auto|cpu|cuda] [--no-figures] [--gwy] [--warm] [--dir DIR] "
                  "[--keep]\n",
                  why);
     std::exit(2);
@@ -61,12 +62,14 @@ Options parse(int argc, char** argv) {
         else if (a == "--backend") o.backend = value();
         else if (a == "--dir") o.dir = value();
         else if (a == "--no-figures") o.figures = false;
+        else if (a == "--gwy") o.gwy = true;
         else if (a == "--warm") o.warm = true;
         else if (a == "--keep") o.keep = true;
         else usage(("unknown argument " + a).c_str());
     }
     if (o.scans < 1 || o.size < 16) usage("--scans >= 1 and --size >= 16");
-    if (o.mode != "both" && o.mode != "sequential" && o.mode != "prefetch") usage("--mode both|sequential|prefetch");
+    if (o.mode != "both" && o.mode != "sequential" && o.mode != "overlapped")
+        usage("--mode both|sequential|overlapped");
     return o;
 }
 
@@ -116,13 +119,15 @@ struct Totals {
 };
 
 // One mode, in the calling (child) process; prints its figures.
-int run_mode(const Options& o, const std::string& series_yaml, const fs::path& out, bool prefetch) {
-    const amfm::SeriesSpec spec = amfm::load_series_spec(series_yaml);
+int run_mode(const Options& o, const std::string& series_yaml, const fs::path& out, bool overlap) {
+    std::vector<std::string> sets;
+    if (!o.figures) sets.push_back("outputs.figures=false");
+    if (o.gwy) sets.push_back("outputs.gwy=true");
+    const amfm::SeriesSpec spec = amfm::load_series_spec(series_yaml, sets);
     amfm::SeriesRunOptions ro;
     ro.out_dir = out.string();
     ro.backend = o.backend;
-    ro.figures = o.figures;
-    ro.prefetch = prefetch;
+    ro.overlap = overlap;
     ro.run = amfm::RunInfo{AMFM_VERSION, "amfm-bench-series"};
     Totals t;
     ro.on_progress = [&](const amfm::SeriesProgress& p) {
@@ -142,18 +147,25 @@ int run_mode(const Options& o, const std::string& series_yaml, const fs::path& o
     const double tables = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
-    const double mb = t.bytes / 1e6;
-    std::printf("%-10s %d scans (%d processed, %d failed) in %.1f s: %.2f scans/s, %.0f MB read, %.1f MB/s\n",
-                prefetch ? "prefetch" : "sequential", c.selected, c.processed, c.failed, wall, c.selected / wall, mb,
-                mb / wall);
-    std::printf("           per scan: inputs hashed %.0f ms + loaded %.0f ms (%.0f MB/s), pipeline %.0f ms, "
-                "outputs written %.0f ms\n",
-                1e3 * t.prepare / c.selected, 1e3 * t.load / c.selected, mb / (t.prepare + t.load),
-                1e3 * t.process / c.selected, 1e3 * t.write / c.selected);
-    std::printf("           waiting for inputs %.1f %% of wall time (hash %.1f %% + load_scan %.1f %% when not "
-                "overlapped), pipeline %.1f %%, writing %.1f %%\n",
-                100 * t.waiting / wall, 100 * t.prepare / wall, 100 * t.load / wall, 100 * t.process / wall,
-                100 * t.write / wall);
+    double written = 0;
+    for (const auto& de : fs::recursive_directory_iterator(out / "scans"))
+        if (de.is_regular_file()) written += (double)de.file_size();
+    const double mb = t.bytes / 1e6, n = c.selected;
+    const double read_ms = 1e3 * (t.prepare + t.load) / n, pipeline_ms = 1e3 * t.process / n;
+    std::printf("%-10s %d scans (%d processed, %d failed) in %.1f s: %.2f scans/s, %.0f MB read (%.1f MB/s), "
+                "%.0f MB written\n",
+                overlap ? "overlapped" : "sequential", c.selected, c.processed, c.failed, wall, n / wall, mb,
+                mb / wall, written / 1e6);
+    std::printf("           per scan: reading %.0f ms (content hash %.0f ms + load %.0f ms, %.0f MB/s), pipeline %.0f ms, "
+                "writing %.0f ms (%.1f MB)\n",
+                read_ms, 1e3 * t.prepare / n, 1e3 * t.load / n, mb / (t.prepare + t.load), pipeline_ms,
+                1e3 * t.write / n, written / 1e6 / n);
+    std::printf("           share of wall time: main thread waiting for inputs %.1f %%, reading %.1f %%, pipeline %.1f %%, "
+                "writing %.1f %%%s\n",
+                100 * t.waiting / wall, 100 * (t.prepare + t.load) / wall, 100 * t.process / wall,
+                100 * t.write / wall, overlap ? " (stages overlap: shares add up to more than 100 %)" : "");
+    std::printf("           processing costs %s than reading the files (pipeline %.0f ms vs reading %.0f ms a scan)\n",
+                pipeline_ms < read_ms ? "less" : "MORE", pipeline_ms, read_ms);
     std::printf("           series tables + report %.2f s; peak RSS %.0f MB\n", tables, ru.ru_maxrss / 1024.0);
     std::fflush(stdout);
     return c.failed ? 3 : 0;
@@ -206,15 +218,15 @@ int main(int argc, char** argv) {
         const std::string series_yaml = (dir / "series.yaml").string();
 
         std::vector<bool> modes;
-        if (o.mode != "prefetch") modes.push_back(false);
+        if (o.mode != "overlapped") modes.push_back(false);
         if (o.mode != "sequential") modes.push_back(true);
-        for (bool prefetch : modes) {
+        for (bool overlap : modes) {
             if (!o.warm) drop_from_cache(dir);
             const pid_t child = fork();
             if (child == 0) {
                 int code = 1;
                 try {
-                    code = run_mode(o, series_yaml, dir / (prefetch ? "out_prefetch" : "out_sequential"), prefetch);
+                    code = run_mode(o, series_yaml, dir / (overlap ? "out_overlapped" : "out_sequential"), overlap);
                 } catch (const std::exception& e) {
                     std::fprintf(stderr, "amfm-bench-series: %s\n", e.what());
                 }
@@ -226,13 +238,13 @@ int main(int argc, char** argv) {
         }
         if (modes.size() == 2 && rc == 0) {
             // The two modes must agree byte for byte in the tables and every scan's summary.
-            bool same = read_text(dir / "out_sequential" / "series.csv") == read_text(dir / "out_prefetch" / "series.csv");
+            bool same = read_text(dir / "out_sequential" / "series.csv") == read_text(dir / "out_overlapped" / "series.csv");
             for (int k = 0; k < o.scans && same; ++k) {
                 char id[32];
                 std::snprintf(id, sizeof id, "scan_%04d", k);
                 for (const char* f : {"series_entry.json", "regions.csv", "modulus_gpa.tif"})
                     same = same && read_text(dir / "out_sequential" / "scans" / id / f) ==
-                                       read_text(dir / "out_prefetch" / "scans" / id / f);
+                                       read_text(dir / "out_overlapped" / "scans" / id / f);
             }
             std::printf("outputs of the two modes identical: %s\n", same ? "yes" : "NO");
             if (!same) rc = 1;

@@ -42,7 +42,7 @@ struct Options {
     std::string extra_config, direction;  // --config: any input; --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
-    bool no_figures = false;
+    bool no_figures = false, gwy = false;
 };
 
 std::string format_gpa(double v) {
@@ -89,7 +89,7 @@ int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx)
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "stack: processing page by page on " + backend->device_description());
     const amfm::StackRun run = amfm::process_stack(cfg, *backend, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
-                                                   !o.no_figures, [&](const std::string& m) { progress(ctx, m); });
+                                                   [&](const std::string& m) { progress(ctx, m); });
     if (!ctx.quiet) {
         std::printf("%-5s %-10s %-8s %9s  %-22s %s\n", "page", "region", "class", "valid", "gaussian (GPa)",
                     "mean +- SD (GPa)");
@@ -110,6 +110,8 @@ int run(const Options& o, const Context& ctx) {
     std::vector<std::string> sets = o.sets;
     for (std::size_t i = 0; i < kNamedCount; ++i)
         if (!o.named[i].empty()) sets.push_back(std::string(kNamedOverrides[i].key) + "=" + o.named[i]);
+    if (o.no_figures) sets.push_back("outputs.figures=false");
+    if (o.gwy) sets.push_back("outputs.gwy=true");
     const bool ibw = amfm::is_ibw_path(o.scan_yaml);
     if (!ibw && !o.direction.empty())
         throw amfm::ConfigError("--direction applies to .ibw files only; " + o.scan_yaml + " is a scan YAML");
@@ -136,8 +138,7 @@ int run(const Options& o, const Context& ctx) {
     std::snprintf(timing, sizeof timing, "per-pixel stage %.1f ms, statistics %.1f ms; writing ",
                   result.seconds_pixel_stage * 1e3, result.seconds_statistics * 1e3);
     progress(ctx, timing + o.out_dir);
-    amfm::write_scan_outputs(scan, result, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
-                             !o.no_figures);
+    amfm::write_scan_outputs(scan, result, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line});
     if (!ctx.quiet) print_summary(result);
     progress(ctx, "done: " + o.out_dir);
     return kExitOk;
@@ -161,7 +162,8 @@ Runner add_process_command(CLI::App& app) {
     cmd->add_option("--backend", o->backend, "auto | cpu | cuda (default: the YAML's, else auto)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
     cmd->add_option("--set", o->sets, "Override any YAML key: --set histogram.axis=log10 (repeatable)");
-    cmd->add_flag("--no-figures", o->no_figures, "Skip the PNG figures");
+    cmd->add_flag("--no-figures", o->no_figures, "Skip the PNG figures [outputs.figures=false]");
+    cmd->add_flag("--gwy", o->gwy, "Also write results.gwy for Gwyddion [outputs.gwy=true]");
     for (std::size_t i = 0; i < kNamedCount; ++i)
         cmd->add_option(kNamedOverrides[i].flag, o->named[i],
                         std::string(kNamedOverrides[i].help) + " [" + kNamedOverrides[i].key + "]");

@@ -15,7 +15,7 @@ namespace {
 struct Options {
     std::string series_yaml, out_dir, backend = "auto", shard;
     std::vector<std::string> sets;
-    bool no_figures = false, force = false, no_prefetch = false;
+    bool no_figures = false, gwy = false, force = false, sequential = false;
 };
 
 std::string duration(double s) {
@@ -27,15 +27,17 @@ std::string duration(double s) {
 }
 
 int run(const Options& o, const Context& ctx) {
-    const amfm::SeriesSpec spec = amfm::load_series_spec(o.series_yaml, o.sets);
+    std::vector<std::string> sets = o.sets;
+    if (o.no_figures) sets.push_back("outputs.figures=false");
+    if (o.gwy) sets.push_back("outputs.gwy=true");
+    const amfm::SeriesSpec spec = amfm::load_series_spec(o.series_yaml, sets);
     amfm::SeriesRunOptions ro;
     ro.out_dir = o.out_dir;
     ro.backend = o.backend;
-    ro.figures = !o.no_figures;
     ro.force = o.force;
-    // Reading the next scan overlaps this one's processing: ~10 % faster on 1024^2 scans
-    // (amfm-bench-series), identical outputs, one extra scan in memory.
-    ro.prefetch = !o.no_prefetch;
+    // Reading the next scan and writing the previous one overlap this one's processing
+    // (amfm-bench-series in README.md), identical outputs, two more scans in memory.
+    ro.overlap = !o.sequential;
     ro.run = amfm::RunInfo{AMFM_VERSION, ctx.command_line};
     if (!o.shard.empty()) ro.shard = amfm::parse_shard(o.shard);
     ro.on_progress = [&ctx](const amfm::SeriesProgress& p) {
@@ -82,11 +84,12 @@ Runner add_series_command(CLI::App& app) {
     cmd->add_option("--set", o->sets, "Override a key of every scan: --set tip.radius=9e-9 (repeatable)");
     cmd->add_option("--shard", o->shard, "Process only shard i of n (0-based, entry k goes to k mod n); "
                                          "combine with `amfm merge`");
-    cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures");
+    cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures [outputs.figures=false]");
+    cmd->add_flag("--gwy", o->gwy, "Also write each scan's results.gwy for Gwyddion [outputs.gwy=true]");
     cmd->add_flag("--force", o->force, "Reprocess scans whose inputs and settings are unchanged");
-    cmd->add_flag("--no-prefetch", o->no_prefetch,
-                  "Read each scan only when the previous one is done (default: the next scan is read while "
-                  "one is processed; at most two scans in memory)");
+    cmd->add_flag("--sequential", o->sequential,
+                  "Read, process and write one scan at a time (default: the next scan is read and the previous "
+                  "one written while one is processed; at most three scans in memory)");
     return [o](const Context& ctx) { return run(*o, ctx); };
 }
 

@@ -32,7 +32,7 @@ if command -v clang++ >/dev/null && [ "$fuzz_seconds" -gt 0 ] && [ "$gwy_seconds
   trap 'rm -rf "${corpus:-}" "$gwy_work"' EXIT
   mkdir "$gwy_work/corpus"
   build/amfm simulate --cycle 5 --size 32 --out "$gwy_work/scan" -q
-  build/amfm process "$gwy_work/scan/scan.yaml" --out "$gwy_work/res" --no-figures -q
+  build/amfm process "$gwy_work/scan/scan.yaml" --out "$gwy_work/res" --no-figures --gwy -q
   cp "$gwy_work/res/results.gwy" "$gwy_work/corpus/"
   if [ -d ../shared/data/gwy ]; then cp ../shared/data/gwy/*.gwy "$gwy_work/corpus/" && chmod u+w "$gwy_work/corpus"/*; fi
   build-fuzz/fuzz_gwy -max_total_time="$gwy_seconds" -rss_limit_mb=1024 -malloc_limit_mb=128 \

@@ -78,10 +78,11 @@ TEST(Gwy, ProcessedScanResultsGwyHoldsTheMaps) {
     spec.cycle = 30;
     spec.regions = amfm::paper_region_truths(30);
     amfm::write_simulated_scan(amfm::simulate_scan(spec), dir.file("sim"));
-    const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config(dir.file("sim/scan.yaml")));
+    const amfm::Scan scan =
+        amfm::load_scan(amfm::load_scan_config(dir.file("sim/scan.yaml"), {"outputs.gwy=true", "outputs.figures=false"}));
     auto backend = amfm::make_cpu_backend();
     const amfm::ScanResult r = amfm::process_scan(scan, *backend);
-    amfm::write_scan_outputs(scan, r, dir.file("out"), amfm::RunInfo{"test", "amfm process test"}, false);
+    amfm::write_scan_outputs(scan, r, dir.file("out"), amfm::RunInfo{"test", "amfm process test"});
     const auto ch = amfm::read_gwy(dir.file("out/results.gwy"));
     ASSERT_EQ(ch.size(), 3u);
     EXPECT_EQ(ch[0].title, "Modulus (tilt-corrected)");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "amfm/host/config.hpp"
@@ -17,6 +18,7 @@
 #include "test_util.hpp"
 
 using namespace amfm;
+using amfm_test::expect_error;
 namespace fs = std::filesystem;
 
 namespace {
@@ -155,6 +157,35 @@ TEST(Pipeline, OutputsFolderHoldsEveryFileAndTheContract) {
     EXPECT_EQ(j["parameters"]["tip"]["radius"], 10e-9);
     ASSERT_EQ(j["scan"]["inputs"].size(), 5u);  // height, phase1, df2, labels, config
     for (const auto& in : j["scan"]["inputs"]) EXPECT_EQ(in["sha256"].get<std::string>().size(), 64u);
+}
+
+// outputs: {maps, gwy, figures} picks the files; the tables are always there. By default
+// results.gwy is not written (doubles: it would be most of the folder's bytes).
+TEST(Pipeline, OutputsSectionSelectsTheFiles) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(30, 48);
+    write_and_load(sim, tmp.path() / "scan");
+    auto backend = make_cpu_backend();
+    auto files_of = [&](const std::vector<std::string>& overrides) {
+        const Scan scan = load_scan(load_scan_config((tmp.path() / "scan" / "scan.yaml").string(), overrides));
+        const fs::path out = tmp.path() / ("out" + std::to_string(overrides.size()));
+        fs::remove_all(out);
+        write_scan_outputs(scan, process_scan(scan, *backend), out.string(), RunInfo{"test", ""});
+        std::set<std::string> names;
+        for (const auto& e : fs::directory_iterator(out)) names.insert(e.path().filename().string());
+        return names;
+    };
+    const std::set<std::string> dflt = files_of({});
+    EXPECT_TRUE(dflt.count("modulus_gpa.tif") && dflt.count("fig_modulus.png") && dflt.count("regions.json"));
+    EXPECT_FALSE(dflt.count("results.gwy"));
+    const std::set<std::string> gwy_only = files_of({"outputs.gwy=true", "outputs.maps=false", "outputs.figures=false"});
+    EXPECT_EQ(gwy_only, (std::set<std::string>{"regions.csv", "regions.json", "results.gwy"}));
+    const std::set<std::string> tables = files_of({"outputs.maps=no", "outputs.figures=false"});
+    EXPECT_EQ(tables, (std::set<std::string>{"regions.csv", "regions.json"}));
+    expect_error<ConfigError>([&] { load_scan_config((tmp.path() / "scan" / "scan.yaml").string(), {"outputs.png=true"}); },
+                              {"scan.yaml", "outputs.png", "maps, gwy, figures"});
+    expect_error<ConfigError>([&] { load_scan_config((tmp.path() / "scan" / "scan.yaml").string(), {"outputs.gwy=2"}); },
+                              {"outputs.gwy", "true or false"});
 }
 
 TEST(Pipeline, FailedWriteLeavesNothingBehind) {

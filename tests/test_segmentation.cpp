@@ -339,7 +339,7 @@ TEST(Segmentation, PipelineUsesAutomaticRegionsAndWritesThem) {
     EXPECT_EQ(r.stats.regions.back().info.class_name, "b/c");
 
     RunInfo run{"test", "test"};
-    write_scan_outputs(scan, r, dir.file("out"), run, true);
+    write_scan_outputs(scan, r, dir.file("out"), run);
     for (const char* f : {"labels.tif", "fig_regions.png", "regions.csv", "regions.json"})
         EXPECT_TRUE(std::filesystem::is_regular_file(dir.file(std::string("out/") + f))) << f;
     // labels.tif feeds back in as a label image: the same regions.

@@ -37,7 +37,7 @@ void write_text(const fs::path& p, const std::string& text) {
 
 // Small simulated scans (96 x 96 px) of the paper's cycles, and a series file listing them.
 void write_small_series(const fs::path& dir, const std::vector<int>& cycles) {
-    std::string yaml = "name: small test series\nsettings: {histogram: {bins: 40}}\nscans:\n";
+    std::string yaml = "name: small test series\nsettings: {histogram: {bins: 40}, outputs: {figures: false}}\nscans:\n";
     for (std::size_t i = 0; i < cycles.size(); ++i) {
         amfm::SimulationSpec spec;
         spec.nx = spec.ny = 96;
@@ -52,11 +52,10 @@ void write_small_series(const fs::path& dir, const std::vector<int>& cycles) {
     write_text(dir / "series.yaml", yaml);
 }
 
-amfm::SeriesRunOptions quiet_options(const fs::path& out, bool figures = false) {
+amfm::SeriesRunOptions quiet_options(const fs::path& out) {
     amfm::SeriesRunOptions o;
     o.out_dir = out.string();
     o.backend = "cpu";
-    o.figures = figures;
     o.run = amfm::RunInfo{"test", "test"};
     return o;
 }
@@ -119,7 +118,7 @@ TEST(SeriesSample, ReproducesGroundTruthTable) {
     const fs::path series = amfm_test::source_dir() / "sample_maps" / "series.yaml";
     const amfm::SeriesSpec spec = amfm::load_series_spec(series.string());
     ASSERT_EQ(spec.entries.size(), 5u);
-    const auto counts = amfm::run_series(spec, quiet_options(tmp.path() / "out", true));
+    const auto counts = amfm::run_series(spec, quiet_options(tmp.path() / "out"));
     EXPECT_EQ(counts.processed, 5);
     const auto outcome = amfm::write_series_outputs(spec, (tmp.path() / "out").string());
     EXPECT_EQ(outcome.n_ok, 5);
@@ -338,7 +337,7 @@ TEST(SeriesIbw, MixedTiffAndIbwSeriesMatchesProcessAlone) {
                            ibw_dir.string() + " 2>/dev/null").c_str()), 0);
     ASSERT_TRUE(fs::is_regular_file(ibw_dir / "scan.ibw"));
     write_text(tmp.path() / "series.yaml",
-               "settings: {histogram: {bins: 40}}\nscans:\n  - {scan: scan_0, cycle: 0}\n"
+               "settings: {histogram: {bins: 40}, outputs: {figures: false}}\nscans:\n  - {scan: scan_0, cycle: 0}\n"
                "  - {scan: ibw30/scan.ibw, cycle: 30, config: ibw30/ibw_extra.yaml}\n"
                "  - {glob: \"ibw30/*.ibw\", cycle: 30, id_prefix: g_, config: ibw30/ibw_extra.yaml}\n");
     const amfm::SeriesSpec spec = amfm::load_series_spec((tmp.path() / "series.yaml").string());
@@ -377,15 +376,15 @@ TEST(SeriesIbw, MixedTiffAndIbwSeriesMatchesProcessAlone) {
     counts = amfm::run_series(spec, quiet_options(out));
     EXPECT_EQ(counts.processed, 2);
     EXPECT_EQ(counts.skipped, 1);
-    // Prefetching the next scan on a second thread changes nothing in the outputs.
-    auto pre = quiet_options(tmp.path() / "prefetch");
-    pre.prefetch = true;
+    // Reading ahead and writing behind on two more threads changes nothing in the outputs.
+    auto pre = quiet_options(tmp.path() / "overlap");
+    pre.overlap = true;
     counts = amfm::run_series(spec, pre);
     EXPECT_EQ(counts.processed, 3);
     for (const auto& e : spec.entries)
         for (const char* f : {"regions.csv", "modulus_gpa.tif", "series_entry.json"}) {
             SCOPED_TRACE(e.id + "/" + f);
-            EXPECT_TRUE(read_text(out / "scans" / e.id / f) == read_text(tmp.path() / "prefetch" / "scans" / e.id / f));
+            EXPECT_TRUE(read_text(out / "scans" / e.id / f) == read_text(tmp.path() / "overlap" / "scans" / e.id / f));
         }
     // A broken .ibw fails alone, its reason naming the file.
     write_text(ibw_dir / "scan.ibw", "not an igor wave");

@@ -65,20 +65,7 @@ void write_text(const fs::path& p, const std::string& text) {
     f << text;
 }
 
-// Messages must be one line naming what is wrong.
-template <class E, class F>
-std::string expect_error(F&& f, const std::vector<std::string>& parts) {
-    try {
-        f();
-        ADD_FAILURE() << "no error thrown";
-    } catch (const E& e) {
-        const std::string msg = e.what();
-        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-        for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
-        return msg;
-    }
-    return "";
-}
+using amfm_test::expect_error;
 
 // Three different simulated scans (cycles 0, 30, 200; different seeds): written once as
 // single-page folders (single_k/, with their own scan.yaml) and once as three 3-page stacks.
@@ -124,7 +111,9 @@ protected:
 
     fs::path single(int k) const { return tmp.path() / ("single_" + std::to_string(k)); }
     std::string file(const std::string& name) const { return tmp.file(name); }
-    ScanConfig stack_config(const std::vector<std::string>& overrides = {}) const {
+    // Without figures: the tests compare numbers, and PNGs would only cost time.
+    ScanConfig stack_config(std::vector<std::string> overrides = {}) const {
+        overrides.push_back("outputs.figures=false");
         return load_scan_config(file("stack.yaml"), overrides);
     }
 
@@ -160,7 +149,7 @@ TEST_F(Stack, EveryPageEqualsItsSinglePageScan) {
     const RunInfo run{"test", "amfm process stack.yaml"};
     const fs::path out = tmp.path() / "out";
     std::vector<std::string> lines;
-    const StackRun sr = process_stack(cfg, *backend, out.string(), run, false,
+    const StackRun sr = process_stack(cfg, *backend, out.string(), run,
                                       [&](const std::string& m) { lines.push_back(m); });
     ASSERT_EQ(sr.pages, (std::vector<int>{0, 1, 2}));
     EXPECT_EQ(lines.size(), (std::size_t)kPages);
@@ -227,7 +216,7 @@ TEST_F(Stack, EveryPageEqualsItsSinglePageScan) {
 TEST_F(Stack, SelectedPagesOnly) {
     auto backend = make_cpu_backend();
     const fs::path out = tmp.path() / "some";
-    const StackRun sr = process_stack(stack_config({"stack.pages=[2]"}), *backend, out.string(), {"test", ""}, false);
+    const StackRun sr = process_stack(stack_config({"stack.pages=[2]"}), *backend, out.string(), {"test", ""});
     EXPECT_EQ(sr.pages, (std::vector<int>{2}));
     EXPECT_TRUE(fs::is_directory(out / "page_002"));
     EXPECT_FALSE(fs::exists(out / "page_000"));
@@ -238,7 +227,7 @@ TEST_F(Stack, PageOutOfRangeNamesFileAndPage) {
     auto backend = make_cpu_backend();
     const std::string out = (tmp.path() / "bad").string();
     expect_error<ConfigError>(
-        [&] { process_stack(stack_config({"stack.pages=[0, 5]"}), *backend, out, {"test", ""}, false); },
+        [&] { process_stack(stack_config({"stack.pages=[0, 5]"}), *backend, out, {"test", ""}); },
         {"stack.yaml", "stack.pages", "page 5", "stack_height.tif", "3 pages"});
     EXPECT_FALSE(fs::exists(fs::path(out) / "page_000"));  // checked before anything is processed
 }
@@ -249,7 +238,7 @@ TEST_F(Stack, MismatchedPageCountsNameBothFiles) {
     expect_error<DataError>(
         [&] {
             process_stack(stack_config({"channels.phase1.file=short_phase1.tif"}), *backend,
-                          (tmp.path() / "bad").string(), {"test", ""}, false);
+                          (tmp.path() / "bad").string(), {"test", ""});
         },
         {"short_phase1.tif", "2 pages", "stack_height.tif", "3 pages"});
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace amfm_test {
 
@@ -43,5 +44,21 @@ inline fs::path shared_data_dir() { return source_dir().parent_path() / "shared"
             GTEST_SKIP() << "shared instrument data not found at "                             \
                          << amfm_test::shared_data_dir().string() << " (clone with ../shared)"; \
     } while (0)
+
+// Runs f, which must throw E with a one-line message containing every one of `parts`
+// (errors name the file, key or pixel); returns the message.
+template <class E, class F>
+std::string expect_error(F&& f, const std::vector<std::string>& parts) {
+    try {
+        f();
+        ADD_FAILURE() << "no error thrown";
+    } catch (const E& e) {
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+        for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
+        return msg;
+    }
+    return "";
+}
 
 }  // namespace amfm_test

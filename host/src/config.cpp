@@ -330,7 +330,7 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     c.source = source;
     if (present(root) && !root.IsMap()) r.fail("<document>", "expected a mapping of sections");
     r.check_map(root, "", {"sample", "channels", "scan_size", "cantilever", "tip", "processing", "tilt_correction",
-                           "histogram", "fit", "regions", "stack"});
+                           "histogram", "fit", "regions", "stack", "outputs"});
 
     const YAML::Node sample = root["sample"];
     r.check_map(sample, "sample", {"name", "cycle"});
@@ -529,6 +529,14 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
         if (c.regions.labels_file.empty() && c.regions.rois_file.empty() && c.regions.mask_files.empty() &&
             !c.regions.automatic.enabled && (!c.regions.names.empty() || !c.regions.classes.empty()))
             r.fail("regions.labels", "names/classes given without a label image, rois, masks or auto: true");
+    }
+
+    const YAML::Node outs = root["outputs"];
+    r.check_map(outs, "outputs", {"maps", "gwy", "figures"});
+    if (present(outs)) {
+        c.outputs.maps = r.boolean(outs, "outputs", "maps", c.outputs.maps);
+        c.outputs.gwy = r.boolean(outs, "outputs", "gwy", c.outputs.gwy);
+        c.outputs.figures = r.boolean(outs, "outputs", "figures", c.outputs.figures);
     }
     return c;
 }
@@ -755,6 +763,11 @@ std::string default_config_yaml() {
     s += line("  edge_margin_px: " + std::to_string(a.edge_margin_px), "auto: facet pixels this close to another region are left out");
     s += line("  crystal_class: " + a.crystal_class, "auto: class of the facets");
     s += line("  binder_class: " + a.binder_class, "auto: name and class of the rest");
+    const OutputsConfig& o = d.outputs;
+    s += line("outputs:", "what the results folder gets besides regions.csv and regions.json");
+    s += line(std::string("  maps: ") + (o.maps ? "true" : "false"), "modulus_gpa.tif, tilt_deg.tif, mask.tif (float32/uint8 TIFF)");
+    s += line(std::string("  gwy: ") + (o.gwy ? "true" : "false"), "results.gwy for Gwyddion (doubles: ~25 MB per 1024^2 scan)");
+    s += line(std::string("  figures: ") + (o.figures ? "true" : "false"), "PNG figures (maps, mask, histograms with fits)");
     return s;
 }
 
@@ -878,6 +891,11 @@ std::string config_to_yaml(const ScanConfig& c) {
         emit_labels(out, "classes", c.regions.classes);
         out << YAML::EndMap;
     }
+    out << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "maps" << YAML::Value << c.outputs.maps;
+    out << YAML::Key << "gwy" << YAML::Value << c.outputs.gwy;
+    out << YAML::Key << "figures" << YAML::Value << c.outputs.figures;
+    out << YAML::EndMap;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
 }

@@ -201,7 +201,8 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
 }
 
 void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
-                        const RunInfo& run, bool figures) {
+                        const RunInfo& run) {
+    const OutputsConfig& want = scan.config.outputs;
     const fs::path out(out_dir);
     const fs::path staging = out.parent_path() / (out.filename().string() + ".partial-" + std::to_string(getpid()));
     std::error_code ec;
@@ -210,19 +211,21 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
         throw DataError(out_dir + ": cannot create output folder (" + ec.message() + ")");
     try {
         const double px = scan.pixel_size_x_m(), py = scan.pixel_size_y_m();
-        write_tiff((staging / "modulus_gpa.tif").string(), result.modulus_gpa,
-                   TiffCalibration{px, py, "tilt-corrected AM-FM modulus, GPa, NaN where masked"});
-        write_tiff((staging / "tilt_deg.tif").string(), result.tilt_deg,
-                   TiffCalibration{px, py, "local surface tilt, degrees"});
-        write_tiff((staging / "mask.tif").string(), result.mask,
-                   TiffCalibration{px, py, "mask reason bits: 1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, "
-                                           "8 non-finite input, 16 unlabelled"});
-        if (result.segmented)
-            write_labels_tiff((staging / "labels.tif").string(), result.segmentation, px, py);
+        if (want.maps) {
+            write_tiff((staging / "modulus_gpa.tif").string(), result.modulus_gpa,
+                       TiffCalibration{px, py, "tilt-corrected AM-FM modulus, GPa, NaN where masked"});
+            write_tiff((staging / "tilt_deg.tif").string(), result.tilt_deg,
+                       TiffCalibration{px, py, "local surface tilt, degrees"});
+            write_tiff((staging / "mask.tif").string(), result.mask,
+                       TiffCalibration{px, py, "mask reason bits: 1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, "
+                                               "8 non-finite input, 16 unlabelled"});
+            if (result.segmented)
+                write_labels_tiff((staging / "labels.tif").string(), result.segmentation, px, py);
+        }
         write_text(staging / "regions.csv", regions_csv(result));
         write_text(staging / "regions.json", regions_json(scan, result, run));
-        write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
-        if (figures) {
+        if (want.gwy) write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
+        if (want.figures) {
             const std::string name = scan.config.sample.empty() ? std::string("scan") : scan.config.sample;
             MapFigure mod{"Corrected modulus - " + name, "E (GPa)", true, 0.0, 0.0, px, 0};
             save_map_png((staging / "fig_modulus.png").string(), result.modulus_gpa, mod);

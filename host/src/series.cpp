@@ -393,20 +393,26 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
     s.nx = result.modulus_gpa.nx;
     s.ny = result.modulus_gpa.ny;
     // Class pixel values, gathered once per scan for the quantile sketches, then dropped.
-    std::map<std::string, std::vector<float>> values;
+    const std::vector<ClassStats>& classes = result.stats.classes;
+    std::vector<int> class_of_region(result.regions.regions.size(), -1);
+    for (std::size_t r = 0; r < class_of_region.size(); ++r)
+        for (std::size_t c = 0; c < classes.size(); ++c)
+            if (classes[c].class_name == result.regions.regions[r].class_name) class_of_region[r] = (int)c;
+    std::vector<std::vector<float>> values(classes.size());
+    for (std::size_t c = 0; c < classes.size(); ++c) values[c].reserve((std::size_t)classes[c].pixels.n_valid);
     const auto& idx = result.regions.index.px;
     for (std::size_t i = 0; i < idx.size(); ++i) {
         const int r = idx[i];
-        if (r < 0 || (result.mask.px[i] & kMaskInvalid)) continue;
-        values[result.regions.regions[(std::size_t)r].class_name].push_back(result.modulus_gpa.px[i]);
+        if (r < 0 || (result.mask.px[i] & kMaskInvalid) || class_of_region[(std::size_t)r] < 0) continue;
+        values[(std::size_t)class_of_region[(std::size_t)r]].push_back(result.modulus_gpa.px[i]);
     }
-    for (const ClassStats& c : result.stats.classes) {
+    for (std::size_t c = 0; c < classes.size(); ++c) {
         ClassSummary cs;
-        cs.class_name = c.class_name;
-        cs.n_valid = c.pixels.n_valid;
-        cs.mean_gpa = c.pixels.mean_gpa;
-        cs.sd_gpa = c.pixels.sd_gpa;
-        cs.sketch = make_quantile_sketch(values[c.class_name], kSeriesSketchLevels);
+        cs.class_name = classes[c].class_name;
+        cs.n_valid = classes[c].pixels.n_valid;
+        cs.mean_gpa = classes[c].pixels.mean_gpa;
+        cs.sd_gpa = classes[c].pixels.sd_gpa;
+        cs.sketch = make_quantile_sketch(values[c], kSeriesSketchLevels);
         s.classes.push_back(std::move(cs));
     }
     for (const RegionStats& r : result.stats.regions) {
@@ -497,7 +503,7 @@ EntrySummary read_entry_summary(const std::string& path) {
 namespace {
 
 // Everything a scan needs before the pipeline: the reading part of an entry, which may run on
-// the prefetch thread (it writes nothing; the main thread does all writing).
+// the read-ahead thread (it writes nothing).
 struct Fetched {
     std::exception_ptr error;
     std::string hash;                       // "" when preparing failed
@@ -549,6 +555,34 @@ Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force) {
     return f;
 }
 
+// A processed scan on its way to disk (possibly on the writer thread).
+struct Written {
+    std::string status, reason;  // "processed" | "failed"
+    double seconds_write = 0.0;
+};
+
+// Writes scans/<id>/ and its series_entry.json; a failure is recorded there with its reason.
+Written write_entry(const SeriesEntry& e, const fs::path& dir, const Scan& scan, const ScanResult& result,
+                    const std::string& hash, const RunInfo& run) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Written w;
+    const fs::path entry_file = dir / kEntryFile;
+    try {
+        write_scan_outputs(scan, result, dir.string(), run);
+        write_text_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
+        w.status = "processed";
+    } catch (const std::exception& ex) {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+        fs::create_directories(dir, ec);
+        write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
+        w.status = "failed";
+        w.reason = ex.what();
+    }
+    w.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return w;
+}
+
 }  // namespace
 
 SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
@@ -564,77 +598,119 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
     counts.selected = (int)selected.size();
 
     using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    double processed_seconds = 0.0;
+    auto last_report = start;
+    // Reports one scan, in series order, once its outputs are on disk. Its `seconds` are the wall
+    // time since the previous report: with overlap, what the scan added to the run.
+    auto report = [&](SeriesProgress& p) {
+        if (p.status == "processed") ++counts.processed;
+        else if (p.status == "failed") ++counts.failed;
+        else ++counts.skipped;
+        const auto now = clock::now();
+        p.seconds = std::chrono::duration<double>(now - last_report).count();
+        last_report = now;
+        if (p.status != "skipped") processed_seconds += p.seconds;
+        p.elapsed_seconds = std::chrono::duration<double>(now - start).count();
+        p.scans_per_second = p.elapsed_seconds > 0 ? (double)p.position / p.elapsed_seconds : 0.0;
+        const std::size_t worked = (std::size_t)(counts.processed + counts.failed);
+        const double per_scan = worked ? processed_seconds / (double)worked : 0.0;
+        p.eta_seconds = per_scan * (double)(p.total - p.position);
+        if (o.on_progress) o.on_progress(p);
+    };
+
     auto fetch = [&](std::size_t pos) {
         const SeriesEntry& e = spec.entries[selected[pos]];
         return fetch_entry(e, scans_dir / e.id, o.force);
     };
-    // Prefetch: the next entry is read while this one is processed; it is started only after
-    // this one's inputs are in hand, so at most two scans are in memory.
+    // With `overlap`, three scans are in flight: the next one is read on one thread while this
+    // one is processed and the previous one is written on another. Each hand-over waits for the
+    // stage ahead to be free, so at most three scans are in memory whatever the series length.
     std::future<Fetched> next;
-    const auto start = clock::now();
-    double processed_seconds = 0.0;
-    for (std::size_t pos = 0; pos < selected.size(); ++pos) {
-        const SeriesEntry& e = spec.entries[selected[pos]];
-        const fs::path dir = scans_dir / e.id, entry_file = dir / kEntryFile;
-        const auto t0 = clock::now();
+    struct Writing {
+        std::future<Written> done;
         SeriesProgress p;
-        p.position = pos + 1;
-        p.total = selected.size();
-        p.entry = &e;
-        Fetched f = next.valid() ? next.get() : fetch(pos);
-        p.seconds_waiting_for_inputs = std::chrono::duration<double>(clock::now() - t0).count();
-        if (o.prefetch && pos + 1 < selected.size()) next = std::async(std::launch::async, fetch, pos + 1);
-        p.seconds_prepare = f.seconds_prepare;
-        p.seconds_load = f.seconds_load;
-        p.input_bytes = f.input_bytes;
-        try {
-            if (f.error) std::rethrow_exception(f.error);
-            std::error_code ec;
-            if (f.unchanged) {
-                EntrySummary& old = *f.unchanged;
-                set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
-                const std::string text = entry_summary_json(old);
-                std::ifstream in(entry_file, std::ios::binary);
-                std::stringstream current;
-                current << in.rdbuf();
-                if (current.str() != text) write_text_atomic(entry_file, text);
-                p.status = "skipped";
-                ++counts.skipped;
-            } else {
-                if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
-                const Scan scan = std::move(*f.scan);
-                f.scan.reset();
-                const auto t1 = clock::now();
-                const ScanResult result = process_scan(scan, *backend);
-                const auto t2 = clock::now();
-                write_scan_outputs(scan, result, dir.string(), o.run, o.figures);
-                write_text_atomic(entry_file, entry_summary_json(summarize_scan(e, result, f.hash)));
-                p.seconds_process = std::chrono::duration<double>(t2 - t1).count();
-                p.seconds_write = std::chrono::duration<double>(clock::now() - t2).count();
-                p.status = "processed";
-                ++counts.processed;
+        // Kept alive for the writer; the writer only reads them.
+        std::shared_ptr<const Scan> scan;
+        std::shared_ptr<const ScanResult> result;
+    } writing;
+    auto finish_writing = [&]() {
+        if (!writing.done.valid()) return;
+        const Written w = writing.done.get();
+        writing.p.status = w.status;
+        writing.p.reason = w.reason;
+        writing.p.seconds_write = w.seconds_write;
+        writing.scan.reset();
+        writing.result.reset();
+        report(writing.p);
+    };
+    try {
+        for (std::size_t pos = 0; pos < selected.size(); ++pos) {
+            const SeriesEntry& e = spec.entries[selected[pos]];
+            const fs::path dir = scans_dir / e.id, entry_file = dir / kEntryFile;
+            const auto t0 = clock::now();
+            SeriesProgress p;
+            p.position = pos + 1;
+            p.total = selected.size();
+            p.entry = &e;
+            Fetched f = next.valid() ? next.get() : fetch(pos);
+            p.seconds_waiting_for_inputs = std::chrono::duration<double>(clock::now() - t0).count();
+            if (o.overlap && pos + 1 < selected.size()) next = std::async(std::launch::async, fetch, pos + 1);
+            p.seconds_prepare = f.seconds_prepare;
+            p.seconds_load = f.seconds_load;
+            p.input_bytes = f.input_bytes;
+            std::shared_ptr<const Scan> scan;
+            std::shared_ptr<const ScanResult> result;
+            try {
+                if (f.error) std::rethrow_exception(f.error);
+                if (f.unchanged) {
+                    EntrySummary& old = *f.unchanged;
+                    set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
+                    const std::string text = entry_summary_json(old);
+                    std::ifstream in(entry_file, std::ios::binary);
+                    std::stringstream current;
+                    current << in.rdbuf();
+                    if (current.str() != text) write_text_atomic(entry_file, text);
+                    p.status = "skipped";
+                } else {
+                    std::error_code ec;
+                    if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
+                    scan = std::make_shared<const Scan>(std::move(*f.scan));
+                    f.scan.reset();
+                    const auto t1 = clock::now();
+                    result = std::make_shared<const ScanResult>(process_scan(*scan, *backend));
+                    p.seconds_process = std::chrono::duration<double>(clock::now() - t1).count();
+                }
+            } catch (const BackendUnavailable&) {
+                throw;
+            } catch (const std::exception& ex) {
+                std::error_code ec;
+                if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
+                fs::create_directories(dir);
+                write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
+                p.status = "failed";
+                p.reason = ex.what();
             }
-        } catch (const BackendUnavailable&) {
-            if (next.valid()) next.wait();
-            throw;
-        } catch (const std::exception& ex) {
-            std::error_code ec;
-            if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
-            fs::create_directories(dir);
-            write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
-            p.status = "failed";
-            p.reason = ex.what();
-            ++counts.failed;
+            finish_writing();  // the previous scan first: progress is reported in series order
+            if (!result) {
+                report(p);
+                continue;
+            }
+            auto job = [&e, dir, scan, result, hash = f.hash, run = o.run]() {
+                return write_entry(e, dir, *scan, *result, hash, run);
+            };
+            writing.p = p;
+            writing.scan = scan;
+            writing.result = result;
+            writing.done = std::async(o.overlap ? std::launch::async : std::launch::deferred, job);
+            if (!o.overlap) finish_writing();
         }
-        const auto t1 = clock::now();
-        p.seconds = std::chrono::duration<double>(t1 - t0).count();
-        if (p.status != "skipped") processed_seconds += p.seconds;
-        p.elapsed_seconds = std::chrono::duration<double>(t1 - start).count();
-        p.scans_per_second = p.elapsed_seconds > 0 ? (double)(pos + 1) / p.elapsed_seconds : 0.0;
-        const std::size_t worked = (std::size_t)(counts.processed + counts.failed);
-        const double per_scan = worked ? processed_seconds / (double)worked : 0.0;
-        p.eta_seconds = per_scan * (double)(selected.size() - pos - 1);
-        if (o.on_progress) o.on_progress(p);
+        finish_writing();
+    } catch (...) {
+        // Leave no thread behind touching the output folder.
+        if (next.valid()) next.wait();
+        if (writing.done.valid()) writing.done.wait();
+        throw;
     }
     return counts;
 }

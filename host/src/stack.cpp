@@ -141,7 +141,7 @@ std::string stack_csv(const std::vector<StackSummaryRow>& rows) {
 }
 
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
-                       bool figures, const std::function<void(const std::string&)>& progress) {
+                       const std::function<void(const std::string&)>& progress) {
     if (!cfg.stack.enabled) throw ConfigError(cfg.source + ": process_stack needs a stack: section");
     StackRun result;
     result.pages = stack_pages(cfg, stack_page_count(cfg));
@@ -152,7 +152,7 @@ StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::strin
         // One page in memory at a time: `scan` and `r` go out of scope before the next page.
         const Scan scan = load_scan(stack_page_config(cfg, page), &hashes);
         const ScanResult r = process_scan(scan, backend);
-        write_scan_outputs(scan, r, folder, run, figures);
+        write_scan_outputs(scan, r, folder, run);
         append_rows(page, r.stats, result.rows);
         if (progress)
             progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +

@@ -75,6 +75,15 @@ struct TipCalibration {
     double k1_n_per_m = 0.0, f1_hz = 0.0, f2_hz = 0.0;
 };
 
+// outputs: {maps, gwy, figures}: which files a results folder gets besides regions.csv and
+// regions.json (always written). Part of the settings, so a series reprocesses a scan whose
+// output selection changed.
+struct OutputsConfig {
+    bool maps = true;      // modulus_gpa.tif, tilt_deg.tif, mask.tif (and labels.tif for automatic regions)
+    bool gwy = false;      // results.gwy: the maps as Gwyddion data fields (doubles: ~25 MB per 1024^2 scan)
+    bool figures = true;   // the PNG figures
+};
+
 struct ScanConfig {
     std::string source;   // the YAML file, or "<defaults>"
     std::string sample;   // optional sample name
@@ -96,6 +105,7 @@ struct ScanConfig {
     RegionsConfig regions;
     std::string backend = "auto";
     StackConfig stack;
+    OutputsConfig outputs;
 };
 
 // Loads and validates a scan YAML. `overrides` are "dotted.key=value" strings applied to the

@@ -13,10 +13,11 @@ struct RunInfo {
     std::string command_line;
 };
 
-// Writes every output into `out_dir` (created if needed). Files are written into a staging
-// folder next to it and moved in only when all succeeded: a failure leaves no partial file.
+// Writes the outputs the scan's `outputs:` settings ask for into `out_dir` (created if needed);
+// regions.csv and regions.json always. Files are written into a staging folder next to it and
+// moved in only when all succeeded: a failure leaves no partial file.
 void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
-                        const RunInfo& run, bool figures = true);
+                        const RunInfo& run);
 
 // The tables alone (used by write_scan_outputs and by tests).
 std::string regions_csv(const ScanResult& result);

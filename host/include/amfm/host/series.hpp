@@ -130,9 +130,10 @@ struct SeriesProgress {
     double seconds = 0.0, elapsed_seconds = 0.0, eta_seconds = 0.0, scans_per_second = 0.0;
     // Where this scan's time went (amfm-bench-series): settings + content hash of the inputs
     // (reads every input byte), loading the channels (load_scan / the .ibw), the pipeline, and
-    // writing scans/<id>/. With prefetch, prepare + load ran on the prefetch thread, overlapped.
+    // writing scans/<id>/. With overlap, prepare + load ran on the read-ahead thread and the
+    // writing on the writer thread, both overlapped with other scans' pipelines.
     double seconds_prepare = 0.0, seconds_load = 0.0, seconds_process = 0.0, seconds_write = 0.0;
-    double seconds_waiting_for_inputs = 0.0;  // main thread blocked on prepare + load (all of it without prefetch)
+    double seconds_waiting_for_inputs = 0.0;  // main thread blocked on prepare + load (all of it without overlap)
     std::uint64_t input_bytes = 0;  // bytes of the input files read for this scan
 };
 
@@ -140,11 +141,11 @@ struct SeriesRunOptions {
     std::string out_dir;
     Shard shard;
     std::string backend = "auto";
-    bool figures = true;  // per-scan figures
     bool force = false;   // reprocess even when the content hash is unchanged
-    // Read the next scan on a second thread while this one is processed (at most one scan ahead,
-    // so at most two scans are in memory). Outputs are identical either way.
-    bool prefetch = false;
+    // Read the next scan and write the previous one's outputs on two more threads while this one
+    // is processed (at most three scans in memory). Outputs are identical either way; progress
+    // is reported in series order, each scan once its outputs are on disk.
+    bool overlap = false;
     RunInfo run;
     std::function<void(const SeriesProgress&)> on_progress;
 };
@@ -153,7 +154,7 @@ struct SeriesRunCounts {
     int selected = 0, processed = 0, skipped = 0, failed = 0;
 };
 
-// Processes the shard's entries one after another (one scan in memory at a time), writing
+// Processes the shard's entries in order (one scan in memory at a time, three with overlap), writing
 // scans/<id>/ and series_manifest.json. A scan that fails is recorded with its reason and the
 // others go on. Throws only for the output folder itself or the backend.
 SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& options);

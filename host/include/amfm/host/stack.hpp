@@ -53,6 +53,6 @@ struct StackRun {
 // `process` writes a single scan's folder (each page folder appears complete or not at all),
 // then out_dir/stack.csv. `progress` (optional) receives one line per page.
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
-                       bool figures = true, const std::function<void(const std::string&)>& progress = {});
+                       const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace amfm
