@@ -386,6 +386,22 @@ TEST(SeriesIbw, MixedTiffAndIbwSeriesMatchesProcessAlone) {
             SCOPED_TRACE(e.id + "/" + f);
             EXPECT_TRUE(read_text(out / "scans" / e.id / f) == read_text(tmp.path() / "overlap" / "scans" / e.id / f));
         }
+    // direction: trace reads the Trace channels (this file has Retrace ones only: the reason says
+    // which channel is missing); on a scan YAML it is refused when the series is read.
+    write_text(tmp.path() / "trace.yaml", "scans:\n  - {scan: ibw30/scan.ibw, cycle: 30, direction: trace, "
+                                          "config: ibw30/ibw_extra.yaml}\n");
+    const amfm::SeriesSpec trace = amfm::load_series_spec((tmp.path() / "trace.yaml").string());
+    counts = amfm::run_series(trace, quiet_options(tmp.path() / "trace"));
+    EXPECT_EQ(counts.failed, 1);
+    const amfm::EntrySummary no_trace =
+        amfm::read_entry_summary((tmp.path() / "trace" / "scans" / "ibw30" / "series_entry.json").string());
+    EXPECT_NE(no_trace.reason.find("Trace"), std::string::npos) << no_trace.reason;
+    EXPECT_THROW(amfm::parse_series_spec("scans:\n  - {scan: scan_0, cycle: 0, direction: trace}\n",
+                                         tmp.path().string(), "s.yaml"),
+                 amfm::ConfigError);
+    EXPECT_THROW(amfm::parse_series_spec("scans:\n  - {scan: ibw30/scan.ibw, cycle: 0, direction: up}\n",
+                                         tmp.path().string(), "s.yaml"),
+                 amfm::ConfigError);
     // A broken .ibw fails alone, its reason naming the file.
     write_text(ibw_dir / "scan.ibw", "not an igor wave");
     counts = amfm::run_series(spec, quiet_options(out));

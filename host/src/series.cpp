@@ -254,8 +254,10 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
                 else if (key == "id_prefix") id_prefix = kv.second.as<std::string>(), has_id_prefix = true;
                 else if (key == "settings") flatten_settings(kv.second, "", own, where);
                 else if (key == "config") own_config = resolve_config(kv.second.as<std::string>(), base_dir, where);
+                else if (key == "direction") proto.direction = kv.second.as<std::string>();
                 else throw ConfigError(where + ": unknown key '" + key +
-                                       "' (expected scan or glob, cycle, sample, notes, id, id_prefix, settings, config)");
+                                       "' (expected scan or glob, cycle, sample, notes, id, id_prefix, settings, "
+                                       "config, direction)");
             }
         } catch (const YAML::Exception& ex) {
             throw ConfigError(where + ": " + ex.msg);
@@ -266,6 +268,8 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
         if (!proto.scan.empty() && !glob.empty())
             throw ConfigError(where + ": give 'scan' (one scan) or 'glob' (one scan per matching file), not both");
         if (!has_cycle) throw ConfigError(where + ": 'cycle' (cycle number, 0 = pristine) is required");
+        if (!proto.direction.empty() && proto.direction != "trace" && proto.direction != "retrace")
+            throw ConfigError(where + ": 'direction' is trace or retrace (.ibw channels), got '" + proto.direction + "'");
         if (proto.cycle < 0) throw ConfigError(where + ": 'cycle' must be >= 0");
         if (!glob.empty() && !proto.id.empty())
             throw ConfigError(where + ": 'id' names one scan; a glob entry takes 'id_prefix' (ids are the prefix + file names)");
@@ -296,6 +300,9 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
         }
         for (SeriesEntry& e : expanded) {
             const std::string here = glob.empty() ? where : where + " (" + e.scan + ")";
+            if (!e.direction.empty() && !is_ibw_path(e.scan_path))
+                throw ConfigError(here + ": 'direction' applies to .ibw files; " + e.scan +
+                                  " is a scan YAML (its channel files are one direction already)");
             if (seen.count(e.id))
                 throw ConfigError(here + ": id '" + e.id + "' already used by " + seen[e.id] + "; give " +
                                   (glob.empty() ? "one of them an explicit 'id'" : "the glob entry an 'id_prefix'"));
@@ -341,10 +348,11 @@ EntryInput prepare_entry(const SeriesEntry& entry) {
     const std::vector<std::string> extra = entry.config.empty() ? std::vector<std::string>{}
                                                                 : std::vector<std::string>{entry.config};
     if (is_ibw_path(entry.scan_path)) {
-        // As `amfm process FILE.ibw --config C --set ...` does it (retrace channels).
+        // As `amfm process FILE.ibw --config C --set ... [--direction trace]` does it.
         IbwScanOptions io;
         io.extra_yaml = entry.config;
         io.overrides = entry.overrides;
+        io.direction = entry.direction == "trace" ? ScanDirection::Trace : ScanDirection::Retrace;
         IbwScan loaded = load_ibw_scan(entry.scan_path, io);
         in.config = loaded.scan.config;
         in.hash = entry_input_hash(in.config, loaded.channel_map);

@@ -30,6 +30,7 @@ struct SeriesEntry {
     int cycle = -1;          // 0 = pristine
     std::string sample, notes;
     std::vector<std::string> overrides;  // "dotted.key=value": the series' settings, then the scan's
+    std::string direction;   // .ibw only: "trace" or "retrace" channels ("": retrace, as `process`)
 };
 
 struct SeriesSpec {
