@@ -5,8 +5,13 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <algorithm>
 #include <limits>
+#include <random>
 #include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -231,6 +236,151 @@ TEST(Figures, LargeMapIsReducedToAboutSixHundredPixels) {
     EXPECT_LE(img.cols, 900);
     EXPECT_GE(img.rows, 400 + 40);
     EXPECT_LE(img.rows, 600);
+}
+
+namespace {
+
+// The colour the map figure is specified to paint a value with: colour index
+// round(255 * clamp((s - lo) / (hi - lo), 0, 1)), s the value or its log10 (non-positive: lo),
+// through OpenCV's colormap; NaN dark grey.
+cv::Vec3b expected_map_colour(float value, double lo, double hi, bool log_scale, int colormap) {
+    if (!std::isfinite(value)) return {64, 64, 64};
+    double v = value;
+    if (log_scale) v = v > 0.0 ? std::log10(v) : lo;
+    const double t = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
+    static cv::Mat palettes[3];
+    if (palettes[colormap].empty()) {
+        cv::Mat ramp(1, 256, CV_8UC1);
+        for (int i = 0; i < 256; ++i) ramp.at<std::uint8_t>(0, i) = (std::uint8_t)i;
+        if (colormap == 2) cv::cvtColor(ramp, palettes[colormap], cv::COLOR_GRAY2BGR);
+        else cv::applyColorMap(ramp, palettes[colormap], colormap == 1 ? cv::COLORMAP_INFERNO : cv::COLORMAP_VIRIDIS);
+    }
+    return palettes[colormap].at<cv::Vec3b>(0, (int)std::lround(t * 255.0));
+}
+
+// The 1st and 99th percentiles of the usable values, by nth_element on a copy.
+std::pair<double, double> percentiles_1_99(const Image<float>& m, bool log_scale) {
+    std::vector<float> v;
+    for (float x : m.px)
+        if (std::isfinite(x) && (!log_scale || x > 0.0f)) v.push_back(x);
+    auto at = [&](double p) {
+        const std::size_t k = (std::size_t)std::lround(p / 100.0 * (v.size() - 1));
+        std::nth_element(v.begin(), v.begin() + (std::ptrdiff_t)k, v.end());
+        return (double)v[k];
+    };
+    const double lo = at(1.0);
+    return {lo, at(99.0)};
+}
+
+// Every map pixel of a 64 x 64 map (drawn 9x enlarged, nearest neighbour) against the formula.
+void expect_map_colours(const Image<float>& m, const MapFigure& fig, double lo, double hi, const std::string& path) {
+    amfm::save_map_png(path, m, fig);
+    const cv::Mat img = load(path);
+    const int x0 = 24, y0 = fig.title.empty() ? 50 : 80, k = 9;  // margin, top, enlargement
+    int wrong = 0;
+    for (int y = 0; y < m.ny; ++y)
+        for (int x = 0; x < m.nx; ++x) {
+            const cv::Vec3b want = expected_map_colour(m.at(x, y), lo, hi, fig.log10_scale, fig.colormap);
+            const cv::Vec3b got = img.at<cv::Vec3b>(y0 + k * y + k / 2, x0 + k * x + k / 2);
+            if (got != want && ++wrong <= 5)
+                ADD_FAILURE() << path << ": pixel (" << x << ", " << y << ") value " << m.at(x, y) << " is "
+                              << got << ", expected " << want;
+        }
+    EXPECT_EQ(wrong, 0) << path;
+}
+
+}  // namespace
+
+TEST(Figures, MapColoursFollowTheScaleFormulaExactly) {
+    amfm_test::TempDir dir;
+    const int n = 64;
+    std::mt19937 rng(7);
+    // Values sitting on, and one float either side of, every colour-index boundary of [lo, hi].
+    auto boundary_map = [&](double lo, double hi, bool log_scale) {
+        Image<float> m(n, n);
+        std::size_t i = 0;
+        for (int b = 0; b < 255 && i + 3 <= m.px.size(); ++b) {
+            const double s = lo + (b + 0.5) / 255.0 * (hi - lo);
+            const float v = (float)(log_scale ? std::pow(10.0, s) : s);
+            m.px[i++] = std::nextafter(v, -INFINITY);
+            m.px[i++] = v;
+            m.px[i++] = std::nextafter(v, INFINITY);
+        }
+        std::uniform_real_distribution<double> u(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo));
+        for (; i < m.px.size(); ++i) m.px[i] = (float)(log_scale ? std::pow(10.0, u(rng)) : u(rng));
+        m.px[100] = kNaN;
+        m.px[101] = INFINITY;
+        m.px[102] = 0.0f;
+        m.px[103] = -0.0f;
+        m.px[104] = -3.0f;
+        return m;
+    };
+    MapFigure fig;
+    fig.title = "exact";
+    // Log scale on a given range, and a linear one (as the tilt map is drawn).
+    fig.log10_scale = true;
+    fig.lo = 0.5;
+    fig.hi = 800.0;
+    expect_map_colours(boundary_map(std::log10(0.5), std::log10(800.0), true), fig, std::log10(0.5),
+                       std::log10(800.0), dir.file("log_fixed.png"));
+    fig.log10_scale = false;
+    fig.lo = 0.0;
+    fig.hi = 90.0;
+    fig.colormap = 1;
+    expect_map_colours(boundary_map(0.0, 90.0, false), fig, 0.0, 90.0, dir.file("lin_fixed.png"));
+
+    // 1-99 % ranges from the data: log-spread moduli, and heights of both signs.
+    fig.lo = fig.hi = 0.0;
+    fig.colormap = 0;
+    fig.log10_scale = true;
+    Image<float> moduli(n, n);
+    std::normal_distribution<double> g(0.5, 0.6);
+    for (float& v : moduli.px) v = (float)std::pow(10.0, g(rng));
+    for (int i = 0; i < 50; ++i) moduli.px[(std::size_t)i * 37] = i % 2 ? kNaN : -1.0f;
+    auto [plo, phi] = percentiles_1_99(moduli, true);
+    expect_map_colours(moduli, fig, std::log10(plo), std::log10(phi), dir.file("log_pct.png"));
+    fig.log10_scale = false;
+    fig.colormap = 2;
+    Image<float> heights(n, n);
+    std::normal_distribution<double> hg(0.0, 3e-8);
+    for (float& v : heights.px) v = (float)hg(rng);
+    heights.px[5] = kNaN;
+    std::tie(plo, phi) = percentiles_1_99(heights, false);
+    expect_map_colours(heights, fig, plo, phi, dir.file("lin_pct.png"));
+}
+
+TEST(Figures, MaskOverlayGreysAndBlendsFollowTheFormulaExactly) {
+    amfm_test::TempDir dir;
+    const int n = 64;  // drawn 9x enlarged, nearest neighbour
+    std::mt19937 rng(11);
+    std::normal_distribution<double> hg(0.0, 2e-8);
+    Image<float> height(n, n);
+    for (float& v : height.px) v = (float)hg(rng);
+    Image<std::uint8_t> mask(n, n, 0);
+    for (int i = 0; i < n * n; i += 7) mask.px[(std::size_t)i] = amfm::kMaskTiltOverCutoff;
+    height.px[3] = kNaN;
+    mask.px[3] = amfm::kMaskNonFinite;
+    height.px[4] = kNaN;  // non-finite height with no mask reason: the darkest grey
+    const std::string path = dir.file("mask.png");
+    amfm::save_mask_overlay_png(path, height, mask, 0.0);
+    const cv::Mat img = load(path);
+    const auto [lo, hi] = percentiles_1_99(height, false);
+    int wrong = 0;
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+            const double h = height.at(x, y);
+            const double g = std::isfinite(h) ? 40.0 + 190.0 * std::clamp((h - lo) / (hi - lo), 0.0, 1.0) : 20.0;
+            cv::Vec3d c(g, g, g);
+            const cv::Vec3d tilt(40, 40, 220), nonfinite(220, 90, 30);
+            if (mask.at(x, y) & amfm::kMaskTiltOverCutoff) c = 0.4 * c + 0.6 * tilt;
+            if (mask.at(x, y) & amfm::kMaskNonFinite) c = 0.4 * c + 0.6 * nonfinite;
+            const cv::Vec3b want(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]),
+                                 cv::saturate_cast<std::uint8_t>(c[2]));
+            const cv::Vec3b got = img.at<cv::Vec3b>(70 + 9 * y + 4, 24 + 9 * x + 4);
+            if (got != want && ++wrong <= 5)
+                ADD_FAILURE() << "pixel (" << x << ", " << y << ") is " << got << ", expected " << want;
+        }
+    EXPECT_EQ(wrong, 0);
 }
 
 TEST(Figures, MaskOverlayWritesPngAndChecksSizes) {

@@ -6,14 +6,18 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "amfm/host/float_order.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/gauss_fit.hpp"
 #include "amfm/kernels/histogram.hpp"
@@ -245,13 +249,33 @@ void put_text_vertical(cv::Mat& img, const std::string& s, int cx, int cy, doubl
     cv::min(roi, turned(cv::Rect(0, 0, dst.width, dst.height)), roi);  // ink over white
 }
 
-void write_png(const std::string& path, const cv::Mat& img) {
+// How a figure's PNG is compressed. OpenCV's default (no parameters: SUB filter, zlib level 1,
+// run-length matching only) is the fastest of its settings for the colour maps, whose pixels
+// vary from one to the next; plots (mostly flat colour) and the grey mask overlay come out a
+// quarter to a half smaller, and no slower, with zlib's ordinary matching. Setting
+// IMWRITE_PNG_COMPRESSION is slower at every level, 0 included: it also turns on libpng's
+// adaptive filter choice. Only the file size changes, never a pixel.
+enum class Content { Map, Plot };
+
+// Encoded in memory and written in one go (faster than cv::imwrite's many small writes); the
+// encoder follows the path's extension, as cv::imwrite's does.
+void write_png(const std::string& path, const cv::Mat& img, Content content) {
+    std::vector<int> params;
+    if (content == Content::Plot) params = {cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_DEFAULT};
+    const std::size_t dot = path.find_last_of("./");
+    const std::string ext = dot != std::string::npos && path[dot] == '.' ? path.substr(dot) : std::string();
+    std::vector<std::uint8_t> bytes;
     bool ok = false;
     std::string why;
     try {
-        ok = cv::imwrite(path, img);
+        ok = cv::imencode(ext, img, bytes, params);
     } catch (const cv::Exception& e) {
         why = e.what();
+    }
+    if (ok) {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        ok = out && out.write(reinterpret_cast<const char*>(bytes.data()), (std::streamsize)bytes.size()) && out.flush();
+        if (!ok) why = "cannot write the file";
     }
     if (!ok)
         throw DataError("cannot write figure " + path + (why.empty() ? "" : ": " + why));
@@ -287,21 +311,54 @@ cv::Scalar region_colour(std::size_t i) {
 
 // ---- maps ------------------------------------------------------------------------------
 
-// The p-th percentile (0..100) of a sample, which is reordered.
-double percentile(std::vector<float>& v, double p) {
-    if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-    const std::size_t k = std::min(v.size() - 1, (std::size_t)std::lround(p / 100.0 * (v.size() - 1)));
-    std::nth_element(v.begin(), v.begin() + (std::ptrdiff_t)k, v.end());
-    return v[k];
-}
+// The usable values of a map: finite, and positive too when they go to a log scale.
+bool usable(float v, bool log_scale) { return std::isfinite(v) && (!log_scale || v > 0.0f); }
 
-// Finite values, positive ones only when they are going to a log scale.
-std::vector<float> usable_values(const std::vector<float>& px, bool log_scale) {
-    std::vector<float> out;
-    out.reserve(px.size());
-    for (float v : px)
-        if (std::isfinite(v) && (!log_scale || v > 0.0f)) out.push_back(v);
-    return out;
+// The p_lo-th and p_hi-th percentiles (0..100) of a map's usable values: the values of rank
+// round(p / 100 * (n - 1)) in ascending order, as std::nth_element on a copy of them would
+// give, without the copy or a pass of nth_element over all of them. One pass counts the values
+// per 16-bit prefix of their order key, a second collects the few values in the two prefixes
+// that hold the wanted ranks, and nth_element runs on those only. False when none is usable.
+bool percentile_pair(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
+                     double& hi) {
+    constexpr int kShift = 16;
+    std::vector<std::size_t> count(std::size_t(1) << (32 - kShift), 0);
+    std::size_t n = 0;
+    for (float v : px) {
+        if (!usable(v, log_scale)) continue;
+        ++count[float_order_key(v) >> kShift];
+        ++n;
+    }
+    if (n == 0) return false;
+    auto rank = [&](double p) { return std::min(n - 1, (std::size_t)std::lround(p / 100.0 * (n - 1))); };
+    const std::size_t rank_of[2] = {rank(p_lo), rank(p_hi)};
+    std::uint32_t bucket[2] = {0, 0};
+    std::size_t rank_in_bucket[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        std::size_t below = 0;
+        std::uint32_t b = 0;
+        while (below + count[b] <= rank_of[i]) below += count[b++];
+        bucket[i] = b;
+        rank_in_bucket[i] = rank_of[i] - below;
+    }
+    std::vector<float> in_bucket[2];
+    for (int i = 0; i < 2; ++i) in_bucket[i].reserve(count[bucket[i]]);
+    for (float v : px) {
+        if (!usable(v, log_scale)) continue;
+        const std::uint32_t b = float_order_key(v) >> kShift;
+        if (b == bucket[0]) in_bucket[0].push_back(v);
+        else if (b == bucket[1]) in_bucket[1].push_back(v);
+    }
+    if (bucket[1] == bucket[0]) in_bucket[1] = in_bucket[0];
+    double out[2];
+    for (int i = 0; i < 2; ++i) {
+        std::vector<float>& v = in_bucket[i];
+        std::nth_element(v.begin(), v.begin() + (std::ptrdiff_t)rank_in_bucket[i], v.end());
+        out[i] = v[rank_in_bucket[i]];
+    }
+    lo = out[0];
+    hi = out[1];
+    return true;
 }
 
 // Colour range in scale units (log10 when log_scale): the given one, else 1-99 percentiles;
@@ -312,13 +369,9 @@ void colour_range(const Image<float>& values, const MapFigure& fig, double& lo, 
     if (lo > hi) std::swap(lo, hi);
     const bool given = lo != hi && std::isfinite(lo) && std::isfinite(hi) && (!fig.log10_scale || lo > 0.0);
     if (!given) {
-        std::vector<float> v = usable_values(values.px, fig.log10_scale);
-        if (v.empty()) {
+        if (!percentile_pair(values.px, fig.log10_scale, 1.0, 99.0, lo, hi)) {
             lo = fig.log10_scale ? 1.0 : 0.0;
             hi = fig.log10_scale ? 10.0 : 1.0;
-        } else {
-            lo = percentile(v, 1.0);
-            hi = percentile(v, 99.0);
         }
     }
     if (fig.log10_scale) {
@@ -343,6 +396,84 @@ cv::Mat apply_colormap(const cv::Mat& index8, int colormap) {
         cv::applyColorMap(index8, bgr, colormap == 1 ? cv::COLORMAP_INFERNO : cv::COLORMAP_VIRIDIS);
     }
     return bgr;
+}
+
+// The colours of a colormap's 256 indices, as apply_colormap paints them.
+std::vector<cv::Vec3b> colormap_palette(int colormap) {
+    cv::Mat ramp(1, 256, CV_8UC1);
+    for (int i = 0; i < 256; ++i) ramp.at<std::uint8_t>(0, i) = (std::uint8_t)i;
+    const cv::Mat bgr = apply_colormap(ramp, colormap);
+    return std::vector<cv::Vec3b>(bgr.ptr<cv::Vec3b>(0), bgr.ptr<cv::Vec3b>(0) + 256);
+}
+
+// A byte (0..255) that never decreases with a finite float, computed by `formula` but not per
+// pixel: the byte is decided by the values at which it steps up, found once by bisection over
+// the floats' order keys, and looked up from a table over the keys' top 16 bits and a step or
+// two. Should the formula be found not to step cleanly (e.g. log10 not monotone right there),
+// every value goes through the formula instead, so the bytes are the formula's either way.
+class ByteSteps {
+public:
+    explicit ByteSteps(std::function<int(float)> formula) : formula_(std::move(formula)) {
+        constexpr std::uint32_t kFirst = 0x00800000u;  // order key of -FLT_MAX
+        constexpr std::uint32_t kLast = 0xff7fffffu;   // order key of +FLT_MAX
+        step_[0] = 0;
+        step_[256] = kNever;
+        const int first = formula_(float_from_order_key(kFirst)), last = formula_(float_from_order_key(kLast));
+        for (int k = 1; k <= first; ++k) step_[k] = 0;
+        std::uint32_t from = kFirst;
+        for (int k = first + 1; k <= 255; ++k) {
+            if (last < k) {
+                step_[k] = kNever;
+                continue;
+            }
+            std::uint32_t a = from, b = kLast;  // the first key in [a, b] with a byte >= k
+            while (a < b) {
+                const std::uint32_t mid = a + (b - a) / 2;
+                if (formula_(float_from_order_key(mid)) >= k) b = mid;
+                else a = mid + 1;
+            }
+            step_[k] = from = a;
+            for (std::uint32_t d = 1; d <= 8 && exact_; ++d) {  // a clean step: below < k <= above
+                if (a - d >= kFirst && formula_(float_from_order_key(a - d)) >= k) exact_ = false;
+                if (a + d <= kLast && formula_(float_from_order_key(a + d)) < k) exact_ = false;
+            }
+        }
+        int byte = 0;
+        for (std::uint32_t top = 0; top < kTable; ++top) {
+            while (byte < 255 && step_[byte + 1] <= (top << 16)) ++byte;
+            start_[top] = (std::uint8_t)byte;
+        }
+    }
+
+    int operator()(float v) const {
+        if (!exact_) return formula_(v);
+        const std::uint32_t key = float_order_key(v);
+        int byte = start_[key >> 16];
+        byte += key >= step_[byte + 1];       // step_[256] is above every key
+        while (key >= step_[byte + 1]) ++byte;  // rare: several steps under one table entry
+        return byte;
+    }
+
+private:
+    static constexpr std::uint32_t kTable = 1u << 16;
+    static constexpr std::uint32_t kNever = 0xffffffffu;  // above every finite value's key
+
+    std::function<int(float)> formula_;
+    bool exact_ = true;
+    std::uint32_t step_[257];  // step_[k]: the first key with a byte >= k
+    std::vector<std::uint8_t> start_ = std::vector<std::uint8_t>(kTable);
+};
+
+// The colour index (0..255) of a finite map value on a colour range [lo, hi] in scale units:
+// round(255 t), t = (s - lo) / (hi - lo) clamped to [0, 1], s the value or, on a log scale, its
+// log10 (non-positive values at index 0).
+ByteSteps colour_index(double lo, double hi, bool log_scale) {
+    return ByteSteps([lo, hi, log_scale](float value) {
+        double v = value;
+        if (log_scale) v = v > 0.0 ? std::log10(v) : lo;
+        const double t = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
+        return (int)std::lround(t * 255.0);
+    });
 }
 
 // Integer nearest-neighbour enlargement for small maps (pixels stay sharp), area averaging
@@ -572,24 +703,16 @@ void save_map_png(const std::string& path, const Image<float>& values, const Map
     double lo = 0.0, hi = 1.0;  // scale units
     colour_range(values, fig, lo, hi);
 
-    // Colour index per pixel; NaN (and non-positive values on a log scale) painted afterwards.
-    cv::Mat index8(values.ny, values.nx, CV_8UC1);
-    cv::Mat nan_mask(values.ny, values.nx, CV_8UC1, cv::Scalar(0));
+    // Colour per pixel; NaN dark grey, non-positive values on a log scale at the low end.
+    const ByteSteps index = colour_index(lo, hi, fig.log10_scale);
+    const std::vector<cv::Vec3b> palette = colormap_palette(fig.colormap);
+    const cv::Vec3b nan_colour((std::uint8_t)kNaNGrey[0], (std::uint8_t)kNaNGrey[1], (std::uint8_t)kNaNGrey[2]);
+    cv::Mat colour(values.ny, values.nx, CV_8UC3);
     for (int y = 0; y < values.ny; ++y) {
-        for (int x = 0; x < values.nx; ++x) {
-            double v = values.at(x, y);
-            if (!std::isfinite(v)) {
-                nan_mask.at<std::uint8_t>(y, x) = 255;
-                index8.at<std::uint8_t>(y, x) = 0;
-                continue;
-            }
-            if (fig.log10_scale) v = v > 0.0 ? std::log10(v) : lo;
-            const double t = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
-            index8.at<std::uint8_t>(y, x) = (std::uint8_t)std::lround(t * 255.0);
-        }
+        const float* src = &values.at(0, y);
+        cv::Vec3b* dst = colour.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < values.nx; ++x) dst[x] = std::isfinite(src[x]) ? palette[index(src[x])] : nan_colour;
     }
-    cv::Mat colour = apply_colormap(index8, fig.colormap);
-    colour.setTo(kNaNGrey, nan_mask);
 
     const cv::Size disp = display_size(values.nx, values.ny);
     const cv::Mat shown = to_display(colour, disp);
@@ -634,7 +757,7 @@ void save_map_png(const std::string& path, const Image<float>& values, const Map
     if (!fig.value_label.empty())
         put_text(img, fig.value_label, std::max(bar_rect.x + bar_w / 2, value_label_w / 2),
                  top - 12, kLabelScale, kInk, Align::Center);
-    write_png(path, img);
+    write_png(path, img, Content::Map);
 }
 
 void save_mask_overlay_png(const std::string& path, const Image<float>& height_m,
@@ -662,45 +785,72 @@ void save_mask_overlay_png(const std::string& path, const Image<float>& height_m
     static_assert(sizeof reasons / sizeof reasons[0] == kMaskBitCount, "one entry per mask bit");
 
     // Grey topography, 1-99 % stretch.
-    std::vector<float> finite = usable_values(height_m.px, false);
     double lo = 0.0, hi = 1.0;
-    if (!finite.empty()) {
-        lo = percentile(finite, 1.0);
-        hi = percentile(finite, 99.0);
+    if (!percentile_pair(height_m.px, false, 1.0, 99.0, lo, hi)) {
+        lo = 0.0;
+        hi = 1.0;
     }
     if (!(hi > lo)) hi = lo + 1.0;
-    long long counts[kMaskBitCount] = {0, 0, 0, 0, 0};
-    long long n_valid = 0;
+    // Grey by height (non-finite: darker), then each reason's colour blended in; pixels with no
+    // reason to blend (the most) take their grey from a step table rather than the formula.
+    auto grey = [lo, hi](double h) {
+        return std::isfinite(h) ? 40.0 + 190.0 * std::clamp((h - lo) / (hi - lo), 0.0, 1.0) : 20.0;
+    };
+    const ByteSteps grey_byte([&grey](float h) { return (int)cv::saturate_cast<std::uint8_t>(grey(h)); });
+    const std::uint8_t nonfinite_grey = cv::saturate_cast<std::uint8_t>(grey(std::numeric_limits<double>::quiet_NaN()));
+    std::uint8_t blended_bits = 0;  // reasons that change a pixel's colour (the hatch is drawn later)
+    for (const Reason& r : reasons)
+        if (r.alpha != 0.0) blended_bits |= r.bit;
+    long long pixels_with_mask[256] = {};
     cv::Mat base(ny, nx, CV_8UC3);
     for (int y = 0; y < ny; ++y) {
+        const float* h = &height_m.at(0, y);
+        const std::uint8_t* m = &mask.at(0, y);
+        cv::Vec3b* out = base.ptr<cv::Vec3b>(y);
         for (int x = 0; x < nx; ++x) {
-            const double h = height_m.at(x, y);
-            const double g = std::isfinite(h) ? 40.0 + 190.0 * std::clamp((h - lo) / (hi - lo), 0.0, 1.0) : 20.0;
-            cv::Vec3d c(g, g, g);
-            const std::uint8_t m = mask.at(x, y);
-            for (int b = 0; b < kMaskBitCount; ++b) {
-                if (!(m & reasons[b].bit)) continue;
-                ++counts[b];
-                const double a = reasons[b].alpha;
-                for (int k = 0; k < 3; ++k) c[k] = (1.0 - a) * c[k] + a * reasons[b].colour[k];
+            if (m[x]) ++pixels_with_mask[m[x]];  // unmasked ones: the rest
+            if (!(m[x] & blended_bits)) {
+                const std::uint8_t g = std::isfinite(h[x]) ? (std::uint8_t)grey_byte(h[x]) : nonfinite_grey;
+                out[x] = cv::Vec3b(g, g, g);
+                continue;
             }
-            if (!(m & kMaskInvalid)) ++n_valid;
-            base.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]),
-                                                 cv::saturate_cast<std::uint8_t>(c[1]),
-                                                 cv::saturate_cast<std::uint8_t>(c[2]));
+            const double g = grey(h[x]);
+            cv::Vec3d c(g, g, g);
+            for (const Reason& r : reasons) {
+                if (!(m[x] & r.bit)) continue;
+                for (int k = 0; k < 3; ++k) c[k] = (1.0 - r.alpha) * c[k] + r.alpha * r.colour[k];
+            }
+            out[x] = cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]),
+                               cv::saturate_cast<std::uint8_t>(c[2]));
         }
+    }
+    pixels_with_mask[0] = (long long)nx * ny;
+    for (int v = 1; v < 256; ++v) pixels_with_mask[0] -= pixels_with_mask[v];
+    long long counts[kMaskBitCount] = {0, 0, 0, 0, 0};
+    long long n_valid = 0;
+    for (int v = 0; v < 256; ++v) {
+        for (int b = 0; b < kMaskBitCount; ++b)
+            if (v & reasons[b].bit) counts[b] += pixels_with_mask[v];
+        if (!(v & kMaskInvalid)) n_valid += pixels_with_mask[v];
     }
     const cv::Size disp = display_size(nx, ny);
     cv::Mat shown = to_display(base, disp);
     // Diagonal hatch over unlabelled pixels, in display space so its spacing is constant.
+    std::uint8_t hatched[3][256];
+    for (int k = 0; k < 3; ++k)
+        for (int v = 0; v < 256; ++v) hatched[k][v] = (std::uint8_t)std::lround(0.25 * v + 0.75 * reasons[4].colour[k]);
+    std::vector<int> source_x(disp.width);
+    for (int X = 0; X < disp.width; ++X) source_x[X] = std::min(nx - 1, (int)((long long)X * nx / disp.width));
     for (int Y = 0; Y < disp.height; ++Y) {
         const int y = std::min(ny - 1, (int)((long long)Y * ny / disp.height));
-        for (int X = 0; X < disp.width; ++X) {
-            if ((X + Y) % 8 >= 2) continue;
-            const int x = std::min(nx - 1, (int)((long long)X * nx / disp.width));
-            if (!(mask.at(x, y) & kMaskUnlabelled)) continue;
-            cv::Vec3b& p = shown.at<cv::Vec3b>(Y, X);
-            for (int k = 0; k < 3; ++k) p[k] = (std::uint8_t)std::lround(0.25 * p[k] + 0.75 * reasons[4].colour[k]);
+        const std::uint8_t* m = &mask.at(0, y);
+        cv::Vec3b* row = shown.ptr<cv::Vec3b>(Y);
+        for (int X0 = -(Y % 8); X0 < disp.width; X0 += 8) {  // (X + Y) % 8 is 0 or 1
+            for (int X = std::max(X0, 0); X < X0 + 2 && X < disp.width; ++X) {
+                if (!(m[source_x[X]] & kMaskUnlabelled)) continue;
+                cv::Vec3b& p = row[X];
+                for (int k = 0; k < 3; ++k) p[k] = hatched[k][p[k]];
+            }
         }
     }
 
@@ -748,7 +898,7 @@ void save_mask_overlay_png(const std::string& path, const Image<float>& height_m
         y += row_h;
     }
     put_text(img, valid_text, legend_x, y + swatch - 3, kTickScale, kInk);
-    write_png(path, img);
+    write_png(path, img, Content::Plot);
 }
 
 void save_region_histogram_png(const std::string& path, const RegionStats& region, const std::string& title) {
@@ -819,7 +969,7 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
     draw_axes(img, ax, xticks, yticks, log_axis ? "Modulus (GPa, log scale)" : "Modulus (GPa)", "Pixels");
     put_text(img, title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
     draw_legend(img, legend_rect, legend);
-    write_png(path, img);
+    write_png(path, img, Content::Plot);
 }
 
 void save_histogram_overview_png(const std::string& path, const StatisticsResult& stats, const std::string& title) {
@@ -996,7 +1146,7 @@ void save_histogram_overview_png(const std::string& path, const StatisticsResult
     draw_axes(img, ax, xticks, yticks, log_plot ? "Modulus (GPa, log scale)" : "Modulus (GPa)", "Pixels per bin");
     put_text(img, title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
     draw_legend(img, legend_rect, legend);
-    write_png(path, img);
+    write_png(path, img, Content::Plot);
 }
 
 // ---- calibration plots ------------------------------------------------------------------
@@ -1073,7 +1223,7 @@ void save_error_bar_plot_png(const std::string& path, const ErrorBarPlot& p) {
     put_text(img, p.title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
     const cv::Size size = legend_size(legend);
     draw_legend(img, legend_box(ax.area, size, false), legend);
-    write_png(path, img);
+    write_png(path, img, Content::Plot);
 }
 
 }  // namespace amfm
