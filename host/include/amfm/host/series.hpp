@@ -144,8 +144,9 @@ struct SeriesRunOptions {
     std::string backend = "auto";
     bool force = false;   // reprocess even when the content hash is unchanged
     // Read the next scan and write the previous one's outputs on two more threads while this one
-    // is processed (at most three scans in memory). Outputs are identical either way; progress
-    // is reported in series order, each scan once its outputs are on disk.
+    // is processed (at most three scans in memory); the pipeline then uses two OpenMP threads
+    // fewer than there are cores (at least one). Outputs are identical either way; progress is
+    // reported in series order, each scan once its outputs are on disk.
     bool overlap = false;
     RunInfo run;
     std::function<void(const SeriesProgress&)> on_progress;
