@@ -13,6 +13,7 @@
 #include "amfm/host/calibration.hpp"
 #include "amfm/host/config.hpp"
 #include "amfm/host/scan.hpp"
+#include "amfm/host/table_format.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"

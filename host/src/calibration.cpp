@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <sstream>
 
 #include <Eigen/Dense>
@@ -455,15 +454,6 @@ SystematicUncertainty modulus_systematic_uncertainty(const ScanConfig& cfg) {
     u.k1_rel = r_calibrated_with_this_k1 ? 0.0 : cfg.k1_uncertainty_n_per_m / cfg.cantilever.k1_n_per_m;
     u.total_rel = std::hypot(u.radius_rel, u.k1_exponent * u.k1_rel);
     return u;
-}
-
-std::string utc_now_iso() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 }  // namespace amfm

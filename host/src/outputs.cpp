@@ -3,12 +3,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <chrono>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -95,15 +92,6 @@ std::string safe_file_part(const std::string& s) {
     return o.empty() ? "region" : o;
 }
 
-std::string utc_timestamp() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::ostringstream s;
-    s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-    return s.str();
-}
-
 void write_text(const fs::path& path, const std::string& text) {
     std::ofstream f(path, std::ios::binary);
     f << text;
@@ -176,7 +164,7 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
         inputs.push_back({{"role", f.role}, {"path", f.path}, {"sha256", f.sha256}});
     const ScanConfig& cfg = scan.config;
     json doc;
-    doc["amfm"] = {{"version", run.version}, {"command", run.command_line}, {"created", utc_timestamp()}};
+    doc["amfm"] = {{"version", run.version}, {"command", run.command_line}, {"created", utc_now_iso()}};
     doc["run"] = {{"backend", result.backend_name},
                   {"device", result.backend_device},
                   {"seconds_pixel_stage", result.seconds_pixel_stage},

@@ -153,7 +153,4 @@ struct SystematicUncertainty {
 };
 SystematicUncertainty modulus_systematic_uncertainty(const ScanConfig& cfg);
 
-// UTC now as ISO 8601 ("2025-01-31T12:00:00Z").
-std::string utc_now_iso();
-
 }  // namespace amfm
