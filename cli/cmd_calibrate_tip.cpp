@@ -2,13 +2,13 @@
 // the tip's contact radius from a flat reference of known modulus, as a `tip:` YAML block.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "amfm/host/calibration.hpp"
 #include "amfm/host/config.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/scan.hpp"
 #include "amfm/host/table_format.hpp"
 #include "amfm/kernels/backend.hpp"
@@ -85,9 +85,7 @@ int run(const Options& o, const Context& ctx) {
     if (o.out_file.empty()) {
         std::cout << block;
     } else {
-        std::ofstream f(o.out_file, std::ios::binary | std::ios::trunc);
-        f << block;
-        if (!f) throw amfm::DataError(o.out_file + ": cannot write");
+        amfm::write_file_atomic(o.out_file, block);
         progress(ctx, "wrote " + o.out_file + " (use: amfm process SCAN.yaml --config " + o.out_file + ")");
     }
     return kExitOk;

@@ -1,9 +1,9 @@
 // amfm config: the commented scan YAML template.
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "amfm/host/config.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
 
@@ -18,9 +18,7 @@ Runner add_config_command(CLI::App& app) {
             std::cout << amfm::default_config_yaml();
             return kExitOk;
         }
-        std::ofstream f(*out);
-        f << amfm::default_config_yaml();
-        if (!f) throw amfm::DataError(*out + ": cannot write");
+        amfm::write_file_atomic(*out, amfm::default_config_yaml());
         return kExitOk;
     };
 }

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "amfm/host/calibration.hpp"
 #include "amfm/host/config.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/scan.hpp"
 #include "amfm/host/table_format.hpp"
 #include "amfm/kernels/backend.hpp"
@@ -29,12 +29,6 @@ struct Options {
     double min_height_m = -1.0;  // < 0: automatic
     bool no_figure = false;
 };
-
-void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) throw amfm::DataError(path.string() + ": cannot write");
-}
 
 std::string bins_csv(const amfm::TiltFitResult& r) {
     std::string s = "tilt_lo_deg,tilt_hi_deg,pixels,mean_tilt_deg,mean_ratio,sd_ratio,se_ratio,in_fit\n";
@@ -66,10 +60,10 @@ int run(Options o, const Context& ctx) {
     fs::create_directories(o.out_dir, ec);
     if (ec || !fs::is_directory(o.out_dir)) throw amfm::DataError(o.out_dir + ": cannot create folder");
     const fs::path dir(o.out_dir);
-    write_file(dir / "tilt_bins.csv", bins_csv(r));
+    amfm::write_file_atomic(dir / "tilt_bins.csv", bins_csv(r));
     if (!o.no_figure) amfm::save_tilt_fit_png((dir / "fig_tilt_calibration.png").string(), r, "Tilt calibration: " +
                                               fs::path(o.sphere_yaml).parent_path().filename().string());
-    write_file(dir / "tilt_correction.yaml", amfm::tilt_correction_yaml_block(r, o.sphere_yaml, amfm::utc_now_iso()));
+    amfm::write_file_atomic(dir / "tilt_correction.yaml", amfm::tilt_correction_yaml_block(r, o.sphere_yaml, amfm::utc_now_iso()));
 
     std::printf("pixels %lld: film %lld, invalid %lld, sliding (> %.0f deg) %lld, binned %lld, fitted (<= %.0f deg) %lld\n",
                 r.n_pixels, r.n_film, r.n_invalid, r.options.slide_angle_deg, r.n_sliding, r.n_binned,

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <string>
@@ -17,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/float_order.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/gauss_fit.hpp"
@@ -272,13 +272,8 @@ void write_png(const std::string& path, const cv::Mat& img, Content content) {
     } catch (const cv::Exception& e) {
         why = e.what();
     }
-    if (ok) {
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        ok = out && out.write(reinterpret_cast<const char*>(bytes.data()), (std::streamsize)bytes.size()) && out.flush();
-        if (!ok) why = "cannot write the file";
-    }
-    if (!ok)
-        throw DataError("cannot write figure " + path + (why.empty() ? "" : ": " + why));
+    if (!ok) throw DataError("cannot write figure " + path + (why.empty() ? "" : ": " + why));
+    write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 // A white bar with a black outline and its length above it, at the lower left of `map_rect`.

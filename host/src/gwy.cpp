@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
+#include "amfm/host/file_io.hpp"
 #include "amfm/kernels/error.hpp"
 
 namespace amfm {
@@ -112,15 +112,7 @@ void write_gwy(const std::string& path, const std::vector<GwyChannel>& channels,
     // (Writer::object wrote: "" NUL, 'o', then the object.) Remove those two bytes after the magic.
     file.bytes.erase(4, 2);
 
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f.write(file.bytes.data(), (std::streamsize)file.bytes.size());
-        if (!f) throw DataError(path + ": cannot write");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw DataError(path + ": cannot move the written file into place: " + ec.message());
+    write_file_atomic(path, file.bytes);
 }
 
 // ---- scan results ---------------------------------------------------------------------------------

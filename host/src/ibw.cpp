@@ -12,6 +12,7 @@
 #include <fstream>
 #include <limits>
 
+#include "amfm/host/file_io.hpp"
 #include "amfm/kernels/error.hpp"
 
 namespace amfm {
@@ -353,15 +354,7 @@ void write_ibw(const std::string& path, const IbwWave& w) {
     for (std::size_t i = 0; i < kBinHeader5 + kWaveHeader5; i += 2) sum += out[i] | (std::uint32_t)out[i + 1] << 8;
     put(2, (0x10000u - (sum & 0xFFFF)) & 0xFFFF, 2);
 
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f.write((const char*)out.data(), (std::streamsize)out.size());
-        if (!f) throw DataError(path + ": cannot write");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw DataError(path + ": cannot move the written file into place: " + ec.message());
+    write_file_atomic(path, std::string_view((const char*)out.data(), out.size()));
 }
 
 // ---- note --------------------------------------------------------------------------------------

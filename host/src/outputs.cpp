@@ -5,13 +5,13 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include <unistd.h>
 
 #include "amfm/host/figures.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/gwy.hpp"
 #include "amfm/host/segmentation_outputs.hpp"
 #include "amfm/host/table_format.hpp"
@@ -90,12 +90,6 @@ std::string safe_file_part(const std::string& s) {
     std::string o;
     for (char c : s) o += std::isalnum((unsigned char)c) || c == '-' || c == '_' ? c : '_';
     return o.empty() ? "region" : o;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary);
-    f << text;
-    if (!f) throw DataError(path.string() + ": cannot write");
 }
 
 }  // namespace
@@ -210,8 +204,8 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
             if (result.segmented)
                 write_labels_tiff((staging / "labels.tif").string(), result.segmentation, px, py);
         }
-        write_text(staging / "regions.csv", regions_csv(result));
-        write_text(staging / "regions.json", regions_json(scan, result, run));
+        write_file_atomic(staging / "regions.csv", regions_csv(result));
+        write_file_atomic(staging / "regions.json", regions_json(scan, result, run));
         if (want.gwy) write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
         if (want.figures) {
             const std::string name = scan.config.sample.empty() ? std::string("scan") : scan.config.sample;

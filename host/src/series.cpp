@@ -22,9 +22,9 @@
 
 #include <fnmatch.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include "amfm/host/config.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/ibw_scan.hpp"
 #include "amfm/host/pipeline.hpp"
 #include "amfm/host/scan.hpp"
@@ -60,17 +60,6 @@ std::string sha256_hex(const std::string& bytes) {
         out += hex[md[i] & 15];
     }
     return out;
-}
-
-// Written beside the target and renamed over it: a reader never sees half a file.
-void write_text_atomic(const fs::path& path, const std::string& text) {
-    const fs::path tmp = path.parent_path() / (path.filename().string() + ".tmp-" + std::to_string(getpid()));
-    {
-        std::ofstream f(tmp, std::ios::binary);
-        f << text;
-        if (!f) throw DataError(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
 }
 
 // Nested maps become dotted keys, leaves become YAML flow text: {tip: {radius: 9e-9}} -> tip.radius=9e-09.
@@ -175,7 +164,7 @@ json manifest_json(const SeriesSpec& spec, const Shard& shard) {
 }
 
 void write_manifest(const SeriesSpec& spec, const Shard& shard, const fs::path& out) {
-    write_text_atomic(out / kManifestFile, manifest_json(spec, shard).dump(2) + "\n");
+    write_file_atomic(out / kManifestFile, manifest_json(spec, shard).dump(2) + "\n");
 }
 
 EntrySummary failed_summary(const SeriesEntry& e, const std::string& reason, const std::string& hash) {
@@ -578,13 +567,13 @@ Written write_entry(const SeriesEntry& e, const fs::path& dir, const Scan& scan,
     const fs::path entry_file = dir / kEntryFile;
     try {
         write_scan_outputs(scan, result, dir.string(), run);
-        write_text_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
+        write_file_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
         w.status = "processed";
     } catch (const std::exception& ex) {
         std::error_code ec;
         fs::remove_all(dir, ec);
         fs::create_directories(dir, ec);
-        write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
+        write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
         w.status = "failed";
         w.reason = ex.what();
     }
@@ -648,11 +637,8 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
     // stage ahead to be free, so at most three scans are in memory whatever the series length.
     std::future<Fetched> next;
     struct Writing {
-        std::future<Written> done;
+        std::future<Written> done;  // its job holds the scan and result until it has run
         SeriesProgress p;
-        // Kept alive for the writer; the writer only reads them.
-        std::shared_ptr<const Scan> scan;
-        std::shared_ptr<const ScanResult> result;
     } writing;
     auto finish_writing = [&]() {
         if (!writing.done.valid()) return;
@@ -660,8 +646,6 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
         writing.p.status = w.status;
         writing.p.reason = w.reason;
         writing.p.seconds_write = w.seconds_write;
-        writing.scan.reset();
-        writing.result.reset();
         report(writing.p);
     };
     try {
@@ -687,10 +671,7 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
                     EntrySummary& old = *f.unchanged;
                     set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
                     const std::string text = entry_summary_json(old);
-                    std::ifstream in(entry_file, std::ios::binary);
-                    std::stringstream current;
-                    current << in.rdbuf();
-                    if (current.str() != text) write_text_atomic(entry_file, text);
+                    if (read_file(entry_file) != text) write_file_atomic(entry_file, text);
                     p.status = "skipped";
                 } else {
                     std::error_code ec;
@@ -707,7 +688,7 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
                 std::error_code ec;
                 if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
                 fs::create_directories(dir);
-                write_text_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
+                write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
                 p.status = "failed";
                 p.reason = ex.what();
             }
@@ -720,8 +701,6 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
                 return write_entry(e, dir, *scan, *result, hash, run);
             };
             writing.p = p;
-            writing.scan = scan;
-            writing.result = result;
             writing.done = std::async(o.overlap ? std::launch::async : std::launch::deferred, job);
             if (!o.overlap) finish_writing();
         }

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <limits>
 #include <map>
@@ -17,9 +16,9 @@
 #include <set>
 #include <sstream>
 
-#include <unistd.h>
 
 #include "amfm/host/series.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/table_format.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -439,23 +438,6 @@ std::vector<Figure> series_figures(const Tables& t) {
     return figs;
 }
 
-void write_bytes_atomic(const fs::path& path, const std::string& bytes) {
-    const fs::path tmp = path.parent_path() / (path.filename().string() + ".tmp-" + std::to_string(getpid()));
-    {
-        std::ofstream f(tmp, std::ios::binary);
-        f.write(bytes.data(), (std::streamsize)bytes.size());
-        if (!f) throw DataError(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
-}
-
-std::string read_file_bytes(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 constexpr const char* kPixelCaveat =
     "Tests treat every valid pixel as an independent sample. Neighbouring pixels are correlated "
     "(tip size, smoothing), so confidence intervals are too narrow and p-values too small by a "
@@ -555,7 +537,7 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
             std::error_code ec;
             if (!fs::is_regular_file(out_dir / rel, ec)) continue;
             if (n_ok <= kMaxEmbeddedScans) {
-                const std::string bytes = read_file_bytes(out_dir / rel);
+                const std::string bytes = read_file(out_dir / rel);
                 h << "<img class=scan alt=\"" << html_escape(rel.generic_string()) << "\" src=\"data:image/png;base64,"
                   << base64(std::vector<unsigned char>(bytes.begin(), bytes.end())) << "\">\n";
             } else {
@@ -697,11 +679,11 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
     const Tables t = build_tables(entries);
     const auto comps = build_comparisons(t);
     const auto figs = series_figures(t);
-    write_bytes_atomic(out / "series.csv", series_csv(entries));
-    write_bytes_atomic(out / "series_comparisons.csv", series_comparisons_csv(entries));
-    write_bytes_atomic(out / "series.json", series_json(spec, entries));
-    for (const auto& f : figs) write_bytes_atomic(out / f.file, std::string(f.png.begin(), f.png.end()));
-    write_bytes_atomic(out / "report.html", html_report(spec, entries, t, comps, figs, out));
+    write_file_atomic(out / "series.csv", series_csv(entries));
+    write_file_atomic(out / "series_comparisons.csv", series_comparisons_csv(entries));
+    write_file_atomic(out / "series.json", series_json(spec, entries));
+    for (const auto& f : figs) write_file_atomic(out / f.file, std::string_view((const char*)f.png.data(), f.png.size()));
+    write_file_atomic(out / "report.html", html_report(spec, entries, t, comps, figs, out));
     return o;
 }
 

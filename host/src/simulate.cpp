@@ -31,7 +31,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <random>
@@ -42,6 +41,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
@@ -273,28 +273,6 @@ std::string quoted(const std::string& s) {
         }
     }
     return o + "\"";
-}
-
-void write_text_atomic(const fs::path& path, const std::string& text) {
-    fs::path tmp = path;
-    tmp += ".tmp-write";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw DataError(path.string() + ": cannot open for writing");
-        f << text;
-        f.flush();
-        if (!f) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw DataError(path.string() + ": write failed");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw DataError(path.string() + ": cannot rename into place");
-    }
 }
 
 }  // namespace
@@ -667,7 +645,7 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
         "azimuth: direction of steepest ascent, atan2(dz/dy, dz/dx), y = row index (down the image); "
         "true_sd_gpa: sample SD over labelled pixels; mean_kc: mean Kc(min(theta, max_angle)) over labelled "
         "pixels; true modulus clamped to >= modulus_floor_fraction_of_center * center";
-    write_text_atomic(d / "truth.json", j.dump(2) + "\n");
+    write_file_atomic(d / "truth.json", j.dump(2) + "\n");
 
     // scan.yaml (written last: its presence means the set is complete)
     std::ostringstream y;
@@ -699,7 +677,7 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
     for (std::size_t i = 0; i < s.regions.size(); ++i)
         y << (i ? ", " : "") << s.regions[i].label << ": " << quoted(s.regions[i].class_name);
     y << "}}\n";
-    write_text_atomic(d / "scan.yaml", y.str());
+    write_file_atomic(d / "scan.yaml", y.str());
 }
 
 }  // namespace amfm

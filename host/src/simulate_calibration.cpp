@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -14,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "amfm/host/config.hpp"
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -95,12 +95,6 @@ nlohmann::ordered_json cantilever_json(const Cantilever& c) {
 
 nlohmann::ordered_json noise_json(const CalibrationNoise& n) {
     return {{"height_m", n.height_m}, {"phase1_deg", n.phase_deg}, {"df2_rel", n.df2_rel}};
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) throw DataError(path.string() + ": cannot write");
 }
 
 }  // namespace
@@ -245,7 +239,7 @@ void write_calibration_scan(const SimulatedCalibrationScan& sim, const std::stri
     write_tiff((d / "phase1.tif").string(), sim.phase1_deg, cal);
     cal.description = "df2, Hz (simulated " + sim.kind + ")";
     write_tiff((d / "df2.tif").string(), sim.df2_hz, cal);
-    write_text(d / "truth.json", sim.truth_json);
+    write_file_atomic(d / "truth.json", sim.truth_json);
 
     // scan.yaml through the config writer, so it is exactly what the loader accepts.
     ScanConfig c;
@@ -257,7 +251,7 @@ void write_calibration_scan(const SimulatedCalibrationScan& sim, const std::stri
     c.scan_size_y_m = sim.scan_size_m * sim.ny / sim.nx;
     c.cantilever = sim.cantilever;
     c.tip_radius_m = sim.tip_radius_m;
-    write_text(d / "scan.yaml", "# Simulated " + sim.kind + " scan (amfm simulate); truth in truth.json\n" +
+    write_file_atomic(d / "scan.yaml", "# Simulated " + sim.kind + " scan (amfm simulate); truth in truth.json\n" +
                                     config_to_yaml(c));
 }
 

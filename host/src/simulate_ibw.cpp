@@ -3,9 +3,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/ibw.hpp"
 #include "amfm/kernels/error.hpp"
 
@@ -77,10 +77,7 @@ void write_simulated_ibw(const SimulatedScan& sim, const std::string& dir) {
     for (std::size_t i = 0; i < s.regions.size(); ++i)
         y << (i ? ", " : "") << s.regions[i].label << ": \"" << s.regions[i].class_name << "\"";
     y << "}}\n";
-    const std::string path = (d / "ibw_extra.yaml").string();
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << y.str();
-    if (!f) throw DataError(path + ": cannot write");
+    write_file_atomic(d / "ibw_extra.yaml", y.str());
 }
 
 }  // namespace amfm

@@ -4,11 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <map>
 #include <sstream>
 
+#include "amfm/host/file_io.hpp"
 #include "amfm/host/pipeline.hpp"
 #include "amfm/host/scan.hpp"
 #include "amfm/host/table_format.hpp"
@@ -63,24 +63,6 @@ void append_rows(int page, const StatisticsResult& stats, std::vector<StackSumma
         row.sd_gpa = c.pixels.sd_gpa;
         rows.push_back(row);
     }
-}
-
-// Written beside its final name and renamed, so stack.csv is never seen half-written.
-void write_text_atomic(const fs::path& path, const std::string& text) {
-    const fs::path tmp = path.string() + ".partial";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f << text;
-        f.close();
-        if (!f) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw DataError(path.string() + ": cannot write");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) throw DataError(path.string() + ": cannot move the written file into place (" + ec.message() + ")");
 }
 
 }  // namespace
@@ -159,7 +141,7 @@ StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::strin
                      std::to_string(page) + " (" + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) +
                      " px): " + folder);
     }
-    write_text_atomic(fs::path(out_dir) / "stack.csv", stack_csv(result.rows));
+    write_file_atomic(fs::path(out_dir) / "stack.csv", stack_csv(result.rows));
     return result;
 }
 
