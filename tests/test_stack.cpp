@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "amfm/host/config.hpp"
@@ -33,20 +34,22 @@ namespace {
 constexpr int kPages = 3;
 constexpr int kSize = 64;
 
-// float32 pages, one strip per row, uncompressed: the plainest multi-page layout (ImageJ's).
-void write_stack(const std::string& path, const std::vector<const Image<float>*>& pages) {
+// float32 (or uint16 label) pages, one strip per row, uncompressed: the plainest multi-page
+// layout (ImageJ's).
+template <class T>
+void write_stack(const std::string& path, const std::vector<const Image<T>*>& pages) {
     TIFF* tif = TIFFOpen(path.c_str(), "w");
     ASSERT_NE(tif, nullptr) << path;
-    for (const Image<float>* img : pages) {
+    for (const Image<T>* img : pages) {
         TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, (std::uint32_t)img->nx);
         TIFFSetField(tif, TIFFTAG_IMAGELENGTH, (std::uint32_t)img->ny);
-        TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 32);
-        TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+        TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, (int)(8 * sizeof(T)));
+        TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, std::is_floating_point<T>::value ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT);
         TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
         TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
         TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 1u);
         for (int y = 0; y < img->ny; ++y) {
-            std::vector<float> row(img->data() + (std::size_t)y * img->nx, img->data() + (std::size_t)(y + 1) * img->nx);
+            std::vector<T> row(img->data() + (std::size_t)y * img->nx, img->data() + (std::size_t)(y + 1) * img->nx);
             ASSERT_EQ(TIFFWriteScanline(tif, row.data(), (std::uint32_t)y, 0), 1);
         }
         ASSERT_TRUE(TIFFWriteDirectory(tif));
@@ -210,7 +213,38 @@ TEST_F(Stack, EveryPageEqualsItsSinglePageScan) {
     EXPECT_EQ(csv.rfind("page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,", 0), 0u);
     EXPECT_EQ(sr.rows.size(), expected_rows);
     EXPECT_EQ((std::size_t)std::count(csv.begin(), csv.end(), '\n'), 1 + expected_rows);
-    EXPECT_FALSE(fs::exists(out / "stack.csv.partial"));
+    for (const auto& e : fs::directory_iterator(out))
+        EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
+}
+
+// A label stack (page k labels scan k): each page equals its single scan with its own labels.
+// A label file whose page count is neither 1 nor the stack's is refused before anything runs,
+// and so is a multi-page label file for a single scan.
+TEST_F(Stack, LabelStackGivesEachPageItsOwnLabels) {
+    std::vector<const Image<std::uint16_t>*> labels;
+    for (const SimulatedScan& s : sims) labels.push_back(&s.labels);
+    write_stack(file("stack_labels.tif"), labels);
+    auto backend = make_cpu_backend();
+    const fs::path out = tmp.path() / "own_labels";
+    process_stack(stack_config({"regions.labels=stack_labels.tif"}), *backend, out.string(), {"test", ""});
+    for (int k = 0; k < kPages; ++k) {
+        SCOPED_TRACE("page " + std::to_string(k));
+        // The stack's settings (names, classes) on the single scan with that scan's own labels.
+        const Scan ref_scan = load_scan(load_scan_config((single(k) / "same_labels.yaml").string(),
+                                                         {"regions.labels=labels.tif", "outputs.figures=false"}));
+        EXPECT_EQ(slurp(out / stack_page_folder(k) / "regions.csv"), regions_csv(process_scan(ref_scan, *backend)));
+    }
+    EXPECT_NE(slurp(out / stack_page_folder(0) / "regions.csv"), slurp(out / stack_page_folder(2) / "regions.csv"));
+
+    write_stack(file("two_labels.tif"), std::vector<const Image<std::uint16_t>*>{labels[0], labels[1]});
+    const std::string bad = (tmp.path() / "bad_labels").string();
+    expect_error<DataError>(
+        [&] { process_stack(stack_config({"regions.labels=two_labels.tif"}), *backend, bad, {"test", ""}); },
+        {"two_labels.tif", "2 pages", "stack_height.tif", "3 pages"});
+    EXPECT_FALSE(fs::exists(bad));
+    ScanConfig single_scan = load_scan_config((single(0) / "scan.yaml").string());
+    single_scan.regions.labels_file = file("stack_labels.tif");
+    expect_error<ConfigError>([&] { load_scan(single_scan); }, {"regions.labels", "stack_labels.tif", "3 pages"});
 }
 
 TEST_F(Stack, SelectedPagesOnly) {
@@ -233,7 +267,7 @@ TEST_F(Stack, PageOutOfRangeNamesFileAndPage) {
 }
 
 TEST_F(Stack, MismatchedPageCountsNameBothFiles) {
-    write_stack(file("short_phase1.tif"), {&sims[0].phase1_deg, &sims[1].phase1_deg});
+    write_stack<float>(file("short_phase1.tif"), {&sims[0].phase1_deg, &sims[1].phase1_deg});
     auto backend = make_cpu_backend();
     expect_error<DataError>(
         [&] {
@@ -245,7 +279,7 @@ TEST_F(Stack, MismatchedPageCountsNameBothFiles) {
 
 TEST_F(Stack, OneChannelPerPage) {
     // height, phase1 and df2 of scan 1 as pages 0, 1, 2 of one file.
-    write_stack(file("channels.tif"), {&sims[1].height_m, &sims[1].phase1_deg, &sims[1].df2_hz});
+    write_stack<float>(file("channels.tif"), {&sims[1].height_m, &sims[1].phase1_deg, &sims[1].df2_hz});
     const std::vector<std::string> per_page = {"channels.height.file=channels.tif", "channels.height.page=0",
                                                "channels.phase1.file=channels.tif", "channels.phase1.page=1",
                                                "channels.df2.file=channels.tif",    "channels.df2.page=2",
@@ -273,7 +307,7 @@ TEST_F(Stack, OneChannelPerPage) {
 TEST(TiffPages, ReadsTheRequestedPageOnly) {
     amfm_test::TempDir d;
     Image<float> a(4, 3, 1.0f), b(4, 3, 2.0f), c(5, 2, 3.0f);  // pages may differ in size
-    write_stack(d.file("p.tif"), {&a, &b, &c});
+    write_stack<float>(d.file("p.tif"), {&a, &b, &c});
     TiffInfo info;
     EXPECT_EQ(read_tiff_float(d.file("p.tif"), &info, 1).px, b.px);
     EXPECT_EQ(info.pages, 3);

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -146,7 +147,13 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
         check_size(s.amplitude1_m, cfg.amplitude1.file, s);
     }
     if (!cfg.regions.labels_file.empty()) {
-        s.labels = read_label_image(cfg.regions.labels_file);
+        TiffInfo info;
+        s.labels = read_label_image(cfg.regions.labels_file, &info, std::max(0, cfg.regions.labels_page));
+        // As for channels: the first page of several is not silently taken for the whole file.
+        if (cfg.regions.labels_page < 0 && info.pages > 1)
+            throw ConfigError(cfg.source + ": regions.labels: " + cfg.regions.labels_file + " holds " +
+                              std::to_string(info.pages) + " pages; one label image per page goes with "
+                              "stack: {pages: all} (page k labels scan k)");
         check_size(s.labels, cfg.regions.labels_file, s);
         s.inputs.push_back({"labels", cfg.regions.labels_file, file_hash(cfg.regions.labels_file, hashes)});
     }

@@ -77,6 +77,14 @@ int stack_page_count(const ScanConfig& cfg) {
                             " but the height stack " + ch.front().spec->file + " holds " + pages_text(n) +
                             "; page k of every channel file must be scan k");
     }
+    // A label image for every page, or one label stack with a page per scan.
+    if (!cfg.regions.labels_file.empty()) {
+        const int m = label_image_pages(cfg.regions.labels_file);
+        if (m != 1 && m != n)
+            throw DataError(cfg.regions.labels_file + ": the label stack holds " + pages_text(m) + " but the height stack " +
+                            ch.front().spec->file + " holds " + pages_text(n) +
+                            "; give one label image for every page or one label page per scan");
+    }
     return n;
 }
 
@@ -98,6 +106,7 @@ ScanConfig stack_page_config(const ScanConfig& cfg, int page) {
     ScanConfig c = cfg;
     c.stack = StackConfig{};
     for (ChannelSpec* s : {&c.height, &c.phase1, &c.df2, &c.amplitude1}) s->page = page;
+    if (!c.regions.labels_file.empty() && label_image_pages(c.regions.labels_file) > 1) c.regions.labels_page = page;
     c.sample = (c.sample.empty() ? std::string() : c.sample + ", ") + "page " + std::to_string(page);
     return c;
 }

@@ -403,16 +403,31 @@ int tiff_page_count(const std::string& path) {
     return select_page(s, 0);
 }
 
-Image<std::uint16_t> read_label_image(const std::string& path) {
+int label_image_pages(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
     switch (sniff(path)) {
-        case FileKind::Png: return read_png_labels(path);
+        case FileKind::Png: return 1;
+        case FileKind::Other: throw DataError(path + ": not a TIFF or PNG file");
+        case FileKind::Tiff: break;
+    }
+    return tiff_page_count(path);
+}
+
+Image<std::uint16_t> read_label_image(const std::string& path, TiffInfo* info_out, int page) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
+    switch (sniff(path)) {
+        case FileKind::Png:
+            if (page != 0) throw DataError(path + ": page " + std::to_string(page) + " requested but a PNG holds one");
+            if (info_out) *info_out = TiffInfo{};  // one page
+            return read_png_labels(path);
         case FileKind::Other: throw DataError(path + ": not a TIFF or PNG file");
         case FileKind::Tiff: break;
     }
     TiffInfo info;
-    const Image<double> raw = read_tiff_impl<double>(path, &info);
+    const Image<double> raw = read_tiff_impl<double>(path, &info, page);
+    if (info_out) *info_out = info;
     if (info.sample_format == "float")
         throw DataError(path + ": label image holds floating-point samples; expected 8- or 16-bit integers");
     if (info.bits_per_sample > 16)

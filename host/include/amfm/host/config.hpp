@@ -54,6 +54,9 @@ struct AutoRegionsConfig {
 
 struct RegionsConfig {
     std::string labels_file;  // empty: the whole map is one region
+    // Page of a multi-page label TIFF: set per page of a stack whose label file has one page per
+    // scan (stack.hpp); -1: the file must hold a single image. Not a YAML key.
+    int labels_page = -1;
     // Hand-drawn alternatives to a label image (roi_io.hpp), at most one source in all:
     std::string rois_file;                  // ImageJ .roi or RoiSet .zip: ROI k is label k
     std::map<int, std::string> mask_files;  // label -> mask image (e.g. a Gwyddion mask PNG)

@@ -1,6 +1,7 @@
 // Multi-page TIFF stacks: `stack: {pages: all | [0, 3, 5]}` in a scan YAML makes every channel
 // file a stack with one page per scan (the same page count in each file); page k of every
-// channel is scan k. Each page is loaded, processed and written on its own, so memory holds one
+// channel is scan k; `regions.labels` is one image for every page or a stack with a page per
+// scan. Each page is loaded, processed and written on its own, so memory holds one
 // page at a time whatever the stack's length.
 #pragma once
 
@@ -15,15 +16,17 @@
 namespace amfm {
 
 // The page count every channel file of the stack shares. DataError naming both files and their
-// counts when they differ (page k would not be the same scan in each).
+// counts when they differ (page k would not be the same scan in each), or when a multi-page
+// label file (regions.labels: one label page per scan) has another count.
 int stack_page_count(const ScanConfig& cfg);
 
 // The pages to process: stack.pages, or 0..page_count-1 for `all`. ConfigError naming
 // stack.pages, the height file and its page count for a page past the end.
 std::vector<int> stack_pages(const ScanConfig& cfg, int page_count);
 
-// The single-scan configuration of one page: every channel reads `page`, `stack` is off, and the
-// sample name gains ", page k" so figures and metadata say which page they show.
+// The single-scan configuration of one page: every channel reads `page` (and so does a
+// multi-page label file), `stack` is off, and the sample name gains ", page k" so figures and
+// metadata say which page they show.
 ScanConfig stack_page_config(const ScanConfig& cfg, int page);
 
 // "page_007": the results folder of page 7 inside the stack's output folder.

@@ -29,9 +29,13 @@ Image<double> read_tiff_double(const std::string& path, TiffInfo* info = nullptr
 // Number of pages (IFDs) of a TIFF without decoding any; DataError naming the file.
 int tiff_page_count(const std::string& path);
 
-// Reads an integer label image (8- or 16-bit unsigned TIFF or PNG; 0 = unlabelled).
-// Throws DataError for float or colour images.
-Image<std::uint16_t> read_label_image(const std::string& path);
+// Reads an integer label image (8- or 16-bit unsigned TIFF or PNG; 0 = unlabelled): page `page`
+// of a multi-page TIFF (a PNG has one page). `info->pages` is the file's page count. Throws
+// DataError for float or colour images and for a page past the end.
+Image<std::uint16_t> read_label_image(const std::string& path, TiffInfo* info = nullptr, int page = 0);
+
+// Pages of a label image without decoding any (1 for a PNG); DataError naming the file.
+int label_image_pages(const std::string& path);
 
 // Physical calibration written into output TIFFs so Fiji and Gwyddion show real sizes.
 struct TiffCalibration {
