@@ -42,7 +42,7 @@ struct Options {
     std::string extra_config, direction;  // --config: any input; --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
-    bool no_figures = false, gwy = false;
+    bool no_figures = false, gwy = false, sequential = false;
 };
 
 std::string format_gpa(double v) {
@@ -89,7 +89,7 @@ int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx)
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "stack: processing page by page on " + backend->device_description());
     const amfm::StackRun run = amfm::process_stack(cfg, *backend, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
-                                                   [&](const std::string& m) { progress(ctx, m); });
+                                                   [&](const std::string& m) { progress(ctx, m); }, !o.sequential);
     if (!ctx.quiet) {
         std::printf("%-5s %-10s %-8s %9s  %-22s %s\n", "page", "region", "class", "valid", "gaussian (GPa)",
                     "mean +- SD (GPa)");
@@ -164,6 +164,9 @@ Runner add_process_command(CLI::App& app) {
     cmd->add_option("--set", o->sets, "Override any YAML key: --set histogram.axis=log10 (repeatable)");
     cmd->add_flag("--no-figures", o->no_figures, "Skip the PNG figures [outputs.figures=false]");
     cmd->add_flag("--gwy", o->gwy, "Also write results.gwy for Gwyddion [outputs.gwy=true]");
+    cmd->add_flag("--sequential", o->sequential,
+                  "Stacks: read, process and write one page at a time (default: the next page is read and the "
+                  "previous one written while one is processed)");
     for (std::size_t i = 0; i < kNamedCount; ++i)
         cmd->add_option(kNamedOverrides[i].flag, o->named[i],
                         std::string(kNamedOverrides[i].help) + " [" + kNamedOverrides[i].key + "]");

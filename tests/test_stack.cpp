@@ -247,6 +247,25 @@ TEST_F(Stack, LabelStackGivesEachPageItsOwnLabels) {
     expect_error<ConfigError>([&] { load_scan(single_scan); }, {"regions.labels", "stack_labels.tif", "3 pages"});
 }
 
+// Overlapped (the default: next page read, previous written, while one is processed) and one
+// page at a time give the same files, and progress comes in page order either way.
+TEST_F(Stack, OverlappedAndSequentialRunsAgree) {
+    auto backend = make_cpu_backend();
+    std::vector<std::string> lines[2];
+    for (int sequential = 0; sequential < 2; ++sequential)
+        process_stack(stack_config(), *backend, (tmp.path() / ("run" + std::to_string(sequential))).string(),
+                      {"test", ""}, [&](const std::string& m) { lines[sequential].push_back(m.substr(0, 13)); },
+                      sequential == 0);
+    EXPECT_EQ(lines[0], (std::vector<std::string>{"[1/3] page 0 ", "[2/3] page 1 ", "[3/3] page 2 "}));
+    EXPECT_EQ(lines[0], lines[1]);
+    EXPECT_EQ(slurp(tmp.path() / "run0" / "stack.csv"), slurp(tmp.path() / "run1" / "stack.csv"));
+    for (int k = 0; k < kPages; ++k)
+        for (const char* f : {"regions.csv", "modulus_gpa.tif", "mask.tif"})
+            EXPECT_TRUE(slurp(tmp.path() / "run0" / stack_page_folder(k) / f) ==
+                        slurp(tmp.path() / "run1" / stack_page_folder(k) / f))
+                << k << " " << f;
+}
+
 TEST_F(Stack, SelectedPagesOnly) {
     auto backend = make_cpu_backend();
     const fs::path out = tmp.path() / "some";

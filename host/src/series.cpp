@@ -21,12 +21,12 @@
 #include <sstream>
 
 #include <fnmatch.h>
-#include <omp.h>
 
 #include "amfm/host/config.hpp"
 #include "amfm/host/file_io.hpp"
 #include "amfm/host/ibw_scan.hpp"
 #include "amfm/host/pipeline.hpp"
+#include "amfm/host/pipelined.hpp"
 #include "amfm/host/scan.hpp"
 #include "amfm/host/table_format.hpp"
 #include "amfm/kernels/backend.hpp"
@@ -553,32 +553,25 @@ Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force) {
     return f;
 }
 
-// A processed scan on its way to disk (possibly on the writer thread).
-struct Written {
-    std::string status, reason;  // "processed" | "failed"
-    double seconds_write = 0.0;
-};
-
 // Writes scans/<id>/ and its series_entry.json; a failure is recorded there with its reason.
-Written write_entry(const SeriesEntry& e, const fs::path& dir, const Scan& scan, const ScanResult& result,
-                    const std::string& hash, const RunInfo& run) {
+// Sets p's status, reason and writing time.
+void write_entry(const SeriesEntry& e, const fs::path& dir, const Scan& scan, const ScanResult& result,
+                 const std::string& hash, const RunInfo& run, SeriesProgress& p) {
     const auto t0 = std::chrono::steady_clock::now();
-    Written w;
     const fs::path entry_file = dir / kEntryFile;
     try {
         write_scan_outputs(scan, result, dir.string(), run);
         write_file_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
-        w.status = "processed";
+        p.status = "processed";
     } catch (const std::exception& ex) {
         std::error_code ec;
         fs::remove_all(dir, ec);
         fs::create_directories(dir, ec);
         write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
-        w.status = "failed";
-        w.reason = ex.what();
+        p.status = "failed";
+        p.reason = ex.what();
     }
-    w.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return w;
+    p.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
@@ -617,100 +610,68 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
         if (o.on_progress) o.on_progress(p);
     };
 
-    auto fetch = [&](std::size_t pos) {
+    // One entry's way through the stages: its progress record, and what the writer needs.
+    struct Processed {
+        SeriesProgress p;
+        std::string hash;
+        std::optional<Scan> scan;  // empty: nothing to write (skipped or failed)
+        std::optional<ScanResult> result;
+    };
+    auto read = [&](std::size_t pos) {
         const SeriesEntry& e = spec.entries[selected[pos]];
         return fetch_entry(e, scans_dir / e.id, o.force);
     };
-    // With overlap the read-ahead and writer threads keep about a core each busy; the pipeline's
-    // OpenMP team leaves them those cores. Otherwise its threads, spinning at every barrier while
-    // one of them waits for a core, make the run slower rather than faster (2 cores: 5.3 vs 7.9
-    // scans/s in amfm-bench-series). Results do not depend on the thread count.
-    struct OmpThreads {
-        int saved = omp_get_max_threads();
-        explicit OmpThreads(bool overlap) {
-            if (overlap) omp_set_num_threads(std::max(1, std::min(saved, omp_get_num_procs() - 2)));
-        }
-        ~OmpThreads() { omp_set_num_threads(saved); }
-    } omp_threads(o.overlap);
-    // With `overlap`, three scans are in flight: the next one is read on one thread while this
-    // one is processed and the previous one is written on another. Each hand-over waits for the
-    // stage ahead to be free, so at most three scans are in memory whatever the series length.
-    std::future<Fetched> next;
-    struct Writing {
-        std::future<Written> done;  // its job holds the scan and result until it has run
-        SeriesProgress p;
-    } writing;
-    auto finish_writing = [&]() {
-        if (!writing.done.valid()) return;
-        const Written w = writing.done.get();
-        writing.p.status = w.status;
-        writing.p.reason = w.reason;
-        writing.p.seconds_write = w.seconds_write;
-        report(writing.p);
-    };
-    try {
-        for (std::size_t pos = 0; pos < selected.size(); ++pos) {
-            const SeriesEntry& e = spec.entries[selected[pos]];
-            const fs::path dir = scans_dir / e.id, entry_file = dir / kEntryFile;
-            const auto t0 = clock::now();
-            SeriesProgress p;
-            p.position = pos + 1;
-            p.total = selected.size();
-            p.entry = &e;
-            Fetched f = next.valid() ? next.get() : fetch(pos);
-            p.seconds_waiting_for_inputs = std::chrono::duration<double>(clock::now() - t0).count();
-            if (o.overlap && pos + 1 < selected.size()) next = std::async(std::launch::async, fetch, pos + 1);
-            p.seconds_prepare = f.seconds_prepare;
-            p.seconds_load = f.seconds_load;
-            p.input_bytes = f.input_bytes;
-            std::shared_ptr<const Scan> scan;
-            std::shared_ptr<const ScanResult> result;
-            try {
-                if (f.error) std::rethrow_exception(f.error);
-                if (f.unchanged) {
-                    EntrySummary& old = *f.unchanged;
-                    set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
-                    const std::string text = entry_summary_json(old);
-                    if (read_file(entry_file) != text) write_file_atomic(entry_file, text);
-                    p.status = "skipped";
-                } else {
-                    std::error_code ec;
-                    if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
-                    scan = std::make_shared<const Scan>(std::move(*f.scan));
-                    f.scan.reset();
-                    const auto t1 = clock::now();
-                    result = std::make_shared<const ScanResult>(process_scan(*scan, *backend));
-                    p.seconds_process = std::chrono::duration<double>(clock::now() - t1).count();
-                }
-            } catch (const BackendUnavailable&) {
-                throw;
-            } catch (const std::exception& ex) {
+    auto process = [&](std::size_t pos, Fetched&& f, double waited) {
+        const SeriesEntry& e = spec.entries[selected[pos]];
+        const fs::path dir = scans_dir / e.id, entry_file = dir / kEntryFile;
+        Processed item;
+        SeriesProgress& p = item.p;
+        p.position = pos + 1;
+        p.total = selected.size();
+        p.entry = &e;
+        p.seconds_waiting_for_inputs = waited;
+        p.seconds_prepare = f.seconds_prepare;
+        p.seconds_load = f.seconds_load;
+        p.input_bytes = f.input_bytes;
+        item.hash = f.hash;
+        try {
+            if (f.error) std::rethrow_exception(f.error);
+            if (f.unchanged) {
+                EntrySummary& old = *f.unchanged;
+                set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
+                const std::string text = entry_summary_json(old);
+                if (read_file(entry_file) != text) write_file_atomic(entry_file, text);
+                p.status = "skipped";
+            } else {
                 std::error_code ec;
-                if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
-                fs::create_directories(dir);
-                write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
-                p.status = "failed";
-                p.reason = ex.what();
+                if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
+                item.scan = std::move(f.scan);
+                const auto t1 = clock::now();
+                item.result = process_scan(*item.scan, *backend);
+                p.seconds_process = std::chrono::duration<double>(clock::now() - t1).count();
             }
-            finish_writing();  // the previous scan first: progress is reported in series order
-            if (!result) {
-                report(p);
-                continue;
-            }
-            auto job = [&e, dir, scan, result, hash = f.hash, run = o.run]() {
-                return write_entry(e, dir, *scan, *result, hash, run);
-            };
-            writing.p = p;
-            writing.done = std::async(o.overlap ? std::launch::async : std::launch::deferred, job);
-            if (!o.overlap) finish_writing();
+        } catch (const BackendUnavailable&) {
+            throw;
+        } catch (const std::exception& ex) {
+            item.scan.reset();
+            std::error_code ec;
+            if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
+            fs::create_directories(dir);
+            write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
+            p.status = "failed";
+            p.reason = ex.what();
         }
-        finish_writing();
-    } catch (...) {
-        // Leave no thread behind touching the output folder.
-        if (next.valid()) next.wait();
-        if (writing.done.valid()) writing.done.wait();
-        throw;
-    }
+        return item;
+    };
+    auto write = [&](std::size_t pos, Processed&& item) {
+        if (item.result) {
+            const SeriesEntry& e = spec.entries[selected[pos]];
+            write_entry(e, scans_dir / e.id, *item.scan, *item.result, item.hash, o.run, item.p);
+        }
+        return std::move(item.p);
+    };
+    run_pipelined(selected.size(), o.overlap, read, process, write,
+                  [&](std::size_t, SeriesProgress&& p) { report(p); });
     return counts;
 }
 

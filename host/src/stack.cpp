@@ -10,6 +10,7 @@
 
 #include "amfm/host/file_io.hpp"
 #include "amfm/host/pipeline.hpp"
+#include "amfm/host/pipelined.hpp"
 #include "amfm/host/scan.hpp"
 #include "amfm/host/table_format.hpp"
 #include "amfm/host/tiff_io.hpp"
@@ -132,24 +133,36 @@ std::string stack_csv(const std::vector<StackSummaryRow>& rows) {
 }
 
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
-                       const std::function<void(const std::string&)>& progress) {
+                       const std::function<void(const std::string&)>& progress, bool overlap) {
     if (!cfg.stack.enabled) throw ConfigError(cfg.source + ": process_stack needs a stack: section");
     StackRun result;
     result.pages = stack_pages(cfg, stack_page_count(cfg));
-    std::map<std::string, std::string> hashes;  // each stack file hashed once, not once per page
-    for (std::size_t i = 0; i < result.pages.size(); ++i) {
-        const int page = result.pages[i];
-        const std::string folder = (fs::path(out_dir) / stack_page_folder(page)).string();
-        // One page in memory at a time: `scan` and `r` go out of scope before the next page.
-        const Scan scan = load_scan(stack_page_config(cfg, page), &hashes);
-        const ScanResult r = process_scan(scan, backend);
-        write_scan_outputs(scan, r, folder, run);
-        append_rows(page, r.stats, result.rows);
-        if (progress)
-            progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +
-                     std::to_string(page) + " (" + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) +
-                     " px): " + folder);
-    }
+    // Each stack file hashed once, not once per page; only the reading stage uses it, and reads
+    // never run concurrently.
+    std::map<std::string, std::string> hashes;
+    struct Page {
+        Scan scan;
+        ScanResult result;
+    };
+    auto folder = [&](std::size_t i) { return (fs::path(out_dir) / stack_page_folder(result.pages[i])).string(); };
+    run_pipelined(
+        result.pages.size(), overlap,
+        [&](std::size_t i) { return load_scan(stack_page_config(cfg, result.pages[i]), &hashes); },
+        [&](std::size_t, Scan&& scan, double) {
+            ScanResult r = process_scan(scan, backend);
+            return Page{std::move(scan), std::move(r)};
+        },
+        [&](std::size_t i, Page&& page) {
+            write_scan_outputs(page.scan, page.result, folder(i), run);
+            return std::move(page);
+        },
+        [&](std::size_t i, Page&& page) {
+            append_rows(result.pages[i], page.result.stats, result.rows);
+            if (progress)
+                progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +
+                         std::to_string(result.pages[i]) + " (" + std::to_string(page.scan.nx()) + " x " +
+                         std::to_string(page.scan.ny()) + " px): " + folder(i));
+        });
     write_file_atomic(fs::path(out_dir) / "stack.csv", stack_csv(result.rows));
     return result;
 }

@@ -1,8 +1,9 @@
 // Multi-page TIFF stacks: `stack: {pages: all | [0, 3, 5]}` in a scan YAML makes every channel
 // file a stack with one page per scan (the same page count in each file); page k of every
 // channel is scan k; `regions.labels` is one image for every page or a stack with a page per
-// scan. Each page is loaded, processed and written on its own, so memory holds one
-// page at a time whatever the stack's length.
+// scan. Pages are loaded, processed and written in turn (overlapped: reading the next and
+// writing the previous while one is processed), so memory holds at most three pages whatever
+// the stack's length.
 #pragma once
 
 #include <functional>
@@ -54,8 +55,10 @@ struct StackRun {
 
 // Processes every selected page of a stack on `backend`: writes out_dir/page_NNN/ exactly as
 // `process` writes a single scan's folder (each page folder appears complete or not at all),
-// then out_dir/stack.csv. `progress` (optional) receives one line per page.
+// then out_dir/stack.csv. `progress` (optional) receives one line per page, in page order.
+// `overlap`: the next page is read and the previous one written while one is processed
+// (run_pipelined; at most three pages in memory), else one page at a time. Same outputs.
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
-                       const std::function<void(const std::string&)>& progress = {});
+                       const std::function<void(const std::string&)>& progress = {}, bool overlap = true);
 
 }  // namespace amfm
