@@ -766,7 +766,7 @@ std::string default_config_yaml() {
     const OutputsConfig& o = d.outputs;
     s += line("outputs:", "what the results folder gets besides regions.csv and regions.json");
     s += line(std::string("  maps: ") + (o.maps ? "true" : "false"), "modulus_gpa.tif, tilt_deg.tif, mask.tif (float32/uint8 TIFF)");
-    s += line(std::string("  gwy: ") + (o.gwy ? "true" : "false"), "results.gwy for Gwyddion (doubles: ~25 MB per 1024^2 scan)");
+    s += line(std::string("  gwy: ") + (o.gwy ? "true" : "false"), "results.gwy for Gwyddion (doubles: ~34 MB per 1024^2 scan)");
     s += line(std::string("  figures: ") + (o.figures ? "true" : "false"), "PNG figures (maps, mask, histograms with fits)");
     return s;
 }

@@ -83,7 +83,7 @@ struct TipCalibration {
 // output selection changed.
 struct OutputsConfig {
     bool maps = true;      // modulus_gpa.tif, tilt_deg.tif, mask.tif (and labels.tif for automatic regions)
-    bool gwy = false;      // results.gwy: the maps as Gwyddion data fields (doubles: ~25 MB per 1024^2 scan)
+    bool gwy = false;      // results.gwy: the maps as Gwyddion data fields (doubles: ~34 MB per 1024^2 scan)
     bool figures = true;   // the PNG figures
 };
 
