@@ -39,7 +39,8 @@ constexpr std::size_t kNamedCount = sizeof kNamedOverrides / sizeof kNamedOverri
 
 struct Options {
     std::string scan_yaml, out_dir, backend;
-    std::string extra_config, direction;  // --config: any input; --direction: .ibw only
+    std::vector<std::string> extra_configs;  // --config (repeatable): any input
+    std::string direction;                   // --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
     bool no_figures = false, gwy = false, sequential = false;
@@ -70,7 +71,7 @@ void print_summary(const amfm::ScanResult& r) {
 // An Asylum .ibw: channels and cantilever from the file, each parameter's source on stderr.
 amfm::Scan load_ibw(const Options& o, const std::vector<std::string>& sets, const Context& ctx) {
     amfm::IbwScanOptions io;
-    io.extra_yaml = o.extra_config;
+    io.extra_yaml = o.extra_configs;
     io.overrides = sets;
     io.direction = o.direction == "trace" ? amfm::ScanDirection::Trace : amfm::ScanDirection::Retrace;
     amfm::IbwScan loaded = amfm::load_ibw_scan(o.scan_yaml, io);
@@ -117,15 +118,13 @@ int run(const Options& o, const Context& ctx) {
         throw amfm::ConfigError("--direction applies to .ibw files only; " + o.scan_yaml + " is a scan YAML");
     progress(ctx, "loading " + o.scan_yaml);
     // A scan YAML takes --config too, e.g. the tip: block of `amfm calibrate-tip`.
-    std::vector<std::string> extra_yaml;
-    if (!o.extra_config.empty()) extra_yaml.push_back(o.extra_config);
     amfm::Scan scan;
     if (ibw) {
         scan = load_ibw(o, sets, ctx);
         if (scan.config.stack.enabled)
-            throw amfm::ConfigError(o.extra_config + ": stack: applies to multi-page TIFF channel files, not to an .ibw");
+            throw amfm::ConfigError(o.scan_yaml + ": stack: applies to multi-page TIFF channel files, not to an .ibw");
     } else {
-        const amfm::ScanConfig stack_cfg = amfm::load_scan_config_merged(o.scan_yaml, extra_yaml, sets);
+        const amfm::ScanConfig stack_cfg = amfm::load_scan_config_merged(o.scan_yaml, o.extra_configs, sets);
         if (stack_cfg.stack.enabled) return run_stack(o, stack_cfg, ctx);
         scan = amfm::load_scan(stack_cfg);
     }
@@ -152,16 +151,18 @@ Runner add_process_command(CLI::App& app) {
     cmd->add_option("scan", o->scan_yaml, "Scan YAML (see `amfm config`) or Asylum .ibw file")
         ->required()
         ->check(CLI::ExistingFile);
-    cmd->add_option("--config", o->extra_config,
+    cmd->add_option("--config", o->extra_configs,
                     "YAML merged over the scan YAML or over what an .ibw gives (tip: from calibrate-tip, "
-                    "tilt_correction: from fit-tilt, regions, ...)")
-        ->check(CLI::ExistingFile);
+                    "tilt_correction: from fit-tilt, regions, ...); repeatable, later files win")
+        ->check(CLI::ExistingFile)
+        ->allow_extra_args(false);
     cmd->add_option("--direction", o->direction, ".ibw input: channels of this scan direction (default retrace)")
         ->check(CLI::IsMember({"trace", "retrace"}));
     cmd->add_option("-o,--out", o->out_dir, "Results folder (created; written atomically)")->required();
     cmd->add_option("--backend", o->backend, "auto | cpu | cuda (default: the YAML's, else auto)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-    cmd->add_option("--set", o->sets, "Override any YAML key: --set histogram.axis=log10 (repeatable)");
+    cmd->add_option("--set", o->sets, "Override any YAML key: --set histogram.axis=log10 (repeatable)")
+        ->allow_extra_args(false);
     cmd->add_flag("--no-figures", o->no_figures, "Skip the PNG figures [outputs.figures=false]");
     cmd->add_flag("--gwy", o->gwy, "Also write results.gwy for Gwyddion [outputs.gwy=true]");
     cmd->add_flag("--sequential", o->sequential,

@@ -81,7 +81,8 @@ Runner add_series_command(CLI::App& app) {
     cmd->add_option("-o,--out", o->out_dir, "Results folder (scans/<id>/ per scan, series.* and report.html)")
         ->required();
     cmd->add_option("--backend", o->backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-    cmd->add_option("--set", o->sets, "Override a key of every scan: --set tip.radius=9e-9 (repeatable)");
+    cmd->add_option("--set", o->sets, "Override a key of every scan: --set tip.radius=9e-9 (repeatable)")
+        ->allow_extra_args(false);
     cmd->add_option("--shard", o->shard, "Process only shard i of n (0-based, entry k goes to k mod n); "
                                          "combine with `amfm merge`");
     cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures [outputs.figures=false]");

@@ -1,6 +1,8 @@
 // The amfm program as a user runs it: exit codes, one clear line on stderr, outputs.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <sys/wait.h>
 
 #include <array>
@@ -76,6 +78,26 @@ TEST_F(Cli, NamedOverridesReachTheRunMetadata) {
     EXPECT_NE(json.find("8e-09"), std::string::npos);
     EXPECT_NE(json.find("\"cos\""), std::string::npos);
     EXPECT_FALSE(fs::exists(tmp.path() / "res" / "fig_modulus.png"));
+}
+
+// calibrate-tip's tip: block and fit-tilt's tilt_correction: block side by side: --config
+// repeats (later files win on a shared key), and neither it nor --set swallows the scan
+// argument that follows.
+TEST_F(Cli, SeveralConfigsMergeInOrder) {
+    write("tip.yaml", "tip: {radius: 7.5e-9}\n");
+    write("tilt.yaml", "tilt_correction: {model: cos, cos_exponent: 2.0}\ntip: {radius: 6.5e-9}\n");
+    const CliRun r = run_amfm("process --config tip.yaml --config tilt.yaml --set histogram.bins=33 "
+                              "scan/scan.yaml --out res -q --no-figures",
+                              tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream f(tmp.path() / "res" / "regions.json");
+    const nlohmann::json j = nlohmann::json::parse(f);
+    EXPECT_EQ(j["parameters"]["tip"]["radius"], 6.5e-9);
+    EXPECT_EQ(j["parameters"]["tilt_correction"]["model"], "cos");
+    EXPECT_EQ(j["parameters"]["histogram"]["bins"], 33);
+    int configs = 0;
+    for (const auto& in : j["scan"]["inputs"]) configs += in["role"] == "config";
+    EXPECT_EQ(configs, 3);  // the scan YAML and both merged files, each with its SHA-256
 }
 
 TEST_F(Cli, UnknownKeyIsAConfigErrorNamingKeyAndFile) {

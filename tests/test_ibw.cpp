@@ -391,7 +391,7 @@ TEST(IbwAmfm, SimulatedIbwGivesTheSameScanAndResultsAsTheTiffs) {
     amfm::write_simulated_ibw(sim, dir.path().string());
 
     amfm::IbwScanOptions opt;
-    opt.extra_yaml = dir.file("ibw_extra.yaml");
+    opt.extra_yaml = {dir.file("ibw_extra.yaml")};
     const amfm::IbwScan from_ibw = amfm::load_ibw_scan(dir.file("scan.ibw"), opt);
     const amfm::Scan from_tiff = amfm::load_scan(amfm::load_scan_config(dir.file("scan.yaml")));
     const amfm::Scan& s = from_ibw.scan;
@@ -469,13 +469,27 @@ TEST(IbwAmfm, MissingTipRadiusAndOverrides) {
 
     // The same in the extra YAML; a channel file there contradicts the .ibw.
     opt.overrides.clear();
-    opt.extra_yaml = dir.file("extra.yaml");
-    std::ofstream(opt.extra_yaml) << "tip: {radius: 9.0e-9}\nchannels: {df2: {channel: FrequencyRetrace}, "
-                                     "amplitude1: {channel: none}}\n";
+    const std::string extra = dir.file("extra.yaml");
+    opt.extra_yaml = {extra};
+    std::ofstream(extra) << "tip: {radius: 9.0e-9}\nchannels: {df2: {channel: FrequencyRetrace}, "
+                            "amplitude1: {channel: none}}\n";
     const amfm::IbwScan y = amfm::load_ibw_scan(ibw, opt);
     EXPECT_DOUBLE_EQ(y.scan.config.tip_radius_m, 9e-9);
     EXPECT_EQ(y.channel_map.size(), 3u);
-    std::ofstream(opt.extra_yaml) << "tip: {radius: 9.0e-9}\nchannels: {height: {file: height.tif}}\n";
+    // Several YAMLs merge in order (calibrate-tip's tip: block, then fit-tilt's tilt_correction:):
+    // each adds its keys, the later one wins where both set one, and each is hashed as an input.
+    const std::string tilt = dir.file("tilt.yaml");
+    std::ofstream(tilt) << "tilt_correction: {model: cos, cos_exponent: 2.0}\ntip: {radius: 8.0e-9}\n";
+    opt.extra_yaml = {extra, tilt};
+    const amfm::IbwScan both = amfm::load_ibw_scan(ibw, opt);
+    EXPECT_DOUBLE_EQ(both.scan.config.tip_radius_m, 8e-9);
+    EXPECT_EQ(both.scan.config.tilt_correction.model, amfm::KcModel::CosPower);
+    EXPECT_EQ(both.channel_map.size(), 3u);  // amplitude1: none from the first file still holds
+    int configs = 0;
+    for (const auto& in : both.scan.inputs) configs += in.role == "config";
+    EXPECT_EQ(configs, 2);
+    opt.extra_yaml = {extra};
+    std::ofstream(extra) << "tip: {radius: 9.0e-9}\nchannels: {height: {file: height.tif}}\n";
     EXPECT_THROW(amfm::load_ibw_scan(ibw, opt), amfm::ConfigError);
 }
 

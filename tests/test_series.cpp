@@ -293,8 +293,15 @@ TEST(SeriesSpec, GlobEntriesExpandInNameOrder) {
     EXPECT_EQ(s.entries[2].sample, "S");
     EXPECT_EQ(s.entries[2].overrides, std::vector<std::string>{"histogram.bins=30"});
     // The entry's config replaces the series-level one.
-    EXPECT_EQ(fs::path(s.entries[0].config).filename(), "notes.txt");
-    EXPECT_EQ(fs::path(s.entries[1].config).filename(), "extra.yaml");
+    ASSERT_EQ(s.entries[0].configs.size(), 1u);
+    EXPECT_EQ(fs::path(s.entries[0].configs[0]).filename(), "notes.txt");
+    ASSERT_EQ(s.entries[1].configs.size(), 1u);
+    EXPECT_EQ(fs::path(s.entries[1].configs[0]).filename(), "extra.yaml");
+    // A list of configs keeps its order; a missing one stops the series file with its name.
+    const amfm::SeriesSpec two = parse("scans:\n  - {scan: c5/a.ibw, cycle: 5, config: [extra.yaml, c200/notes.txt]}\n");
+    ASSERT_EQ(two.entries[0].configs.size(), 2u);
+    EXPECT_EQ(fs::path(two.entries[0].configs[1]).filename(), "notes.txt");
+    EXPECT_THROW(parse("scans:\n  - {scan: c5/a.ibw, cycle: 5, config: [extra.yaml, nope.yaml]}\n"), amfm::ConfigError);
 
     auto error_of = [&](const std::string& y) {
         try {

@@ -666,7 +666,8 @@ ScanConfig load_scan_config_merged(const std::string& yaml_path, const std::vect
     fs::path dir = fs::path(yaml_path).parent_path();
     if (dir.empty()) dir = ".";
     ScanConfig cfg = parse_scan_config(YAML::Dump(root), dir.string(), source, overrides);
-    cfg.source = yaml_path;  // the file hashed into the run metadata; the merged values are in `params`
+    cfg.source = yaml_path;  // the files hashed into the run metadata; the merged values are in `params`
+    cfg.merged_files = extra_yaml_paths;
     return cfg;
 }
 

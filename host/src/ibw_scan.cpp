@@ -54,18 +54,20 @@ IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& opt) {
     YAML::Node extra(YAML::NodeType::Map);
     std::string base_dir = fs::path(path).parent_path().string();
     std::string source = path;
-    if (!opt.extra_yaml.empty()) {
+    for (const std::string& file : opt.extra_yaml) {
+        YAML::Node one;
         try {
-            extra = YAML::LoadFile(opt.extra_yaml);
+            one = YAML::LoadFile(file);
         } catch (const YAML::BadFile&) {
-            throw ConfigError(opt.extra_yaml + ": no such file");
+            throw ConfigError(file + ": no such file");
         } catch (const YAML::Exception& e) {
-            throw ConfigError(opt.extra_yaml + ": cannot parse YAML: " + e.msg);
+            throw ConfigError(file + ": cannot parse YAML: " + e.msg);
         }
-        if (extra.IsNull()) extra = YAML::Node(YAML::NodeType::Map);
-        if (!extra.IsMap()) throw ConfigError(opt.extra_yaml + ": <document>: expected a mapping of sections");
-        base_dir = fs::path(opt.extra_yaml).parent_path().string();
-        source += " + " + opt.extra_yaml;
+        if (one.IsNull()) one = YAML::Node(YAML::NodeType::Map);
+        if (!one.IsMap()) throw ConfigError(file + ": <document>: expected a mapping of sections");
+        merge_into(extra, one);
+        if (file == opt.extra_yaml.front()) base_dir = fs::path(file).parent_path().string();
+        source += " + " + file;
     }
     if (base_dir.empty()) base_dir = ".";
 
@@ -131,7 +133,7 @@ IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& opt) {
     // Required values the note could not give and the user did not either: one message for all.
     std::string missing;
     for (NoteParameter& p : result.parameters) {
-        const bool user = (!opt.extra_yaml.empty() && has_key(extra, p.key)) || overridden(overrides, p.key);
+        const bool user = has_key(extra, p.key) || overridden(overrides, p.key);
         if (user) {
             p.source = "user";
             p.problem.clear();
@@ -166,7 +168,7 @@ IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& opt) {
     }
     Scan& s = result.scan;
     s.config = cfg;
-    if (!opt.extra_yaml.empty()) s.inputs.push_back({"config", opt.extra_yaml, sha256_file(opt.extra_yaml)});
+    for (const std::string& file : opt.extra_yaml) s.inputs.push_back({"config", file, sha256_file(file)});
     s.inputs.push_back({"ibw", path, sha256_file(path)});
     auto load = [&](const char* role, const ChannelSpec& spec, double offset) {
         const Image<double> raw = ibw_layer(wave, layer_of.at(role));

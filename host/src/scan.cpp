@@ -136,6 +136,7 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
     std::error_code ec;
     if (std::filesystem::is_regular_file(cfg.source, ec))
         s.inputs.push_back({"config", cfg.source, file_hash(cfg.source, hashes)});
+    for (const std::string& f : cfg.merged_files) s.inputs.push_back({"config", f, file_hash(f, hashes)});
 
     s.height_m = load_channel(cfg, "height", cfg.height, 0.0, s.inputs, hashes);
     s.phase1_deg = load_channel(cfg, "phase1", cfg.phase1, 0.0, s.inputs, hashes);

@@ -98,14 +98,23 @@ std::string default_id(const std::string& scan) {
     return sanitize_id(file);
 }
 
-// A `config:` path, relative to the series file's folder; it must exist, checked here so a
-// typo stops the series before any scan rather than failing every scan.
-std::string resolve_config(const std::string& path, const std::string& base_dir, const std::string& where) {
-    fs::path p(path);
-    if (p.is_relative()) p = fs::path(base_dir) / p;
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) throw ConfigError(where + ": config '" + path + "': no such file");
-    return p.lexically_normal().string();
+// `config:` — one path or a list, merged in order — relative to the series file's folder; each
+// must exist, checked here so a typo stops the series before any scan rather than failing every scan.
+std::vector<std::string> resolve_configs(const YAML::Node& node, const std::string& base_dir, const std::string& where) {
+    std::vector<std::string> paths;
+    if (node.IsScalar()) paths.push_back(node.as<std::string>());
+    else if (node.IsSequence())
+        for (const auto& n : node) paths.push_back(n.as<std::string>());
+    else throw ConfigError(where + ": config: expected a YAML file or a list of them");
+    std::vector<std::string> out;
+    for (const std::string& path : paths) {
+        fs::path p(path);
+        if (p.is_relative()) p = fs::path(base_dir) / p;
+        std::error_code ec;
+        if (!fs::is_regular_file(p, ec)) throw ConfigError(where + ": config '" + path + "': no such file");
+        out.push_back(p.lexically_normal().string());
+    }
+    return out;
 }
 
 bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
@@ -202,7 +211,7 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
     SeriesSpec spec;
     spec.source = source_name;
     std::vector<std::string> shared;
-    std::string shared_config;
+    std::vector<std::string> shared_configs;
     try {
         for (const auto& kv : root) {
             const std::string key = kv.first.as<std::string>();
@@ -211,7 +220,7 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
             } else if (key == "settings") {
                 flatten_settings(kv.second, "", shared, source_name);
             } else if (key == "config") {
-                shared_config = resolve_config(kv.second.as<std::string>(), base_dir, source_name);
+                shared_configs = resolve_configs(kv.second, base_dir, source_name);
             } else if (key != "scans") {
                 throw ConfigError(source_name + ": unknown key '" + key + "' (expected name, settings, config, scans)");
             }
@@ -230,7 +239,8 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
         if (!s.IsMap()) throw ConfigError(where + ": expected {scan: PATH, cycle: N, ...}");
         SeriesEntry proto;
         std::vector<std::string> own;
-        std::string glob, id_prefix, own_config;
+        std::string glob, id_prefix;
+        std::vector<std::string> own_configs;
         bool has_cycle = false, has_id_prefix = false;
         try {
             for (const auto& kv : s) {
@@ -243,7 +253,7 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
                 else if (key == "id") proto.id = kv.second.as<std::string>();
                 else if (key == "id_prefix") id_prefix = kv.second.as<std::string>(), has_id_prefix = true;
                 else if (key == "settings") flatten_settings(kv.second, "", own, where);
-                else if (key == "config") own_config = resolve_config(kv.second.as<std::string>(), base_dir, where);
+                else if (key == "config") own_configs = resolve_configs(kv.second, base_dir, where);
                 else if (key == "direction") proto.direction = kv.second.as<std::string>();
                 else throw ConfigError(where + ": unknown key '" + key +
                                        "' (expected scan or glob, cycle, sample, notes, id, id_prefix, settings, "
@@ -265,7 +275,7 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
             throw ConfigError(where + ": 'id' names one scan; a glob entry takes 'id_prefix' (ids are the prefix + file names)");
         if (glob.empty() && has_id_prefix)
             throw ConfigError(where + ": 'id_prefix' applies to glob entries only; use 'id'");
-        proto.config = own_config.empty() ? shared_config : own_config;
+        proto.configs = own_configs.empty() ? shared_configs : own_configs;
         proto.overrides = shared;
         proto.overrides.insert(proto.overrides.end(), own.begin(), own.end());
 
@@ -335,12 +345,10 @@ bool shard_contains(const Shard& shard, std::size_t entry_index) {
 
 EntryInput prepare_entry(const SeriesEntry& entry) {
     EntryInput in;
-    const std::vector<std::string> extra = entry.config.empty() ? std::vector<std::string>{}
-                                                                : std::vector<std::string>{entry.config};
     if (is_ibw_path(entry.scan_path)) {
         // As `amfm process FILE.ibw --config C --set ... [--direction trace]` does it.
         IbwScanOptions io;
-        io.extra_yaml = entry.config;
+        io.extra_yaml = entry.configs;
         io.overrides = entry.overrides;
         io.direction = entry.direction == "trace" ? ScanDirection::Trace : ScanDirection::Retrace;
         IbwScan loaded = load_ibw_scan(entry.scan_path, io);
@@ -352,7 +360,7 @@ EntryInput prepare_entry(const SeriesEntry& entry) {
     const std::string ext = fs::path(entry.scan_path).extension().string();
     if (ext != ".yaml" && ext != ".yml")
         throw ConfigError(entry.scan_path + ": a series scan must be a scan YAML, a folder holding scan.yaml, or an .ibw");
-    in.config = load_scan_config_merged(entry.scan_path, extra, entry.overrides);
+    in.config = load_scan_config_merged(entry.scan_path, entry.configs, entry.overrides);
     in.hash = entry_input_hash(in.config);
     return in;
 }

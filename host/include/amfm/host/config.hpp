@@ -89,6 +89,7 @@ struct OutputsConfig {
 
 struct ScanConfig {
     std::string source;   // the YAML file, or "<defaults>"
+    std::vector<std::string> merged_files;  // YAMLs merged over `source` (--config), in order
     std::string sample;   // optional sample name
     int cycle = -1;       // optional cycle number (0 = pristine), -1 unknown
 

@@ -53,7 +53,9 @@ std::string pick_amfm_channel(const std::vector<IbwChannel>& channels, const std
                               const std::string& file);
 
 struct IbwScanOptions {
-    std::string extra_yaml;               // optional YAML merged over what the file gives
+    // Optional YAMLs merged in order over what the file gives (a later one wins on a shared key);
+    // relative paths in them resolve against the first one's folder.
+    std::vector<std::string> extra_yaml;
     std::vector<std::string> overrides;   // "dotted.key=value", applied last
     ScanDirection direction = ScanDirection::Retrace;
 };

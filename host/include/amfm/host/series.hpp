@@ -26,7 +26,7 @@ struct SeriesEntry {
     std::string id;          // folder name under scans/; unique in the series
     std::string scan;        // as written in the series file
     std::string scan_path;   // resolved against the series file's folder (a folder means <folder>/scan.yaml)
-    std::string config;      // resolved `config:` YAML merged like `process --config` ("" none)
+    std::vector<std::string> configs;  // resolved `config:` YAMLs, merged in order like `process --config`
     int cycle = -1;          // 0 = pristine
     std::string sample, notes;
     std::vector<std::string> overrides;  // "dotted.key=value": the series' settings, then the scan's
