@@ -24,7 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string sphere_yaml, extra_config, out_dir, modulus = "70GPa";
+    std::string sphere_yaml, out_dir, modulus = "70GPa";
+    std::vector<std::string> extra_configs;
     amfm::TiltFitOptions fit;
     double min_height_m = -1.0;  // < 0: automatic
     bool no_figure = false;
@@ -49,9 +50,7 @@ int run(Options o, const Context& ctx) {
     o.fit.nominal_modulus_pa = amfm::parse_modulus_pa(o.modulus, "--modulus");
     if (o.min_height_m >= 0.0) o.fit.min_height_above_film_m = o.min_height_m;
     progress(ctx, "loading " + o.sphere_yaml);
-    std::vector<std::string> extra;
-    if (!o.extra_config.empty()) extra.push_back(o.extra_config);
-    const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config_merged(o.sphere_yaml, extra));
+    const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config_merged(o.sphere_yaml, o.extra_configs));
     auto backend = amfm::make_cpu_backend();
     const amfm::TiltFitResult r = amfm::fit_tilt_calibration(scan, o.fit, *backend);
     for (const std::string& w : r.warnings) std::cerr << "amfm: warning: " << w << std::endl;
@@ -86,8 +85,10 @@ Runner add_fit_tilt_command(CLI::App& app) {
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("-o,--out", o->out_dir, "Output folder: tilt_correction.yaml, tilt_bins.csv, figure")->required();
-    cmd->add_option("--config", o->extra_config, "YAML merged over the scan YAML (e.g. calibrate-tip's tip: block)")
-        ->check(CLI::ExistingFile);
+    cmd->add_option("--config", o->extra_configs,
+                    "YAML merged over the scan YAML (e.g. calibrate-tip's tip: block); repeatable, later files win")
+        ->check(CLI::ExistingFile)
+        ->allow_extra_args(false);
     cmd->add_option("--modulus", o->modulus, "Nominal modulus of the spheres (default 70GPa, silica)");
     cmd->add_option("--order", o->fit.order, "Polynomial order (default 4)")->check(CLI::Range(1, 7));
     cmd->add_option("--max-angle", o->fit.max_angle_deg, "Fit cutoff in degrees (default 45)")
