@@ -202,6 +202,23 @@ TEST(Config, MissingRequiredKeys) {
     expect_config_error("", {"channels", "required"});
 }
 
+// processing.level_labels: the reference area of the levelling, checked against the rest of the
+// file (a levelling to fit, a label image to take the labels from) and echoed back.
+TEST(Config, LevelLabels) {
+    const std::string with = replace(kContract, "level: plane,", "level: plane, level_labels: [2, 1],");
+    const ScanConfig c = parse(with);
+    EXPECT_EQ(c.level_labels, (std::vector<int>{2, 1}));
+    EXPECT_EQ(parse_scan_config(config_to_yaml(c), "elsewhere", "scan.yaml").level_labels, c.level_labels);
+    EXPECT_TRUE(parse(kContract).level_labels.empty());
+    expect_config_error(replace(with, "level: plane,", "level: none,"), {"processing.level_labels", "plane or rows"});
+    expect_config_error(replace(with, "[2, 1]", "[2, 2]"), {"processing.level_labels[1]", "twice"});
+    expect_config_error(replace(with, "[2, 1]", "[0]"), {"processing.level_labels[0]", "1..65535"});
+    expect_config_error(replace(with, "[2, 1]", "5"), {"processing.level_labels", "list"});
+    expect_config_error(replace(with, "regions: {labels: labels.tif, names: {1: I, 2: II}, classes: {1: LNMO, 2: \"b/c\"}}", ""),
+                        {"processing.level_labels", "regions.labels"});
+    expect_config_error(replace(with, "labels: labels.tif,", "auto: true,"), {"processing.level_labels", "automatic"});
+}
+
 TEST(Config, WrongTypesAndRanges) {
     expect_config_error(replace(kContract, "k1: 26.0", "k1: stiff"), {"cantilever.k1", "number", "'stiff'"});
     expect_config_error(replace(kContract, "k1: 26.0", "k1: [26]"), {"cantilever.k1", "number"});

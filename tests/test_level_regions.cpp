@@ -1,6 +1,8 @@
 // Height levelling (plane, row median) and region maps from label images.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "amfm/host/level.hpp"
 #include "amfm/host/regions.hpp"
@@ -84,6 +86,74 @@ TEST(LevelRows, RemovesPerRowOffsetsExactly) {
             const float median = y == 2 ? 0.375f : 0.5f;
             EXPECT_EQ(z.at(x, y), profile[x] - median) << x << "," << y;
         }
+}
+
+// Levelling on a reference area (processing.level_labels): a tilted substrate (label 1) with a
+// crystal (label 2) on it whose facet slopes the other way. Fitted on the substrate alone, the
+// substrate comes out exactly flat and the facet keeps its own tilt relative to it; fitted on
+// every pixel, the facet drags the plane and the substrate is left tilted.
+TEST(LevelReference, PlaneFittedOnTheSubstrateOnly) {
+    Image<float> z(40, 30), whole(40, 30);
+    Image<std::uint16_t> labels(40, 30);
+    for (int y = 0; y < 30; ++y)
+        for (int x = 0; x < 40; ++x) {
+            const bool crystal = x >= 20 && y >= 10;
+            labels.at(x, y) = crystal ? 2 : 1;
+            const double substrate = 1.5 + 0.125 * x + 0.0625 * y;  // dyadic: exact in float
+            z.at(x, y) = (float)(crystal ? substrate + 4.0 - 0.25 * (x - 20) : substrate);
+        }
+    whole = z;
+    ScanConfig cfg;
+    cfg.level_labels = {1};
+    const LevelReference use = level_reference(cfg, labels);
+    level_plane(z, use);
+    level_plane(whole);
+    double substrate_left_whole = 0.0;
+    for (int y = 0; y < 30; ++y)
+        for (int x = 0; x < 40; ++x) {
+            if (labels.at(x, y) == 1) {
+                ASSERT_NEAR(z.at(x, y), 0.0f, 1e-6f) << x << "," << y;
+                substrate_left_whole = std::max(substrate_left_whole, std::fabs((double)whole.at(x, y)));
+            } else {
+                ASSERT_NEAR(z.at(x, y), 4.0 - 0.25 * (x - 20), 1e-5) << x << "," << y;
+            }
+        }
+    EXPECT_GT(substrate_left_whole, 0.5);  // the whole-map plane is not the substrate's
+}
+
+TEST(LevelReference, RowMediansOfTheReferenceColumns) {
+    // Rows with their own offsets; the reference (label 1, columns 0-5) is flat, the rest (label 2)
+    // a tall feature that would move a whole-row median. Row 3 has no reference pixel: all of it.
+    Image<float> z(12, 5);
+    Image<std::uint16_t> labels(12, 5);
+    const float offsets[5] = {3.0f, -2.0f, 0.5f, 8.0f, -1.25f};
+    for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 12; ++x) {
+            labels.at(x, y) = x < 6 && y != 3 ? 1 : 2;
+            z.at(x, y) = offsets[y] + (x < 6 ? 0.0f : 50.0f);
+        }
+    ScanConfig cfg;
+    cfg.level_labels = {1};
+    level_rows_median(z, level_reference(cfg, labels));
+    for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 12; ++x) {
+            if (y == 3) continue;
+            EXPECT_EQ(z.at(x, y), x < 6 ? 0.0f : 50.0f) << x << "," << y;
+        }
+    // Row 3 (no reference): the median of 6 zeros and 6 fifties is 25.
+    EXPECT_EQ(z.at(0, 3), -25.0f);
+
+    cfg.level_labels = {7};
+    cfg.source = "scan.yaml";
+    try {
+        level_reference(cfg, labels);
+        FAIL() << "no error for a label that is not in the image";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("processing.level_labels"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("7"), std::string::npos) << e.what();
+    }
+    cfg.level_labels.clear();
+    EXPECT_TRUE(level_reference(cfg, labels).empty());
 }
 
 TEST(Level, ApplyDispatches) {

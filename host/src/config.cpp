@@ -377,7 +377,7 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     read_tip_calibration(r, tip, c);
 
     const YAML::Node pr = root["processing"];
-    r.check_map(pr, "processing", {"level", "tilt_method", "tilt_window", "backend"});
+    r.check_map(pr, "processing", {"level", "level_labels", "tilt_method", "tilt_window", "backend"});
     if (present(pr)) {
         c.level = parse_leveling(r.choice(pr, "processing", "level", "none", {"none", "plane", "rows"}));
         c.tilt_method = r.choice(pr, "processing", "tilt_method", "central", {"central", "plane"}) == "plane"
@@ -387,6 +387,21 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
         if (c.tilt_window % 2 == 0)
             r.fail("processing.tilt_window", "must be odd, got " + std::to_string(c.tilt_window));
         c.backend = r.choice(pr, "processing", "backend", "auto", {"auto", "cpu", "cuda"});
+        const YAML::Node ll = pr["level_labels"];
+        if (present(ll)) {
+            if (!ll.IsSequence() || ll.size() == 0)
+                r.fail("processing.level_labels", "expected a list of labels, e.g. [5] (the flat reference area)");
+            std::set<int> seen;
+            for (std::size_t i = 0; i < ll.size(); ++i) {
+                const std::string key = "processing.level_labels[" + std::to_string(i) + "]";
+                const long long v = r.integer(ll[i], key);
+                if (v < 1 || v > 65535) r.fail(key, "labels are integers 1..65535 (0 is unlabelled)");
+                if (!seen.insert((int)v).second) r.fail(key, "label " + std::to_string(v) + " listed twice");
+                c.level_labels.push_back((int)v);
+            }
+            if (c.level == Leveling::None)
+                r.fail("processing.level_labels", "a reference area for levelling needs level: plane or rows");
+        }
     }
 
     const YAML::Node tc = root["tilt_correction"];
@@ -529,6 +544,14 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
         if (c.regions.labels_file.empty() && c.regions.rois_file.empty() && c.regions.mask_files.empty() &&
             !c.regions.automatic.enabled && (!c.regions.names.empty() || !c.regions.classes.empty()))
             r.fail("regions.labels", "names/classes given without a label image, rois, masks or auto: true");
+    }
+
+    if (!c.level_labels.empty()) {
+        if (c.regions.automatic.enabled)
+            r.fail("processing.level_labels", "automatic regions are found after levelling; name the reference "
+                                              "area with regions.labels, rois or masks");
+        if (c.regions.labels_file.empty() && c.regions.rois_file.empty() && c.regions.mask_files.empty())
+            r.fail("processing.level_labels", "needs regions.labels, rois or masks to say where the labels are");
     }
 
     const YAML::Node outs = root["outputs"];
@@ -729,6 +752,7 @@ std::string default_config_yaml() {
     s += line("processing:", "how the maps are computed");
     s += line(std::string("  level: ") + leveling_name(d.level),
               "height levelling: none | plane | rows (changes real facet tilt!)");
+    s += line("  # level_labels: [5]", "fit the levelling on these labels only (a flat reference area)");
     s += line(std::string("  tilt_method: ") + tilt_method_name(d.tilt_method),
               "slope: central (differences) | plane (local plane fit)");
     s += line("  tilt_window: " + std::to_string(d.tilt_window), "local plane window edge, pixels (odd, >= 3)");
@@ -820,6 +844,11 @@ std::string config_to_yaml(const ScanConfig& c) {
 
     out << YAML::Key << "processing" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "level" << YAML::Value << leveling_name(c.level);
+    if (!c.level_labels.empty()) {
+        out << YAML::Key << "level_labels" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (int l : c.level_labels) out << l;
+        out << YAML::EndSeq;
+    }
     out << YAML::Key << "tilt_method" << YAML::Value << tilt_method_name(c.tilt_method);
     out << YAML::Key << "tilt_window" << YAML::Value << c.tilt_window;
     out << YAML::Key << "backend" << YAML::Value << c.backend;

@@ -5,18 +5,27 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
+
+#include "amfm/kernels/error.hpp"
 
 namespace amfm {
 
-void level_plane(Image<float>& height_m) {
+namespace {
+
+bool used(const LevelReference& use, std::size_t i) { return use.empty() || use[i]; }
+
+}  // namespace
+
+void level_plane(Image<float>& height_m, const LevelReference& use) {
     // Centre coordinates and heights first: the normal equations are then nearly diagonal
     // and a plane over a few thousand pixels fits to double precision.
     double n = 0.0, sx = 0.0, sy = 0.0, sz = 0.0;
     for (int y = 0; y < height_m.ny; ++y)
         for (int x = 0; x < height_m.nx; ++x) {
             const float z = height_m.at(x, y);
-            if (!std::isfinite(z)) continue;
+            if (!std::isfinite(z) || !used(use, (std::size_t)y * height_m.nx + x)) continue;
             n += 1.0;
             sx += x;
             sy += y;
@@ -30,7 +39,7 @@ void level_plane(Image<float>& height_m) {
     for (int y = 0; y < height_m.ny; ++y)
         for (int x = 0; x < height_m.nx; ++x) {
             const float z = height_m.at(x, y);
-            if (!std::isfinite(z)) continue;
+            if (!std::isfinite(z) || !used(use, (std::size_t)y * height_m.nx + x)) continue;
             const Eigen::Vector3d v(1.0, x - xc, y - yc);
             a.noalias() += v * v.transpose();
             b += v * ((double)z - zc);
@@ -48,12 +57,16 @@ void level_plane(Image<float>& height_m) {
         }
 }
 
-void level_rows_median(Image<float>& height_m) {
+void level_rows_median(Image<float>& height_m, const LevelReference& use) {
     std::vector<double> row;
     for (int y = 0; y < height_m.ny; ++y) {
         row.clear();
         for (int x = 0; x < height_m.nx; ++x)
-            if (std::isfinite(height_m.at(x, y))) row.push_back(height_m.at(x, y));
+            if (std::isfinite(height_m.at(x, y)) && used(use, (std::size_t)y * height_m.nx + x))
+                row.push_back(height_m.at(x, y));
+        if (row.empty() && !use.empty())  // no reference pixel in this row: all of it
+            for (int x = 0; x < height_m.nx; ++x)
+                if (std::isfinite(height_m.at(x, y))) row.push_back(height_m.at(x, y));
         if (row.empty()) continue;
         const std::size_t mid = row.size() / 2;
         std::nth_element(row.begin(), row.begin() + mid, row.end());
@@ -66,10 +79,28 @@ void level_rows_median(Image<float>& height_m) {
     }
 }
 
-void apply_leveling(Leveling method, Image<float>& height_m) {
+LevelReference level_reference(const ScanConfig& cfg, const Image<std::uint16_t>& labels) {
+    if (cfg.level_labels.empty()) return {};
+    LevelReference use(labels.size(), 0);
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        for (int l : cfg.level_labels)
+            if (labels.px[i] == l) {
+                use[i] = 1;
+                ++n;
+            }
+    if (n == 0) {
+        std::string list;
+        for (int l : cfg.level_labels) list += (list.empty() ? "" : ", ") + std::to_string(l);
+        throw DataError(cfg.source + ": processing.level_labels: no pixel of the label image has label(s) " + list);
+    }
+    return use;
+}
+
+void apply_leveling(Leveling method, Image<float>& height_m, const LevelReference& use) {
     switch (method) {
-        case Leveling::Plane: level_plane(height_m); break;
-        case Leveling::Rows: level_rows_median(height_m); break;
+        case Leveling::Plane: level_plane(height_m, use); break;
+        case Leveling::Rows: level_rows_median(height_m, use); break;
         case Leveling::None: break;
     }
 }

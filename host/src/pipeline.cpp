@@ -30,7 +30,7 @@ ScanResult process_scan(const Scan& scan, Backend& backend) {
     r.backend_name = backend.name();
     r.backend_device = backend.device_description();
     r.height_leveled_m = scan.height_m;
-    apply_leveling(cfg.level, r.height_leveled_m);
+    apply_leveling(cfg.level, r.height_leveled_m, level_reference(cfg, scan.labels));
     // regions.auto with the roughness feature segments the topography before the pixel stage;
     // the modulus feature needs the modulus map, so it segments after a first pass (below).
     const AutoRegionsConfig& seg_cfg = cfg.regions.automatic;

@@ -101,6 +101,9 @@ struct ScanConfig {
     double k1_uncertainty_n_per_m = 0.0;  // cantilever.k1_uncertainty, 1-sigma; 0: unknown
 
     Leveling level = Leveling::None;
+    // Labels of the reference area the levelling is fitted on (a flat substrate or binder);
+    // empty: every finite pixel. Needs a label image, ROIs or masks (not automatic regions).
+    std::vector<int> level_labels;
     TiltMethod tilt_method = TiltMethod::CentralDifference;
     int tilt_window = 3;  // local plane window edge in pixels (odd, >= 3)
     TiltCorrection tilt_correction;
