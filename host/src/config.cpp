@@ -176,6 +176,25 @@ public:
         fail(join_key(path, k), "'" + v + "' is not one of: " + join_list(allowed));
     }
 
+    // A non-empty list of distinct integers in [lo, hi], in the order given; `item` names one
+    // ("page", "label") and `example` shows a valid list in the error for a wrong type.
+    std::vector<int> distinct_integers(const YAML::Node& n, const std::string& key, long long lo, long long hi,
+                                       const char* item, const char* example) const {
+        if (!n.IsSequence() || n.size() == 0) fail(key, std::string("expected a list, e.g. ") + example);
+        std::vector<int> out;
+        std::set<long long> seen;
+        for (std::size_t i = 0; i < n.size(); ++i) {
+            const std::string at = key + "[" + std::to_string(i) + "]";
+            const long long v = integer(n[i], at);
+            if (v < lo || v > hi)
+                fail(at, std::string(item) + " " + std::to_string(v) + " is out of range " + std::to_string(lo) + ".." +
+                             std::to_string(hi));
+            if (!seen.insert(v).second) fail(at, std::string(item) + " " + std::to_string(v) + " is listed twice");
+            out.push_back((int)v);
+        }
+        return out;
+    }
+
     // Two numbers [lo, hi] with lo < hi.
     std::pair<double, double> range(const YAML::Node& n, const std::string& key) const {
         if (!n.IsSequence() || n.size() != 2) fail(key, "expected a list of two numbers [lo, hi]");
@@ -233,16 +252,9 @@ void read_stack(const Reader& r, const YAML::Node& st, ScanConfig& c) {
     c.stack.enabled = true;
     const YAML::Node pages = st["pages"];
     if (present(pages) && !(pages.IsScalar() && pages.Scalar() == "all")) {
-        if (!pages.IsSequence() || pages.size() == 0)
-            r.fail("stack.pages", "expected 'all' or a list of 0-based page numbers (e.g. [0, 3, 5])");
-        std::set<int> seen;
-        for (std::size_t i = 0; i < pages.size(); ++i) {
-            const std::string key = "stack.pages[" + std::to_string(i) + "]";
-            const long long v = r.integer(pages[i], key);
-            if (v < 0 || v > 65535) r.fail(key, std::to_string(v) + " is not a page number (0-based, 0..65535)");
-            if (!seen.insert((int)v).second) r.fail(key, "page " + std::to_string(v) + " is listed twice");
-        }
-        c.stack.pages.assign(seen.begin(), seen.end());
+        c.stack.pages = r.distinct_integers(pages, "stack.pages", 0, 65535, "page (0-based)",
+                                            "'all' or 0-based page numbers [0, 3, 5]");
+        std::sort(c.stack.pages.begin(), c.stack.pages.end());
     }
     const std::pair<const char*, const ChannelSpec*> channels[] = {
         {"height", &c.height}, {"phase1", &c.phase1}, {"df2", &c.df2}, {"amplitude1", &c.amplitude1}};
@@ -389,16 +401,8 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
         c.backend = r.choice(pr, "processing", "backend", "auto", {"auto", "cpu", "cuda"});
         const YAML::Node ll = pr["level_labels"];
         if (present(ll)) {
-            if (!ll.IsSequence() || ll.size() == 0)
-                r.fail("processing.level_labels", "expected a list of labels, e.g. [5] (the flat reference area)");
-            std::set<int> seen;
-            for (std::size_t i = 0; i < ll.size(); ++i) {
-                const std::string key = "processing.level_labels[" + std::to_string(i) + "]";
-                const long long v = r.integer(ll[i], key);
-                if (v < 1 || v > 65535) r.fail(key, "labels are integers 1..65535 (0 is unlabelled)");
-                if (!seen.insert((int)v).second) r.fail(key, "label " + std::to_string(v) + " listed twice");
-                c.level_labels.push_back((int)v);
-            }
+            c.level_labels = r.distinct_integers(ll, "processing.level_labels", 1, 65535, "label",
+                                                 "[5] (the labels of a flat reference area)");
             if (c.level == Leveling::None)
                 r.fail("processing.level_labels", "a reference area for levelling needs level: plane or rows");
         }
