@@ -188,6 +188,23 @@ TEST(Pipeline, OutputsSectionSelectsTheFiles) {
                               {"outputs.gwy", "true or false"});
 }
 
+// The figures are drawn on several threads: one that fails still fails the folder, with the
+// figure named, after the others finished, and nothing is left behind.
+TEST(Pipeline, FailedFigureFailsTheFolderAndLeavesNothing) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(30, 48);
+    const Scan scan = write_and_load(sim, tmp.path() / "scan");
+    auto backend = make_cpu_backend();
+    ScanResult r = process_scan(scan, *backend);
+    r.height_leveled_m = Image<float>();  // the mask overlay cannot be drawn
+    const fs::path out = tmp.path() / "out";
+    expect_error<DataError>([&] { write_scan_outputs(scan, r, out.string(), RunInfo{"test", ""}); },
+                            {"fig_mask.png", "height map"});
+    EXPECT_FALSE(fs::exists(out));
+    for (const auto& e : fs::directory_iterator(tmp.path()))
+        EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
+}
+
 TEST(Pipeline, FailedWriteLeavesNothingBehind) {
     amfm_test::TempDir tmp;
     const SimulatedScan sim = simulate(0, 64);

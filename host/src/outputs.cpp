@@ -3,10 +3,18 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -90,6 +98,31 @@ std::string safe_file_part(const std::string& s) {
     std::string o;
     for (char c : s) o += std::isalnum((unsigned char)c) || c == '-' || c == '_' ? c : '_';
     return o.empty() ? "region" : o;
+}
+
+// Runs independent jobs on up to four threads (this one included), each taking the next job:
+// the figures share no state, and drawing plus PNG encoding is most of a results folder's cost.
+// The first exception is rethrown once every thread is done.
+void run_concurrently(const std::vector<std::function<void()>>& jobs) {
+    const std::size_t threads = std::min<std::size_t>({jobs.size(), 4, std::max(1u, std::thread::hardware_concurrency())});
+    std::atomic<std::size_t> next{0};
+    std::mutex error_mutex;
+    std::exception_ptr error;
+    auto worker = [&] {
+        for (std::size_t i; (i = next++) < jobs.size();) {
+            try {
+                jobs[i]();
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::future<void>> helpers;
+    for (std::size_t t = 1; t < threads; ++t) helpers.push_back(std::async(std::launch::async, worker));
+    worker();
+    for (auto& h : helpers) h.get();
+    if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -209,21 +242,32 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
         if (want.gwy) write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
         if (want.figures) {
             const std::string name = scan.config.sample.empty() ? std::string("scan") : scan.config.sample;
-            MapFigure mod{"Corrected modulus - " + name, "E (GPa)", true, 0.0, 0.0, px, 0};
-            save_map_png((staging / "fig_modulus.png").string(), result.modulus_gpa, mod);
-            MapFigure tilt{"Local tilt - " + name, "tilt (deg)", false, 0.0, 90.0, px, 1};
-            save_map_png((staging / "fig_tilt.png").string(), result.tilt_deg, tilt);
-            save_mask_overlay_png((staging / "fig_mask.png").string(), result.height_leveled_m, result.mask, px);
+            auto at = [&](const std::string& file) { return (staging / file).string(); };
+            std::vector<std::function<void()>> figures;
+            figures.push_back([&] {
+                save_map_png(at("fig_modulus.png"), result.modulus_gpa,
+                             MapFigure{"Corrected modulus - " + name, "E (GPa)", true, 0.0, 0.0, px, 0});
+            });
+            figures.push_back([&] {
+                save_map_png(at("fig_tilt.png"), result.tilt_deg,
+                             MapFigure{"Local tilt - " + name, "tilt (deg)", false, 0.0, 90.0, px, 1});
+            });
+            figures.push_back([&] { save_mask_overlay_png(at("fig_mask.png"), result.height_leveled_m, result.mask, px); });
             if (result.segmented)
-                save_regions_overlay_png((staging / "fig_regions.png").string(), result.height_leveled_m,
-                                         result.regions, "Automatic regions - " + name);
-            save_histogram_overview_png((staging / "fig_histograms.png").string(), result.stats,
-                                        "Modulus distributions - " + name);
+                figures.push_back([&] {
+                    save_regions_overlay_png(at("fig_regions.png"), result.height_leveled_m, result.regions,
+                                             "Automatic regions - " + name);
+                });
+            figures.push_back([&] {
+                save_histogram_overview_png(at("fig_histograms.png"), result.stats, "Modulus distributions - " + name);
+            });
             for (const RegionStats& r : result.stats.regions)
-                save_region_histogram_png(
-                    (staging / ("hist_" + std::to_string(r.info.label) + "_" + safe_file_part(r.info.name) + ".png"))
-                        .string(),
-                    r, "Region " + r.info.name + " (" + r.info.class_name + ")");
+                figures.push_back([&] {
+                    save_region_histogram_png(
+                        at("hist_" + std::to_string(r.info.label) + "_" + safe_file_part(r.info.name) + ".png"), r,
+                        "Region " + r.info.name + " (" + r.info.class_name + ")");
+                });
+            run_concurrently(figures);
         }
         fs::create_directories(out);
         for (const auto& entry : fs::directory_iterator(staging))
