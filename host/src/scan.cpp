@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <vector>
@@ -92,8 +93,7 @@ std::string file_hash(const std::string& path, std::map<std::string, std::string
 
 // One channel in canonical units: raw * scale * unit factor (- f2 for absolute frequencies),
 // computed in double so that e.g. an absolute 1.71 MHz keeps its sub-Hz shift.
-Image<float> load_channel(const ScanConfig& cfg, const char* role, const ChannelSpec& spec, double offset,
-                          std::vector<InputFile>& inputs, std::map<std::string, std::string>* hashes) {
+Image<float> load_channel(const ScanConfig& cfg, const char* role, const ChannelSpec& spec, double offset) {
     if (spec.file.empty()) throw DataError(std::string("channel ") + role + ": no file given");
     const std::string key = std::string("channels.") + role;
     TiffInfo info;
@@ -114,8 +114,18 @@ Image<float> load_channel(const ScanConfig& cfg, const char* role, const Channel
     const double factor = spec.scale * channel_unit_factor(role, spec.unit);
     Image<float> out(raw.nx, raw.ny);
     for (std::size_t i = 0; i < raw.size(); ++i) out.px[i] = (float)(raw.px[i] * factor - offset);
-    inputs.push_back({role, spec.file, file_hash(spec.file, hashes)});
     return out;
+}
+
+Image<std::uint16_t> load_labels(const ScanConfig& cfg) {
+    TiffInfo info;
+    Image<std::uint16_t> labels = read_label_image(cfg.regions.labels_file, &info, std::max(0, cfg.regions.labels_page));
+    // As for channels: the first page of several is not silently taken for the whole file.
+    if (cfg.regions.labels_page < 0 && info.pages > 1)
+        throw ConfigError(cfg.source + ": regions.labels: " + cfg.regions.labels_file + " holds " +
+                          std::to_string(info.pages) + " pages; one label image per page goes with "
+                          "stack: {pages: all} (page k labels scan k)");
+    return labels;
 }
 
 template <class T>
@@ -138,23 +148,30 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
         s.inputs.push_back({"config", cfg.source, file_hash(cfg.source, hashes)});
     for (const std::string& f : cfg.merged_files) s.inputs.push_back({"config", f, file_hash(f, hashes)});
 
-    s.height_m = load_channel(cfg, "height", cfg.height, 0.0, s.inputs, hashes);
-    s.phase1_deg = load_channel(cfg, "phase1", cfg.phase1, 0.0, s.inputs, hashes);
-    check_size(s.phase1_deg, cfg.phase1.file, s);
-    s.df2_hz = load_channel(cfg, "df2", cfg.df2, cfg.df2.absolute ? cfg.cantilever.f2_hz : 0.0, s.inputs, hashes);
-    check_size(s.df2_hz, cfg.df2.file, s);
-    if (!cfg.amplitude1.file.empty()) {
-        s.amplitude1_m = load_channel(cfg, "amplitude1", cfg.amplitude1, 0.0, s.inputs, hashes);
-        check_size(s.amplitude1_m, cfg.amplitude1.file, s);
+    // The channel and label files are independent: decoded concurrently, then checked, hashed
+    // and recorded in a fixed order, so errors and inputs come out as a one-by-one load gives them.
+    struct Channel {
+        const char* role;
+        const ChannelSpec* spec;
+        double offset;
+        Image<float>* dst;
+    };
+    std::vector<Channel> channels = {{"height", &cfg.height, 0.0, &s.height_m},
+                                     {"phase1", &cfg.phase1, 0.0, &s.phase1_deg},
+                                     {"df2", &cfg.df2, cfg.df2.absolute ? cfg.cantilever.f2_hz : 0.0, &s.df2_hz}};
+    if (!cfg.amplitude1.file.empty()) channels.push_back({"amplitude1", &cfg.amplitude1, 0.0, &s.amplitude1_m});
+    std::vector<std::future<Image<float>>> decoded;
+    for (const Channel& c : channels)
+        decoded.push_back(std::async(std::launch::async, [&cfg, c] { return load_channel(cfg, c.role, *c.spec, c.offset); }));
+    std::future<Image<std::uint16_t>> labels;
+    if (!cfg.regions.labels_file.empty()) labels = std::async(std::launch::async, [&cfg] { return load_labels(cfg); });
+    for (std::size_t k = 0; k < channels.size(); ++k) {
+        *channels[k].dst = decoded[k].get();
+        if (k > 0) check_size(*channels[k].dst, channels[k].spec->file, s);
+        s.inputs.push_back({channels[k].role, channels[k].spec->file, file_hash(channels[k].spec->file, hashes)});
     }
-    if (!cfg.regions.labels_file.empty()) {
-        TiffInfo info;
-        s.labels = read_label_image(cfg.regions.labels_file, &info, std::max(0, cfg.regions.labels_page));
-        // As for channels: the first page of several is not silently taken for the whole file.
-        if (cfg.regions.labels_page < 0 && info.pages > 1)
-            throw ConfigError(cfg.source + ": regions.labels: " + cfg.regions.labels_file + " holds " +
-                              std::to_string(info.pages) + " pages; one label image per page goes with "
-                              "stack: {pages: all} (page k labels scan k)");
+    if (labels.valid()) {
+        s.labels = labels.get();
         check_size(s.labels, cfg.regions.labels_file, s);
         s.inputs.push_back({"labels", cfg.regions.labels_file, file_hash(cfg.regions.labels_file, hashes)});
     }

@@ -361,23 +361,28 @@ EntryInput prepare_entry(const SeriesEntry& entry) {
     if (ext != ".yaml" && ext != ".yml")
         throw ConfigError(entry.scan_path + ": a series scan must be a scan YAML, a folder holding scan.yaml, or an .ibw");
     in.config = load_scan_config_merged(entry.scan_path, entry.configs, entry.overrides);
-    in.hash = entry_input_hash(in.config);
+    in.hash = entry_input_hash(in.config, {}, &in.file_hashes);
     return in;
 }
 
 Scan load_entry_scan(EntryInput&& input) {
     if (input.scan) return std::move(*input.scan);
-    return load_scan(input.config);
+    return load_scan(input.config, &input.file_hashes);
 }
 
-std::string entry_input_hash(const ScanConfig& cfg, const std::vector<std::pair<std::string, std::string>>& channel_map) {
+std::string entry_input_hash(const ScanConfig& cfg, const std::vector<std::pair<std::string, std::string>>& channel_map,
+                             std::map<std::string, std::string>* file_hashes) {
     ScanConfig c = cfg;
     c.source.clear();
     // An .ibw is every channel's file: hash its bytes once.
     std::map<std::string, std::string> digest;
     auto content = [&](std::string& file) {
         auto it = digest.find(file);
-        if (it == digest.end()) it = digest.emplace(file, "sha256:" + sha256_file(file)).first;
+        if (it == digest.end()) {
+            const std::string hex = sha256_file(file);
+            if (file_hashes) (*file_hashes)[file] = hex;
+            it = digest.emplace(file, "sha256:" + hex).first;
+        }
         file = it->second;
     };
     for (ChannelSpec* ch : {&c.height, &c.phase1, &c.df2, &c.amplitude1})

@@ -103,6 +103,7 @@ struct EntryInput {
     ScanConfig config;
     std::string hash;
     std::optional<Scan> scan;  // set for .ibw entries
+    std::map<std::string, std::string> file_hashes;  // input file -> SHA-256, so loading does not hash again
 };
 
 // Scan YAML: load_scan_config(_merged) with the entry's config and overrides. .ibw:
@@ -115,8 +116,10 @@ Scan load_entry_scan(EntryInput&& input);
 // SHA-256 over the amfm version, the effective settings and the bytes of every input file
 // (paths replaced by content digests, so moving the data does not invalidate it), plus the
 // channel each role was read from when a file holds several (.ibw: trace vs retrace).
+// `file_hashes` (optional) receives each input file's SHA-256.
 std::string entry_input_hash(const ScanConfig& cfg,
-                             const std::vector<std::pair<std::string, std::string>>& channel_map = {});
+                             const std::vector<std::pair<std::string, std::string>>& channel_map = {},
+                             std::map<std::string, std::string>* file_hashes = nullptr);
 
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash);
 
