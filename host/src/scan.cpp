@@ -137,7 +137,7 @@ void check_size(const Image<T>& img, const std::string& file, const Scan& s) {
 
 }  // namespace
 
-Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes) {
+Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes, bool concurrent) {
     if (cfg.stack.enabled)
         throw ConfigError(cfg.source + ": stack: a stack of scans is processed page by page with "
                           "`amfm process` (one results folder per page); this command takes a single scan");
@@ -148,8 +148,10 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
         s.inputs.push_back({"config", cfg.source, file_hash(cfg.source, hashes)});
     for (const std::string& f : cfg.merged_files) s.inputs.push_back({"config", f, file_hash(f, hashes)});
 
-    // The channel and label files are independent: decoded concurrently, then checked, hashed
-    // and recorded in a fixed order, so errors and inputs come out as a one-by-one load gives them.
+    // The channel and label files are independent: decoded concurrently (when asked), then
+    // checked, hashed and recorded in a fixed order, so errors and inputs come out as a
+    // one-by-one load gives them.
+    const auto policy = concurrent ? std::launch::async : std::launch::deferred;
     struct Channel {
         const char* role;
         const ChannelSpec* spec;
@@ -162,9 +164,9 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
     if (!cfg.amplitude1.file.empty()) channels.push_back({"amplitude1", &cfg.amplitude1, 0.0, &s.amplitude1_m});
     std::vector<std::future<Image<float>>> decoded;
     for (const Channel& c : channels)
-        decoded.push_back(std::async(std::launch::async, [&cfg, c] { return load_channel(cfg, c.role, *c.spec, c.offset); }));
+        decoded.push_back(std::async(policy, [&cfg, c] { return load_channel(cfg, c.role, *c.spec, c.offset); }));
     std::future<Image<std::uint16_t>> labels;
-    if (!cfg.regions.labels_file.empty()) labels = std::async(std::launch::async, [&cfg] { return load_labels(cfg); });
+    if (!cfg.regions.labels_file.empty()) labels = std::async(policy, [&cfg] { return load_labels(cfg); });
     for (std::size_t k = 0; k < channels.size(); ++k) {
         *channels[k].dst = decoded[k].get();
         if (k > 0) check_size(*channels[k].dst, channels[k].spec->file, s);

@@ -365,9 +365,9 @@ EntryInput prepare_entry(const SeriesEntry& entry) {
     return in;
 }
 
-Scan load_entry_scan(EntryInput&& input) {
+Scan load_entry_scan(EntryInput&& input, bool concurrent) {
     if (input.scan) return std::move(*input.scan);
-    return load_scan(input.config, &input.file_hashes);
+    return load_scan(input.config, &input.file_hashes, concurrent);
 }
 
 std::string entry_input_hash(const ScanConfig& cfg, const std::vector<std::pair<std::string, std::string>>& channel_map,
@@ -540,7 +540,7 @@ std::uint64_t input_bytes_of(const ScanConfig& cfg) {
     return n;
 }
 
-Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force) {
+Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force, bool concurrent) {
     using clock = std::chrono::steady_clock;
     Fetched f;
     try {
@@ -557,7 +557,7 @@ Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force) {
         const auto t1 = clock::now();
         f.seconds_prepare = std::chrono::duration<double>(t1 - t0).count();
         if (!f.unchanged) {
-            f.scan = load_entry_scan(std::move(in));
+            f.scan = load_entry_scan(std::move(in), concurrent);
             f.seconds_load = std::chrono::duration<double>(clock::now() - t1).count();
         }
     } catch (...) {
@@ -632,7 +632,7 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
     };
     auto read = [&](std::size_t pos) {
         const SeriesEntry& e = spec.entries[selected[pos]];
-        return fetch_entry(e, scans_dir / e.id, o.force);
+        return fetch_entry(e, scans_dir / e.id, o.force, stage_threads_have_spare_cores(o.overlap));
     };
     auto process = [&](std::size_t pos, Fetched&& f, double waited) {
         const SeriesEntry& e = spec.entries[selected[pos]];

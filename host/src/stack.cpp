@@ -147,7 +147,9 @@ StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::strin
     auto folder = [&](std::size_t i) { return (fs::path(out_dir) / stack_page_folder(result.pages[i])).string(); };
     run_pipelined(
         result.pages.size(), overlap,
-        [&](std::size_t i) { return load_scan(stack_page_config(cfg, result.pages[i]), &hashes); },
+        [&](std::size_t i) {
+            return load_scan(stack_page_config(cfg, result.pages[i]), &hashes, stage_threads_have_spare_cores(overlap));
+        },
         [&](std::size_t, Scan&& scan, double) {
             ScanResult r = process_scan(scan, backend);
             return Page{std::move(scan), std::move(r)};

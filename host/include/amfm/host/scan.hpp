@@ -41,8 +41,10 @@ double channel_unit_factor(const std::string& channel, const std::string& unit);
 // files otherwise). A multi-page channel file without `page`, a page past the end, or a
 // `stack:` configuration (stack.hpp processes those page by page) is a ConfigError.
 // `hashes` (path -> SHA-256), when given, is used and filled so that a stack's files are
-// hashed once.
-Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes = nullptr);
+// hashed once. `concurrent`: the files are decoded on a thread each (faster when cores are
+// idle; a loop that already overlaps reading with other stages passes whether it has cores to
+// spare, see stage_threads_have_spare_cores).
+Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes = nullptr, bool concurrent = true);
 
 // SHA-256 of a file's bytes as lowercase hex.
 std::string sha256_file(const std::string& path);

@@ -112,7 +112,7 @@ struct EntryInput {
 EntryInput prepare_entry(const SeriesEntry& entry);
 
 // The scan of a prepared entry: the one already loaded (.ibw), else load_scan(config).
-Scan load_entry_scan(EntryInput&& input);
+Scan load_entry_scan(EntryInput&& input, bool concurrent = true);
 
 // SHA-256 over the amfm version, the effective settings and the bytes of every input file
 // (paths replaced by content digests, so moving the data does not invalidate it), plus the
