@@ -2,10 +2,10 @@
 #include <iostream>
 #include <memory>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/file_io.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
+#include "host/model/config.hpp"
+#include "host/model/file_io.hpp"
 
 namespace amfm_cli {
 

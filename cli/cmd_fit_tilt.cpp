@@ -9,14 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "amfm/host/calibration.hpp"
-#include "amfm/host/config.hpp"
-#include "amfm/host/file_io.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/table_format.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
+#include "host/calibration/calibration.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/model/config.hpp"
+#include "host/model/file_io.hpp"
+#include "host/model/scan.hpp"
+#include "host/model/table_format.hpp"
+#include "host/report/calibration_figures.hpp"
 
 namespace amfm_cli {
 namespace {

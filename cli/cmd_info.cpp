@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 
-#include "amfm/host/ibw.hpp"
-#include "amfm/host/ibw_scan.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
+#include "host/formats/ibw.hpp"
+#include "host/formats/ibw_scan.hpp"
 
 namespace amfm_cli {
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "amfm/host/series.hpp"
 #include "command.hpp"
+#include "host/batch/series.hpp"
 
 namespace amfm_cli {
 namespace {

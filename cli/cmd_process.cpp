@@ -6,15 +6,16 @@
 #include <utility>
 #include <vector>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/ibw_scan.hpp"
-#include "amfm/host/outputs.hpp"
-#include "amfm/host/pipeline.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/stack.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
+#include "host/batch/stack.hpp"
+#include "host/formats/ibw_scan.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/method/pipeline.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/report/outputs.hpp"
 
 namespace amfm_cli {
 namespace {

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "amfm/host/calibration.hpp"
-#include "amfm/host/simulate.hpp"
-#include "amfm/host/simulate_calibration.hpp"
-#include "amfm/host/simulate_ibw.hpp"
 #include "command.hpp"
+#include "host/calibration/calibration.hpp"
+#include "host/sim/simulate.hpp"
+#include "host/sim/simulate_calibration.hpp"
+#include "host/sim/simulate_ibw.hpp"
 
 namespace amfm_cli {
 namespace {

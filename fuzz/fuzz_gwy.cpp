@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "amfm/host/gwy.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/gwy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

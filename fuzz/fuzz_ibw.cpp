@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "amfm/host/ibw.hpp"
-#include "amfm/host/ibw_scan.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/ibw.hpp"
+#include "host/formats/ibw_scan.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

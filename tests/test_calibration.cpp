@@ -11,13 +11,15 @@
 #include <iterator>
 #include <string>
 
-#include "amfm/host/calibration.hpp"
-#include "amfm/host/config.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/simulate_calibration.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/tilt_correction.hpp"
+#include "host/calibration/calibration.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/method/uncertainty.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/sim/simulate_calibration.hpp"
 #include "test_util.hpp"
 
 using amfm_test::TempDir;

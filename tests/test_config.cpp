@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "amfm/host/config.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/model/config.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -17,9 +17,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "amfm/host/figures.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
+#include "host/report/figures.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "amfm/host/file_io.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/model/file_io.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;

@@ -7,13 +7,14 @@
 #include <fstream>
 #include <limits>
 
-#include "amfm/host/gwy.hpp"
-#include "amfm/host/outputs.hpp"
-#include "amfm/host/pipeline.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/simulate.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/gwy.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/method/pipeline.hpp"
+#include "host/model/scan.hpp"
+#include "host/report/outputs.hpp"
+#include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
 namespace {

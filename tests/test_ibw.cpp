@@ -14,15 +14,16 @@
 
 #include <sys/wait.h>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/ibw.hpp"
-#include "amfm/host/ibw_scan.hpp"
-#include "amfm/host/pipeline.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/simulate.hpp"
-#include "amfm/host/simulate_ibw.hpp"
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/ibw.hpp"
+#include "host/formats/ibw_scan.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/method/pipeline.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/sim/simulate.hpp"
+#include "host/sim/simulate_ibw.hpp"
 #include "test_util.hpp"
 
 namespace {

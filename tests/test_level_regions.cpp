@@ -4,9 +4,9 @@
 #include <limits>
 #include <string>
 
-#include "amfm/host/level.hpp"
-#include "amfm/host/regions.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/method/level.hpp"
+#include "host/method/regions.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -8,13 +8,15 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/outputs.hpp"
-#include "amfm/host/pipeline.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/simulate.hpp"
-#include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/formats/tiff_io.hpp"
+#include "host/method/pipeline.hpp"
+#include "host/method/uncertainty.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/report/outputs.hpp"
+#include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
 using namespace amfm;

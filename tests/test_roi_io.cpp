@@ -11,11 +11,12 @@
 #include <opencv2/imgproc.hpp>
 #include <zip.h>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/roi_io.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/simulate.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/roi_io.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
 using namespace amfm;

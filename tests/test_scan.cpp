@@ -3,10 +3,13 @@
 #include <fstream>
 #include <string>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/formats/tiff_io.hpp"
+#include "host/model/channels.hpp"
+#include "host/model/config.hpp"
+#include "host/model/hash.hpp"
+#include "host/model/scan.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -9,18 +9,19 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/outputs.hpp"
-#include "amfm/host/pipeline.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/segmentation.hpp"
-#include "amfm/host/segmentation_outputs.hpp"
-#include "amfm/host/tiff_io.hpp"
-#include "test_util.hpp"
-#include "amfm/host/simulate.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/formats/tiff_io.hpp"
+#include "host/method/pipeline.hpp"
+#include "host/method/segmentation.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/report/outputs.hpp"
+#include "host/report/segmentation_outputs.hpp"
+#include "host/sim/simulate.hpp"
+#include "test_util.hpp"
 
 using namespace amfm;
 

@@ -12,9 +12,9 @@
 
 #include <sys/wait.h>
 
-#include "amfm/host/series.hpp"
-#include "amfm/host/simulate.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/batch/series.hpp"
+#include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
 namespace {

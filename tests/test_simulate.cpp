@@ -16,14 +16,15 @@
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
-#include "amfm/host/config.hpp"
-#include "amfm/host/scan.hpp"
-#include "amfm/host/simulate.hpp"
-#include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt.hpp"
 #include "amfm/kernels/tilt_correction.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/formats/tiff_io.hpp"
+#include "host/model/config.hpp"
+#include "host/model/scan.hpp"
+#include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
 using namespace amfm;

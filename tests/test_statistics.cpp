@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "amfm/host/statistics.hpp"
+#include "host/method/statistics.hpp"
 
 using namespace amfm;
 

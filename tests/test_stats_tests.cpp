@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "amfm/host/float_order.hpp"
-#include "amfm/host/stats_tests.hpp"
+#include "host/method/float_order.hpp"
+#include "host/method/stats_tests.hpp"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include <random>
 #include <string>
 
-#include "amfm/host/tiff_io.hpp"
 #include "amfm/kernels/error.hpp"
+#include "host/formats/tiff_io.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -1,0 +1,690 @@
+// A series' outputs: Table 1 per class and cycle, region Gaussians, comparisons between
+// consecutive cycles and between classes, figures (Fig. 3a, per-class histograms by cycle),
+// and one self-contained report.html. Everything here is computed from the scans'
+// series_entry.json files, so it is the same whichever way the scans were processed.
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+
+#include "amfm/kernels/error.hpp"
+#include "host/batch/series.hpp"
+#include "host/model/file_io.hpp"
+#include "host/model/table_format.hpp"
+
+namespace amfm {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// ---- pooling per class and cycle ------------------------------------------------------------
+
+struct Pooled {
+    int cycle = 0;
+    std::string class_name;
+    int n_scans = 0;
+    long long n = 0;
+    double mean = kNaN, sd = kNaN;
+    std::vector<const QuantileSketch*> sketches;
+};
+
+// Exact pooled mean and sample SD of the union of the scans' pixels.
+void pool(Pooled& p, const ClassSummary& c) {
+    if (c.n_valid <= 0 || !std::isfinite(c.mean_gpa)) return;
+    const double sd = std::isfinite(c.sd_gpa) ? c.sd_gpa : 0.0;
+    if (p.n == 0) {
+        p.n = c.n_valid;
+        p.mean = c.mean_gpa;
+        p.sd = c.n_valid > 1 ? sd : kNaN;
+    } else {
+        const long long n = p.n + c.n_valid;
+        const double mean = (p.mean * (double)p.n + c.mean_gpa * (double)c.n_valid) / (double)n;
+        const double ss_a = (p.n > 1 ? p.sd * p.sd * (double)(p.n - 1) : 0.0) +
+                            (double)p.n * (p.mean - mean) * (p.mean - mean);
+        const double ss_b = (double)(c.n_valid - 1) * sd * sd +
+                            (double)c.n_valid * (c.mean_gpa - mean) * (c.mean_gpa - mean);
+        p.n = n;
+        p.mean = mean;
+        p.sd = std::sqrt((ss_a + ss_b) / (double)(n - 1));
+    }
+    ++p.n_scans;
+    if (!c.sketch.quantiles.empty()) p.sketches.push_back(&c.sketch);
+}
+
+struct Tables {
+    std::vector<int> cycles;              // ascending
+    std::vector<std::string> classes;     // sorted
+    std::map<std::pair<int, std::string>, Pooled> pooled;
+
+    const Pooled* find(int cycle, const std::string& cls) const {
+        const auto it = pooled.find({cycle, cls});
+        return it == pooled.end() || it->second.n == 0 ? nullptr : &it->second;
+    }
+};
+
+Tables build_tables(const std::vector<EntrySummary>& entries) {
+    Tables t;
+    std::set<int> cycles;
+    std::set<std::string> classes;
+    for (const auto& e : entries) {
+        if (e.status != "ok") continue;
+        cycles.insert(e.cycle);
+        for (const auto& c : e.classes) {
+            classes.insert(c.class_name);
+            Pooled& p = t.pooled[{e.cycle, c.class_name}];
+            p.cycle = e.cycle;
+            p.class_name = c.class_name;
+            pool(p, c);
+        }
+    }
+    t.cycles.assign(cycles.begin(), cycles.end());
+    t.classes.assign(classes.begin(), classes.end());
+    return t;
+}
+
+struct Comparison {
+    std::string kind;  // "cycle_step": class between cycle_a and cycle_b; "class_gap": class - class_b at cycle_a
+    std::string class_a, class_b;
+    int cycle_a = 0, cycle_b = 0;
+    const Pooled *a = nullptr, *b = nullptr;
+    WelchResult welch;
+    KsResult ks;
+};
+
+// diff = b - a for cycle steps; for gaps diff = class_a - class_b (so "LNMO - b/c").
+std::vector<Comparison> build_comparisons(const Tables& t) {
+    std::vector<Comparison> out;
+    for (const auto& cls : t.classes) {
+        const Pooled* prev = nullptr;
+        for (int cycle : t.cycles) {
+            const Pooled* cur = t.find(cycle, cls);
+            if (!cur) continue;
+            if (prev) {
+                Comparison c;
+                c.kind = "cycle_step";
+                c.class_a = c.class_b = cls;
+                c.cycle_a = prev->cycle;
+                c.cycle_b = cycle;
+                c.a = prev;
+                c.b = cur;
+                c.welch = welch_test(prev->n, prev->mean, prev->sd, cur->n, cur->mean, cur->sd);
+                c.ks = ks_test(prev->sketches, cur->sketches);
+                out.push_back(c);
+            }
+            prev = cur;
+        }
+    }
+    for (int cycle : t.cycles)
+        for (std::size_t i = 0; i < t.classes.size(); ++i)
+            for (std::size_t j = i + 1; j < t.classes.size(); ++j) {
+                const Pooled *a = t.find(cycle, t.classes[i]), *b = t.find(cycle, t.classes[j]);
+                if (!a || !b) continue;
+                Comparison c;
+                c.kind = "class_gap";
+                c.class_a = t.classes[i];
+                c.class_b = t.classes[j];
+                c.cycle_a = c.cycle_b = cycle;
+                c.a = a;
+                c.b = b;
+                c.welch = welch_test(b->n, b->mean, b->sd, a->n, a->mean, a->sd);
+                c.ks = ks_test(a->sketches, b->sketches);
+                out.push_back(c);
+            }
+    return out;
+}
+
+// Entries sorted for the tables: by cycle, then by their order in the series file.
+std::vector<const EntrySummary*> by_cycle(const std::vector<EntrySummary>& entries) {
+    std::vector<const EntrySummary*> v;
+    for (const auto& e : entries) v.push_back(&e);
+    std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->cycle < b->cycle; });
+    return v;
+}
+
+// ---- figures ----------------------------------------------------------------------------------
+
+const cv::Scalar kWhite(255, 255, 255), kInk(30, 30, 30), kGrid(220, 220, 220);
+
+cv::Scalar palette(std::size_t i) {  // BGR, colour-blind friendly (Okabe-Ito)
+    static const cv::Scalar c[] = {{178, 114, 0},  {0, 94, 213},  {115, 158, 0}, {167, 121, 204},
+                                   {233, 180, 86}, {66, 228, 240}, {0, 159, 230}, {0, 0, 0}};
+    return c[i % 8];
+}
+
+std::string fmt(double v, int decimals) {
+    if (!std::isfinite(v)) return "-";
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(decimals) << v;
+    return s.str();
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+    const double span = hi - lo;
+    if (!(span > 0)) return {lo};
+    const double raw = span / target, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+        if (m * mag >= raw) {
+            step = m * mag;
+            break;
+        }
+    std::vector<double> t;
+    for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) t.push_back(std::fabs(v) < 1e-12 * step ? 0.0 : v);
+    return t;
+}
+
+int tick_decimals(const std::vector<double>& ticks) {
+    if (ticks.size() < 2) return 2;
+    const double step = ticks[1] - ticks[0];
+    return std::clamp((int)std::ceil(-std::log10(step) + 1e-9), 0, 4);
+}
+
+void text(cv::Mat& img, const std::string& s, int x, int y, double scale = 0.45, const cv::Scalar& c = kInk) {
+    cv::putText(img, s, {x, y}, cv::FONT_HERSHEY_SIMPLEX, scale, c, 1, cv::LINE_AA);
+}
+
+int text_width(const std::string& s, double scale = 0.45) {
+    int base = 0;
+    return cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base).width;
+}
+
+struct Axes {
+    cv::Rect plot;
+    double x0, x1, y0, y1;
+    bool log_y = false;  // y0, y1 are then the values, the axis is log10
+    int px(double x) const { return plot.x + (int)std::lround((x - x0) / (x1 - x0) * plot.width); }
+    int py(double y) const {
+        const double f = log_y ? (std::log10(y) - std::log10(y0)) / (std::log10(y1) - std::log10(y0)) : (y - y0) / (y1 - y0);
+        return plot.y + plot.height - (int)std::lround(f * plot.height);
+    }
+};
+
+// Frame, y ticks with grid, y label; x ticks are drawn by the caller (cycle numbers or GPa).
+void draw_frame(cv::Mat& img, const Axes& ax, const std::string& title, const std::string& ylabel,
+                const std::string& xlabel) {
+    std::vector<double> yt;
+    int dec = 0;
+    if (ax.log_y) {  // 1, 2, 5 per decade
+        for (int e = (int)std::floor(std::log10(ax.y0)); e <= (int)std::ceil(std::log10(ax.y1)); ++e)
+            for (double m : {1.0, 2.0, 5.0})
+                if (const double v = m * std::pow(10.0, e); v >= ax.y0 && v <= ax.y1) yt.push_back(v);
+        dec = -1;  // per tick: decimals only below 1
+    } else {
+        yt = nice_ticks(ax.y0, ax.y1, 6);
+        dec = tick_decimals(yt);
+    }
+    for (double v : yt) {
+        const int y = ax.py(v);
+        cv::line(img, {ax.plot.x, y}, {ax.plot.x + ax.plot.width, y}, kGrid, 1);
+        const std::string s = fmt(v, dec >= 0 ? dec : v < 1 ? 1 : 0);
+        text(img, s, ax.plot.x - 8 - text_width(s), y + 5);
+    }
+    cv::rectangle(img, ax.plot, kInk, 1);
+    text(img, title, ax.plot.x, 24, 0.6);
+    text(img, xlabel, ax.plot.x + ax.plot.width / 2 - text_width(xlabel) / 2, img.rows - 12);
+    cv::Mat label(24, text_width(ylabel) + 4, CV_8UC3, kWhite);
+    text(label, ylabel, 2, 17);
+    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+    const int top = std::max(0, ax.plot.y + ax.plot.height / 2 - label.rows / 2);
+    if (top + label.rows <= img.rows) label.copyTo(img(cv::Rect(4, top, label.cols, label.rows)));
+}
+
+void draw_legend(cv::Mat& img, const Axes& ax, const std::vector<std::pair<std::string, cv::Scalar>>& items) {
+    int w = 0;
+    for (const auto& it : items) w = std::max(w, text_width(it.first));
+    const int x = ax.plot.x + ax.plot.width - w - 40, y0 = ax.plot.y + 10;
+    cv::rectangle(img, cv::Rect(x - 6, y0 - 4, w + 40, 20 * (int)items.size() + 6), kWhite, cv::FILLED);
+    cv::rectangle(img, cv::Rect(x - 6, y0 - 4, w + 40, 20 * (int)items.size() + 6), kGrid, 1);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const int y = y0 + 10 + 20 * (int)i;
+        cv::line(img, {x, y}, {x + 22, y}, items[i].second, 2, cv::LINE_AA);
+        text(img, items[i].first, x + 28, y + 5);
+    }
+}
+
+std::vector<unsigned char> png_bytes(const cv::Mat& img) {
+    std::vector<unsigned char> buf;
+    if (!cv::imencode(".png", img, buf)) throw DataError("PNG encoding failed");
+    return buf;
+}
+
+// Fig. 3a: class mean +- SD against cycle number, x on log10(1 + cycle) so 0..200 all show.
+cv::Mat figure_modulus_vs_cycle(const Tables& t) {
+    cv::Mat img(480, 760, CV_8UC3, kWhite);
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& [key, p] : t.pooled) {
+        if (p.n == 0) continue;
+        const double sd = std::isfinite(p.sd) ? p.sd : 0.0;
+        lo = std::min(lo, p.mean - sd);
+        hi = std::max(hi, p.mean + sd);
+    }
+    if (!std::isfinite(lo)) lo = 0, hi = 1;
+    // Moduli spanning more than a decade (pristine crystal vs cycled interphase) go on a log axis.
+    double lo_pos = std::numeric_limits<double>::infinity();
+    for (const auto& [key, p] : t.pooled)
+        if (p.n > 0 && p.mean > 0) lo_pos = std::min(lo_pos, p.mean - (std::isfinite(p.sd) && p.sd < p.mean ? p.sd : 0.5 * p.mean));
+    const bool log_y = std::isfinite(lo_pos) && lo_pos > 0 && hi / lo_pos > 20.0;
+    if (log_y) {
+        lo = lo_pos / 1.3;
+        hi = hi * 1.5;
+    } else {
+        lo = std::max(0.0, lo - 0.1 * (hi - lo));
+        hi = hi + 0.15 * (hi - lo) + 1e-9;
+    }
+    const double xmax = std::log10(1.0 + (t.cycles.empty() ? 1 : std::max(1, t.cycles.back())));
+    Axes ax{cv::Rect(80, 40, 650, 380), -0.06 * xmax, 1.06 * xmax, lo, hi, log_y};
+    draw_frame(img, ax, "Class modulus vs cycle number (mean +- SD of valid pixels)",
+               log_y ? "E (GPa, log scale)" : "E (GPa)",
+               "cycle number (log scale of 1 + cycle)");
+    for (int c : t.cycles) {
+        const int x = ax.px(std::log10(1.0 + c));
+        cv::line(img, {x, ax.plot.y + ax.plot.height}, {x, ax.plot.y + ax.plot.height + 5}, kInk, 1);
+        const std::string s = std::to_string(c);
+        text(img, s, x - text_width(s) / 2, ax.plot.y + ax.plot.height + 20);
+    }
+    std::vector<std::pair<std::string, cv::Scalar>> legend;
+    for (std::size_t k = 0; k < t.classes.size(); ++k) {
+        const cv::Scalar col = palette(k);
+        const int dx = (int)k * 4 - (int)t.classes.size() * 2;  // small offset so error bars do not hide each other
+        cv::Point prev(-1, -1);
+        for (int c : t.cycles) {
+            const Pooled* p = t.find(c, t.classes[k]);
+            if (!p) continue;
+            const cv::Point pt(ax.px(std::log10(1.0 + c)) + dx, ax.py(p->mean));
+            if (std::isfinite(p->sd)) {
+                const int ya = ax.py(std::max(p->mean - p->sd, ax.y0)), yb = ax.py(p->mean + p->sd);
+                cv::line(img, {pt.x, ya}, {pt.x, yb}, col, 1, cv::LINE_AA);
+                cv::line(img, {pt.x - 5, ya}, {pt.x + 5, ya}, col, 1, cv::LINE_AA);
+                cv::line(img, {pt.x - 5, yb}, {pt.x + 5, yb}, col, 1, cv::LINE_AA);
+            }
+            if (prev.x >= 0) cv::line(img, prev, pt, col, 2, cv::LINE_AA);
+            cv::circle(img, pt, 5, col, cv::FILLED, cv::LINE_AA);
+            prev = pt;
+        }
+        legend.push_back({t.classes[k], col});
+    }
+    draw_legend(img, ax, legend);
+    return img;
+}
+
+// One class: the pixel-modulus density of every cycle, from the pooled quantile sketches.
+cv::Mat figure_class_histograms(const Tables& t, const std::string& cls) {
+    cv::Mat img(480, 760, CV_8UC3, kWhite);
+    std::vector<const Pooled*> groups;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (int c : t.cycles)
+        if (const Pooled* p = t.find(c, cls); p && !p->sketches.empty()) {
+            groups.push_back(p);
+            for (const auto* s : p->sketches) {  // 0.5 % and 99.5 % levels of each scan
+                const auto& q = s->quantiles;
+                lo = std::min(lo, q[q.size() / 200]);
+                hi = std::max(hi, q[q.size() - 1 - q.size() / 200]);
+            }
+        }
+    if (groups.empty() || !(hi > lo)) lo = 0, hi = 1;
+    // Pristine crystal (~130 GPa) and cycled interphase (~3 GPa) in one class span decades: then
+    // bin and draw on log10 E, with the density per decade, so every cycle's peak is visible.
+    const bool log_x = lo > 0.0 && hi > 20.0 * lo;
+    const double a0 = log_x ? std::log10(lo) : lo, a1 = log_x ? std::log10(hi) : hi;
+    auto value_at = [&](double a) { return log_x ? std::pow(10.0, a) : a; };
+    constexpr int kBins = 80;
+    const double w = (a1 - a0) / kBins;
+    std::vector<std::vector<double>> dens;
+    double ymax = 0.0;
+    for (const Pooled* p : groups) {
+        std::vector<double> d(kBins);
+        for (int b = 0; b < kBins; ++b) {
+            d[b] = (mixture_cdf(p->sketches, value_at(a0 + (b + 1) * w)) - mixture_cdf(p->sketches, value_at(a0 + b * w))) / w;
+            ymax = std::max(ymax, d[b]);
+        }
+        dens.push_back(std::move(d));
+    }
+    Axes ax{cv::Rect(80, 40, 650, 380), a0, a1, 0.0, ymax > 0 ? ymax * 1.12 : 1.0};
+    draw_frame(img, ax, "Class " + cls + ": pixel modulus distribution per cycle",
+               log_x ? "density (1/decade)" : "density (1/GPa)", log_x ? "E (GPa, log scale)" : "E (GPa)");
+    std::vector<double> xt;
+    int dec = 0;
+    if (log_x) {  // 1, 2, 5 per decade
+        for (int e = (int)std::floor(a0); e <= (int)std::ceil(a1); ++e)
+            for (double m : {1.0, 2.0, 5.0})
+                if (const double v = m * std::pow(10.0, e); v >= lo && v <= hi) xt.push_back(v);
+    } else {
+        xt = nice_ticks(lo, hi, 8);
+        dec = tick_decimals(xt);
+    }
+    for (double v : xt) {
+        const int x = ax.px(log_x ? std::log10(v) : v);
+        cv::line(img, {x, ax.plot.y + ax.plot.height}, {x, ax.plot.y + ax.plot.height + 5}, kInk, 1);
+        const std::string s = fmt(v, log_x ? (v < 1 ? 1 : 0) : dec);
+        text(img, s, x - text_width(s) / 2, ax.plot.y + ax.plot.height + 20);
+    }
+    std::vector<std::pair<std::string, cv::Scalar>> legend;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        std::vector<cv::Point> pts;
+        for (int b = 0; b < kBins; ++b) {
+            pts.emplace_back(ax.px(a0 + b * w), ax.py(dens[g][b]));
+            pts.emplace_back(ax.px(a0 + (b + 1) * w), ax.py(dens[g][b]));
+        }
+        cv::polylines(img, pts, false, palette(g), 2, cv::LINE_AA);
+        legend.push_back({"cycle " + std::to_string(groups[g]->cycle) + " (n=" + std::to_string(groups[g]->n) + ")",
+                          palette(g)});
+    }
+    draw_legend(img, ax, legend);
+    return img;
+}
+
+std::string safe_file_part(const std::string& s) {
+    std::string out;
+    for (char c : s) out += std::isalnum((unsigned char)c) ? c : '_';
+    return out.empty() ? "class" : out;
+}
+
+std::string base64(const std::vector<unsigned char>& in) {
+    static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < in.size(); i += 3) {
+        const unsigned v = (unsigned)in[i] << 16 | (i + 1 < in.size() ? (unsigned)in[i + 1] << 8 : 0u) |
+                           (i + 2 < in.size() ? (unsigned)in[i + 2] : 0u);
+        out += tbl[(v >> 18) & 63];
+        out += tbl[(v >> 12) & 63];
+        out += i + 1 < in.size() ? tbl[(v >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? tbl[v & 63] : '=';
+    }
+    return out;
+}
+
+std::string html_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+struct Figure {
+    std::string file, caption;
+    std::vector<unsigned char> png;
+};
+
+std::vector<Figure> series_figures(const Tables& t) {
+    std::vector<Figure> figs;
+    figs.push_back({"fig_modulus_vs_cycle.png",
+                    "Modulus vs cycle number per class, mean +- SD of the valid pixels (the paper's Fig. 3a).",
+                    png_bytes(figure_modulus_vs_cycle(t))});
+    for (const auto& cls : t.classes)
+        figs.push_back({"fig_hist_" + safe_file_part(cls) + ".png",
+                        "Class " + cls + ": pixel modulus distribution of each cycle number (density).",
+                        png_bytes(figure_class_histograms(t, cls))});
+    return figs;
+}
+
+constexpr const char* kPixelCaveat =
+    "Tests treat every valid pixel as an independent sample. Neighbouring pixels are correlated "
+    "(tip size, smoothing), so confidence intervals are too narrow and p-values too small by a "
+    "factor that grows with the correlation length; read them as a ranking of effect sizes, and "
+    "the differences in GPa as the result. KS statistics come from 400-level quantile sketches "
+    "(resolution 0.0025).";
+
+std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>& entries, const Tables& t,
+                        const std::vector<Comparison>& comps, const std::vector<Figure>& figs,
+                        const fs::path& out_dir) {
+    std::ostringstream h;
+    int n_ok = 0, n_failed = 0, n_missing = 0;
+    for (const auto& e : entries) (e.status == "ok" ? n_ok : e.status == "failed" ? n_failed : n_missing)++;
+    const std::string title = spec.name.empty() ? "amfm series" : spec.name;
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << html_escape(title)
+      << "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+         "th{background:#f0f0f0}td.t{text-align:left}.failed{color:#b00}.missing{color:#b60}"
+         "figure{display:inline-block;margin:0.5em}figcaption{font-size:90%;max-width:760px}"
+         "img.scan{width:360px}</style></head><body>\n";
+    h << "<h1>" << html_escape(title) << "</h1>\n<p>amfm " << AMFM_VERSION << ", series file <code>"
+      << html_escape(spec.source) << "</code>: " << entries.size() << " scans, " << n_ok << " processed, " << n_failed
+      << " failed, " << n_missing << " missing. Moduli in GPa, tilt-corrected.</p>\n";
+
+    h << "<h2>Scans</h2>\n<table><tr><th>id</th><th>cycle</th><th>sample</th><th>notes</th><th>pixels</th>"
+         "<th>status</th></tr>\n";
+    for (const auto* e : by_cycle(entries)) {
+        h << "<tr><td class=t id=\"scan-" << html_escape(e->id) << "\">" << html_escape(e->id) << "</td><td>"
+          << e->cycle << "</td><td class=t>" << html_escape(e->sample) << "</td><td class=t>"
+          << html_escape(e->notes) << "</td><td>" << (e->nx ? std::to_string(e->nx) + " x " + std::to_string(e->ny) : "")
+          << "</td><td class=\"t " << e->status << "\">" << e->status
+          << (e->reason.empty() ? "" : ": " + html_escape(e->reason)) << "</td></tr>\n";
+    }
+    h << "</table>\n";
+
+    h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Mean +- SD over the valid pixels of all "
+         "scans of that cycle number; N = valid pixels.</p>\n<table><tr><th>cycle</th>";
+    for (const auto& c : t.classes) h << "<th>" << html_escape(c) << " (GPa)</th><th>N</th>";
+    h << "</tr>\n";
+    for (int cy : t.cycles) {
+        h << "<tr><td>" << cy << "</td>";
+        for (const auto& c : t.classes) {
+            const Pooled* p = t.find(cy, c);
+            h << "<td>" << (p ? fmt(p->mean, 2) + " &plusmn; " + fmt(p->sd, 2) : "") << "</td><td>"
+              << (p ? std::to_string(p->n) : "") << "</td>";
+        }
+        h << "</tr>\n";
+    }
+    h << "</table>\n";
+
+    h << "<h2>Changes between consecutive cycle numbers</h2>\n<p>Difference of class means (later - earlier) "
+         "with its 95 % confidence interval (Welch), and the Kolmogorov-Smirnov distance between the two "
+         "pixel distributions.</p>\n<table><tr><th>class</th><th>from</th><th>to</th><th>&Delta; (GPa)</th>"
+         "<th>95 % CI</th><th>Welch p</th><th>KS D</th><th>KS p</th></tr>\n";
+    for (const auto& c : comps) {
+        if (c.kind != "cycle_step") continue;
+        h << "<tr><td class=t>" << html_escape(c.class_a) << "</td><td>" << c.cycle_a << "</td><td>" << c.cycle_b
+          << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3) << ", "
+          << fmt(c.welch.ci_hi, 3) << "]</td><td>" << csv_number(c.welch.p_two_sided) << "</td><td>"
+          << fmt(c.ks.d, 3) << "</td><td>" << csv_number(c.ks.p) << "</td></tr>\n";
+    }
+    h << "</table>\n";
+
+    h << "<h2>Gap between classes per cycle number</h2>\n<table><tr><th>cycle</th><th>classes</th>"
+         "<th>gap (GPa)</th><th>95 % CI</th><th>KS D</th></tr>\n";
+    for (const auto& c : comps) {
+        if (c.kind != "class_gap") continue;
+        h << "<tr><td>" << c.cycle_a << "</td><td class=t>" << html_escape(c.class_a) << " - "
+          << html_escape(c.class_b) << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3)
+          << ", " << fmt(c.welch.ci_hi, 3) << "]</td><td>" << fmt(c.ks.d, 3) << "</td></tr>\n";
+    }
+    h << "</table>\n<p><small>" << kPixelCaveat << "</small></p>\n";
+
+    h << "<h2>Figures</h2>\n";
+    for (const auto& f : figs)
+        h << "<figure><img alt=\"" << html_escape(f.file) << "\" src=\"data:image/png;base64," << base64(f.png)
+          << "\"><figcaption>" << html_escape(f.caption) << " (" << f.file << ")</figcaption></figure>\n";
+
+    h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<table><tr><th>cycle</th><th>scan</th><th>region</th>"
+         "<th>class</th><th>valid pixels</th><th>centre &plusmn; &sigma; (GPa)</th><th>fit</th></tr>\n";
+    for (const auto* e : by_cycle(entries))
+        for (const auto& r : e->regions)
+            h << "<tr><td>" << e->cycle << "</td><td class=t>" << html_escape(e->id) << "</td><td class=t>"
+              << html_escape(r.name) << "</td><td class=t>" << html_escape(r.class_name) << "</td><td>" << r.n_valid
+              << "</td><td>" << fmt(r.center_gpa, 2) << " &plusmn; " << fmt(r.sigma_gpa, 2) << "</td><td class=t>"
+              << r.fit_state << "</td></tr>\n";
+    h << "</table>\n";
+
+    // Each scan's own maps; embedded for a modest series, linked beyond (the report stays small).
+    constexpr int kMaxEmbeddedScans = 40;
+    h << "<h2>Scans: corrected modulus and region histograms</h2>\n";
+    for (const auto* e : by_cycle(entries)) {
+        if (e->status != "ok") continue;
+        h << "<h3>" << html_escape(e->id) << " (cycle " << e->cycle << ")</h3>\n";
+        for (const char* name : {"fig_modulus.png", "fig_histograms.png"}) {
+            const fs::path rel = fs::path("scans") / e->id / name;
+            std::error_code ec;
+            if (!fs::is_regular_file(out_dir / rel, ec)) continue;
+            if (n_ok <= kMaxEmbeddedScans) {
+                const std::string bytes = read_file(out_dir / rel);
+                h << "<img class=scan alt=\"" << html_escape(rel.generic_string()) << "\" src=\"data:image/png;base64,"
+                  << base64(std::vector<unsigned char>(bytes.begin(), bytes.end())) << "\">\n";
+            } else {
+                h << "<a href=\"" << html_escape(rel.generic_string()) << "\">" << name << "</a>\n";
+            }
+        }
+    }
+    h << "</body></html>\n";
+    return h.str();
+}
+
+std::vector<EntrySummary> read_entries(const SeriesSpec& spec, const fs::path& out_dir) {
+    std::vector<EntrySummary> entries;
+    for (const auto& e : spec.entries) {
+        const fs::path file = out_dir / "scans" / e.id / "series_entry.json";
+        std::error_code ec;
+        EntrySummary s;
+        if (fs::is_regular_file(file, ec)) {
+            s = read_entry_summary(file.string());
+        } else {
+            s.status = "missing";
+            s.reason = "not processed (no scans/" + e.id + "/series_entry.json)";
+        }
+        // The series file is the authority for the metadata.
+        s.id = e.id;
+        s.scan = e.scan;
+        s.cycle = e.cycle;
+        s.sample = e.sample;
+        s.notes = e.notes;
+        entries.push_back(std::move(s));
+    }
+    return entries;
+}
+
+}  // namespace
+
+std::string series_csv(const std::vector<EntrySummary>& entries) {
+    const Tables t = build_tables(entries);
+    std::ostringstream s;
+    s << "kind,cycle,scan,class,region,label,n_scans,n_valid,mean_gpa,sd_gpa,center_gpa,sigma_gpa,fwhm_gpa,fit\n";
+    for (int cy : t.cycles)
+        for (const auto& c : t.classes)
+            if (const Pooled* p = t.find(cy, c))
+                s << "class," << cy << ",," << csv_text(c) << ",,," << p->n_scans << "," << p->n << ","
+                  << csv_number(p->mean) << "," << csv_number(p->sd) << ",,,,\n";
+    for (const auto* e : by_cycle(entries)) {
+        if (e->status != "ok") continue;
+        for (const auto& r : e->regions)
+            s << "region," << e->cycle << "," << csv_text(e->id) << "," << csv_text(r.class_name) << ","
+              << csv_text(r.name) << "," << r.label << ",1," << r.n_valid << "," << csv_number(r.mean_gpa) << ","
+              << csv_number(r.sd_gpa) << "," << csv_number(r.center_gpa) << "," << csv_number(r.sigma_gpa) << ","
+              << csv_number(r.fwhm_gpa) << "," << r.fit_state << "\n";
+    }
+    return s.str();
+}
+
+std::string series_comparisons_csv(const std::vector<EntrySummary>& entries) {
+    const Tables t = build_tables(entries);
+    std::ostringstream s;
+    s << "kind,class_a,class_b,cycle_a,cycle_b,n_a,n_b,mean_a_gpa,mean_b_gpa,diff_gpa,ci95_lo_gpa,ci95_hi_gpa,"
+         "welch_t,welch_df,welch_p,ks_d,ks_p\n";
+    for (const auto& c : build_comparisons(t)) {
+        s << c.kind << "," << csv_text(c.class_a) << "," << csv_text(c.class_b) << "," << c.cycle_a << ","
+          << c.cycle_b << "," << c.a->n << "," << c.b->n << "," << csv_number(c.a->mean) << ","
+          << csv_number(c.b->mean) << "," << csv_number(c.welch.diff) << "," << csv_number(c.welch.ci_lo) << ","
+          << csv_number(c.welch.ci_hi) << "," << csv_number(c.welch.t) << "," << csv_number(c.welch.df) << ","
+          << csv_number(c.welch.p_two_sided) << "," << csv_number(c.ks.d) << "," << csv_number(c.ks.p) << "\n";
+    }
+    return s.str();
+}
+
+std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>& entries) {
+    const Tables t = build_tables(entries);
+    json scans = json::array(), table1 = json::array(), regions = json::array(), steps = json::array(),
+         gaps = json::array();
+    for (const auto& e : entries)
+        scans.push_back({{"id", e.id}, {"scan", e.scan}, {"cycle", e.cycle}, {"sample", e.sample},
+                         {"notes", e.notes}, {"status", e.status}, {"reason", e.reason},
+                         {"input_hash", e.input_hash}, {"nx", e.nx}, {"ny", e.ny}});
+    for (int cy : t.cycles)
+        for (const auto& c : t.classes)
+            if (const Pooled* p = t.find(cy, c))
+                table1.push_back({{"cycle", cy}, {"class", c}, {"n_scans", p->n_scans}, {"n_valid", p->n},
+                                  {"mean_gpa", json_number(p->mean)}, {"sd_gpa", json_number(p->sd)}});
+    for (const auto* e : by_cycle(entries)) {
+        if (e->status != "ok") continue;
+        for (const auto& r : e->regions)
+            regions.push_back({{"cycle", e->cycle}, {"scan", e->id}, {"label", r.label}, {"region", r.name},
+                               {"class", r.class_name}, {"n_valid", r.n_valid}, {"mean_gpa", json_number(r.mean_gpa)},
+                               {"sd_gpa", json_number(r.sd_gpa)}, {"center_gpa", json_number(r.center_gpa)},
+                               {"sigma_gpa", json_number(r.sigma_gpa)}, {"fwhm_gpa", json_number(r.fwhm_gpa)},
+                               {"fit", r.fit_state}});
+    }
+    for (const auto& c : build_comparisons(t)) {
+        json j = {{"n_a", c.a->n}, {"n_b", c.b->n}, {"diff_gpa", json_number(c.welch.diff)},
+                  {"ci95_gpa", {json_number(c.welch.ci_lo), json_number(c.welch.ci_hi)}},
+                  {"welch", {{"t", json_number(c.welch.t)}, {"df", json_number(c.welch.df)}, {"p", json_number(c.welch.p_two_sided)}}},
+                  {"ks", {{"d", json_number(c.ks.d)}, {"p", json_number(c.ks.p)}}}};
+        if (c.kind == "cycle_step") {
+            j["class"] = c.class_a;
+            j["cycle_from"] = c.cycle_a;
+            j["cycle_to"] = c.cycle_b;
+            steps.push_back(j);
+        } else {
+            j["cycle"] = c.cycle_a;
+            j["classes"] = {c.class_a, c.class_b};
+            gaps.push_back(j);
+        }
+    }
+    const json doc = {{"format", "amfm series"},
+                      {"format_version", 1},
+                      {"amfm_version", AMFM_VERSION},
+                      {"name", spec.name},
+                      {"series_file", spec.source},
+                      {"units", "GPa"},
+                      {"scans", scans},
+                      {"table1", table1},
+                      {"regions", regions},
+                      {"cycle_steps", steps},
+                      {"class_gaps", gaps},
+                      {"notes", {{"cycle_steps", "diff = later - earlier cycle, Welch 95 % CI, KS distance"},
+                                 {"class_gaps", "diff = first class - second class (sorted names)"},
+                                 {"pixels", kPixelCaveat}}}};
+    return doc.dump(2) + "\n";
+}
+
+std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
+                               const std::string& out_dir) {
+    const Tables t = build_tables(entries);
+    return html_report(spec, entries, t, build_comparisons(t), series_figures(t), out_dir);
+}
+
+SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir) {
+    const fs::path out(out_dir);
+    fs::create_directories(out);
+    const std::vector<EntrySummary> entries = read_entries(spec, out);
+    SeriesOutcome o;
+    for (const auto& e : entries) (e.status == "ok" ? o.n_ok : e.status == "failed" ? o.n_failed : o.n_missing)++;
+    const Tables t = build_tables(entries);
+    const auto comps = build_comparisons(t);
+    const auto figs = series_figures(t);
+    write_file_atomic(out / "series.csv", series_csv(entries));
+    write_file_atomic(out / "series_comparisons.csv", series_comparisons_csv(entries));
+    write_file_atomic(out / "series.json", series_json(spec, entries));
+    for (const auto& f : figs) write_file_atomic(out / f.file, std::string_view((const char*)f.png.data(), f.png.size()));
+    write_file_atomic(out / "report.html", html_report(spec, entries, t, comps, figs, out));
+    return o;
+}
+
+}  // namespace amfm

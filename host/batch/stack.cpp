@@ -1,0 +1,173 @@
+// Multi-page TIFF stacks processed page by page (rules in stack.hpp).
+#include "host/batch/stack.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "amfm/kernels/error.hpp"
+#include "host/batch/pipelined.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/formats/tiff_io.hpp"
+#include "host/method/pipeline.hpp"
+#include "host/model/file_io.hpp"
+#include "host/model/scan.hpp"
+#include "host/model/table_format.hpp"
+
+namespace amfm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Channel {
+    const char* role;
+    const ChannelSpec* spec;
+};
+
+std::vector<Channel> channel_files(const ScanConfig& cfg) {
+    std::vector<Channel> ch = {{"height", &cfg.height}, {"phase1", &cfg.phase1}, {"df2", &cfg.df2}};
+    if (!cfg.amplitude1.file.empty()) ch.push_back({"amplitude1", &cfg.amplitude1});
+    return ch;
+}
+
+std::string pages_text(int n) { return std::to_string(n) + (n == 1 ? " page" : " pages"); }
+
+void append_rows(int page, const StatisticsResult& stats, std::vector<StackSummaryRow>& rows) {
+    for (const RegionStats& r : stats.regions) {
+        StackSummaryRow row;
+        row.page = page;
+        row.kind = "region";
+        row.label = r.info.label;
+        row.region = r.info.name;
+        row.class_name = r.info.class_name;
+        row.n_pixels = r.pixels.n_pixels;
+        row.n_valid = r.pixels.n_valid;
+        row.gaussian_center_gpa = r.gaussian.center_gpa;
+        row.gaussian_sigma_gpa = r.gaussian.sigma_gpa;
+        row.fit_state = fit_state_name(r.gaussian.fit.state);
+        row.mean_gpa = r.pixels.mean_gpa;
+        row.sd_gpa = r.pixels.sd_gpa;
+        rows.push_back(row);
+    }
+    for (const ClassStats& c : stats.classes) {
+        StackSummaryRow row;
+        row.page = page;
+        row.kind = "class";
+        row.class_name = c.class_name;
+        row.n_pixels = c.pixels.n_pixels;
+        row.n_valid = c.pixels.n_valid;
+        row.gaussian_center_gpa = row.gaussian_sigma_gpa = NAN;  // classes are not fitted
+        row.mean_gpa = c.pixels.mean_gpa;
+        row.sd_gpa = c.pixels.sd_gpa;
+        rows.push_back(row);
+    }
+}
+
+}  // namespace
+
+int stack_page_count(const ScanConfig& cfg) {
+    const std::vector<Channel> ch = channel_files(cfg);
+    const int n = tiff_page_count(ch.front().spec->file);
+    for (std::size_t i = 1; i < ch.size(); ++i) {
+        const int m = tiff_page_count(ch[i].spec->file);
+        if (m != n)
+            throw DataError(ch[i].spec->file + ": stack channel " + ch[i].role + " holds " + pages_text(m) +
+                            " but the height stack " + ch.front().spec->file + " holds " + pages_text(n) +
+                            "; page k of every channel file must be scan k");
+    }
+    // A label image for every page, or one label stack with a page per scan.
+    if (!cfg.regions.labels_file.empty()) {
+        const int m = label_image_pages(cfg.regions.labels_file);
+        if (m != 1 && m != n)
+            throw DataError(cfg.regions.labels_file + ": the label stack holds " + pages_text(m) + " but the height stack " +
+                            ch.front().spec->file + " holds " + pages_text(n) +
+                            "; give one label image for every page or one label page per scan");
+    }
+    return n;
+}
+
+std::vector<int> stack_pages(const ScanConfig& cfg, int page_count) {
+    if (cfg.stack.pages.empty()) {
+        std::vector<int> all((std::size_t)page_count);
+        for (int k = 0; k < page_count; ++k) all[(std::size_t)k] = k;
+        return all;
+    }
+    for (int p : cfg.stack.pages)
+        if (p >= page_count)
+            throw ConfigError(cfg.source + ": stack.pages: page " + std::to_string(p) + " is past the end of " +
+                              cfg.height.file + ", which holds " + pages_text(page_count) + " (0.." +
+                              std::to_string(page_count - 1) + ")");
+    return cfg.stack.pages;
+}
+
+ScanConfig stack_page_config(const ScanConfig& cfg, int page) {
+    ScanConfig c = cfg;
+    c.stack = StackConfig{};
+    for (ChannelSpec* s : {&c.height, &c.phase1, &c.df2, &c.amplitude1}) s->page = page;
+    if (!c.regions.labels_file.empty() && label_image_pages(c.regions.labels_file) > 1) c.regions.labels_page = page;
+    c.sample = (c.sample.empty() ? std::string() : c.sample + ", ") + "page " + std::to_string(page);
+    return c;
+}
+
+std::string stack_page_folder(int page) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "page_%03d", page);
+    return buf;
+}
+
+std::string stack_csv(const std::vector<StackSummaryRow>& rows) {
+    std::string s =
+        "page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,fit_state,mean_gpa,sd_gpa\n";
+    for (const StackSummaryRow& r : rows) {
+        const bool region = r.kind == "region";
+        s += std::to_string(r.page) + "," + r.kind + "," + (region ? std::to_string(r.label) : "") + "," +
+             csv_text(r.region) + "," + csv_text(r.class_name) + "," + std::to_string(r.n_pixels) + "," +
+             std::to_string(r.n_valid) + "," + csv_number(r.gaussian_center_gpa) + "," +
+             csv_number(r.gaussian_sigma_gpa) + "," + r.fit_state + "," + csv_number(r.mean_gpa) + "," +
+             csv_number(r.sd_gpa) + "\n";
+    }
+    return s;
+}
+
+StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
+                       const std::function<void(const std::string&)>& progress, bool overlap) {
+    if (!cfg.stack.enabled) throw ConfigError(cfg.source + ": process_stack needs a stack: section");
+    StackRun result;
+    result.pages = stack_pages(cfg, stack_page_count(cfg));
+    // Each stack file hashed once, not once per page; only the reading stage uses it, and reads
+    // never run concurrently.
+    std::map<std::string, std::string> hashes;
+    struct Page {
+        Scan scan;
+        ScanResult result;
+    };
+    auto folder = [&](std::size_t i) { return (fs::path(out_dir) / stack_page_folder(result.pages[i])).string(); };
+    run_pipelined(
+        result.pages.size(), overlap,
+        [&](std::size_t i) {
+            return load_scan(stack_page_config(cfg, result.pages[i]), &hashes, stage_threads_have_spare_cores(overlap));
+        },
+        [&](std::size_t, Scan&& scan, double) {
+            ScanResult r = process_scan(scan, backend);
+            return Page{std::move(scan), std::move(r)};
+        },
+        [&](std::size_t i, Page&& page) {
+            write_scan_outputs(page.scan, page.result, folder(i), run);
+            return std::move(page);
+        },
+        [&](std::size_t i, Page&& page) {
+            append_rows(result.pages[i], page.result.stats, result.rows);
+            if (progress)
+                progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +
+                         std::to_string(result.pages[i]) + " (" + std::to_string(page.scan.nx()) + " x " +
+                         std::to_string(page.scan.ny()) + " px): " + folder(i));
+        });
+    write_file_atomic(fs::path(out_dir) / "stack.csv", stack_csv(result.rows));
+    return result;
+}
+
+}  // namespace amfm

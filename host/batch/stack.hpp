@@ -1,0 +1,64 @@
+// Multi-page TIFF stacks: `stack: {pages: all | [0, 3, 5]}` in a scan YAML makes every channel
+// file a stack with one page per scan (the same page count in each file); page k of every
+// channel is scan k; `regions.labels` is one image for every page or a stack with a page per
+// scan. Pages are loaded, processed and written in turn (overlapped: reading the next and
+// writing the previous while one is processed), so memory holds at most three pages whatever
+// the stack's length.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "amfm/kernels/backend.hpp"
+#include "host/model/config.hpp"
+#include "host/report/outputs.hpp"
+
+namespace amfm {
+
+// The page count every channel file of the stack shares. DataError naming both files and their
+// counts when they differ (page k would not be the same scan in each), or when a multi-page
+// label file (regions.labels: one label page per scan) has another count.
+int stack_page_count(const ScanConfig& cfg);
+
+// The pages to process: stack.pages, or 0..page_count-1 for `all`. ConfigError naming
+// stack.pages, the height file and its page count for a page past the end.
+std::vector<int> stack_pages(const ScanConfig& cfg, int page_count);
+
+// The single-scan configuration of one page: every channel reads `page` (and so does a
+// multi-page label file), `stack` is off, and the sample name gains ", page k" so figures and
+// metadata say which page they show.
+ScanConfig stack_page_config(const ScanConfig& cfg, int page);
+
+// "page_007": the results folder of page 7 inside the stack's output folder.
+std::string stack_page_folder(int page);
+
+// One page's statistics as stack.csv holds them (kind "region" or "class").
+struct StackSummaryRow {
+    int page = 0;
+    std::string kind;
+    int label = 0;  // regions only
+    std::string region, class_name;
+    long long n_pixels = 0, n_valid = 0;
+    double gaussian_center_gpa = 0.0, gaussian_sigma_gpa = 0.0;  // regions only; NaN when not fitted
+    std::string fit_state;                                       // regions only
+    double mean_gpa = 0.0, sd_gpa = 0.0;
+};
+
+// stack.csv: a header and one line per row; undefined numbers are empty fields.
+std::string stack_csv(const std::vector<StackSummaryRow>& rows);
+
+struct StackRun {
+    std::vector<int> pages;  // processed, in order
+    std::vector<StackSummaryRow> rows;
+};
+
+// Processes every selected page of a stack on `backend`: writes out_dir/page_NNN/ exactly as
+// `process` writes a single scan's folder (each page folder appears complete or not at all),
+// then out_dir/stack.csv. `progress` (optional) receives one line per page, in page order.
+// `overlap`: the next page is read and the previous one written while one is processed
+// (run_pipelined; at most three pages in memory), else one page at a time. Same outputs.
+StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
+                       const std::function<void(const std::string&)>& progress = {}, bool overlap = true);
+
+}  // namespace amfm

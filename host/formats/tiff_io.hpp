@@ -1,0 +1,55 @@
+// TIFF channel reading and writing (libtiff). Errors are DataError naming the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "host/model/image.hpp"
+
+namespace amfm {
+
+// What a channel file held before conversion to float.
+struct TiffInfo {
+    int bits_per_sample = 0;
+    std::string sample_format;  // "float", "int", "uint"
+    int pages = 1;
+};
+
+// Reads one page (0-based IFD index; the first by default) of a single-channel TIFF holding
+// float32, float64, int8/16/32 or uint8/16/32 samples, any compression or strip/tile layout
+// libtiff supports, as float. Only that page is decoded (multi-page stacks are read page by
+// page). `info->pages` is the file's page count. Throws DataError("<path>: ...") for a
+// missing, unreadable, corrupt or multi-sample file and for a page past the end.
+Image<float> read_tiff_float(const std::string& path, TiffInfo* info = nullptr, int page = 0);
+
+// Same in double precision, for channels whose raw values need more than float's 24 bits
+// before conversion (absolute frequencies, scaled 32-bit integers).
+Image<double> read_tiff_double(const std::string& path, TiffInfo* info = nullptr, int page = 0);
+
+// Number of pages (IFDs) of a TIFF without decoding any; DataError naming the file.
+int tiff_page_count(const std::string& path);
+
+// Reads an integer label image (8- or 16-bit unsigned TIFF or PNG; 0 = unlabelled): page `page`
+// of a multi-page TIFF (a PNG has one page). `info->pages` is the file's page count. Throws
+// DataError for float or colour images and for a page past the end.
+Image<std::uint16_t> read_label_image(const std::string& path, TiffInfo* info = nullptr, int page = 0);
+
+// Pages of a label image without decoding any (1 for a PNG); DataError naming the file.
+int label_image_pages(const std::string& path);
+
+// Physical calibration written into output TIFFs so Fiji and Gwyddion show real sizes.
+struct TiffCalibration {
+    double pixel_size_x_m = 0.0;  // 0: none written
+    double pixel_size_y_m = 0.0;
+    std::string description;  // ImageDescription (e.g. "modulus, GPa")
+    bool compress = false;    // deflate + predictor (small committed maps); plain strips otherwise
+};
+
+// Writers, each to a temporary name then renamed, so a failure leaves nothing half-written.
+void write_tiff(const std::string& path, const Image<float>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<double>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<std::uint8_t>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<std::uint16_t>& img, const TiffCalibration& cal = {});
+void write_tiff(const std::string& path, const Image<std::int16_t>& img, const TiffCalibration& cal = {});
+
+}  // namespace amfm

@@ -1,0 +1,78 @@
+// One scan through the method on a backend.
+#include "host/method/pipeline.hpp"
+
+#include <chrono>
+
+#include "host/method/level.hpp"
+#include "host/method/uncertainty.hpp"
+
+namespace amfm {
+
+PixelParams make_pixel_params(const ScanConfig& cfg, int nx, int ny) {
+    PixelParams p;
+    p.nx = nx;
+    p.ny = ny;
+    p.dx_m = cfg.scan_size_x_m / nx;
+    p.dy_m = cfg.scan_size_y_m / ny;
+    p.tilt_method = cfg.tilt_method;
+    p.window_half = cfg.tilt_window / 2;
+    p.model = make_modulus_model(cfg.cantilever, cfg.tip_radius_m);
+    p.correction = cfg.tilt_correction;
+    return p;
+}
+
+ScanResult process_scan(const Scan& scan, Backend& backend) {
+    using clock = std::chrono::steady_clock;
+    const ScanConfig& cfg = scan.config;
+    const int nx = scan.nx(), ny = scan.ny();
+
+    ScanResult r;
+    r.backend_name = backend.name();
+    r.backend_device = backend.device_description();
+    r.height_leveled_m = scan.height_m;
+    apply_leveling(cfg.level, r.height_leveled_m, level_reference(cfg, scan.labels));
+    // regions.auto with the roughness feature segments the topography before the pixel stage;
+    // the modulus feature needs the modulus map, so it segments after a first pass (below).
+    const AutoRegionsConfig& seg_cfg = cfg.regions.automatic;
+    const bool segment_first = seg_cfg.enabled && seg_cfg.class_feature != "modulus";
+    auto segment = [&](const Image<float>& modulus_gpa) {
+        r.segmentation = segment_scan(r.height_leveled_m, modulus_gpa, scan.pixel_size_x_m(),
+                                      scan.pixel_size_y_m(), seg_cfg);
+        r.segmented = true;
+        r.regions = build_region_map(r.segmentation.labels,
+                                     segmentation_regions_config(r.segmentation, cfg.regions), nx, ny);
+    };
+    if (segment_first)
+        segment(Image<float>());
+    else
+        r.regions = build_region_map(scan.labels, cfg.regions, nx, ny);
+
+    r.tilt_deg = Image<float>(nx, ny);
+    r.modulus_gpa = Image<float>(nx, ny);
+    r.mask = Image<std::uint8_t>(nx, ny);
+
+    PixelInputs in;
+    in.height_m = r.height_leveled_m.data();
+    in.phase1_deg = scan.phase1_deg.data();
+    in.df2_hz = scan.df2_hz.data();
+    in.amplitude1_m = scan.amplitude1_m.px.empty() ? nullptr : scan.amplitude1_m.data();
+    in.region = r.regions.from_labels ? r.regions.index.data() : nullptr;
+    PixelOutputs out{r.tilt_deg.data(), r.modulus_gpa.data(), r.mask.data()};
+
+    const auto t0 = clock::now();
+    backend.pixel_stage(in, make_pixel_params(cfg, nx, ny), out);
+    if (seg_cfg.enabled && !segment_first) {
+        segment(r.modulus_gpa);
+        in.region = r.regions.index.data();
+        backend.pixel_stage(in, make_pixel_params(cfg, nx, ny), out);  // again, for the unlabelled bit
+    }
+    const auto t1 = clock::now();
+    r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend);
+    r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
+    const auto t2 = clock::now();
+    r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();
+    r.seconds_statistics = std::chrono::duration<double>(t2 - t1).count();
+    return r;
+}
+
+}  // namespace amfm

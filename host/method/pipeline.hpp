@@ -1,0 +1,35 @@
+// One scan through the whole method: level -> per-pixel stage -> statistics.
+#pragma once
+
+#include <string>
+
+#include "amfm/kernels/backend.hpp"
+#include "host/method/regions.hpp"
+#include "host/method/segmentation.hpp"
+#include "host/method/statistics.hpp"
+#include "host/model/scan.hpp"
+
+namespace amfm {
+
+struct ScanResult {
+    Image<float> height_leveled_m;
+    Image<float> tilt_deg;
+    Image<float> modulus_gpa;
+    Image<std::uint8_t> mask;
+    RegionMap regions;
+    bool segmented = false;     // regions.auto: the regions come from `segmentation`
+    Segmentation segmentation;
+    StatisticsResult stats;
+    // Relative systematic uncertainty of every modulus from the tip radius's (and k1's)
+    // calibration uncertainty; 0 when none is given.
+    double systematic_rel = 0.0;
+    std::string backend_name, backend_device;
+    double seconds_pixel_stage = 0.0, seconds_statistics = 0.0;
+};
+
+// The per-pixel parameters for a scan's configuration (shared by process and bench).
+PixelParams make_pixel_params(const ScanConfig& cfg, int nx, int ny);
+
+ScanResult process_scan(const Scan& scan, Backend& backend);
+
+}  // namespace amfm

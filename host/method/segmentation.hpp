@@ -1,0 +1,77 @@
+// Automatic regions: crystal vs binder/carbon, then crystal facets by surface normal.
+//
+// 1. Class split. Per pixel a roughness (RMS residual of the local plane fitted by
+//    slope_local_plane over window_px^2, see fit_local_planes) or the modulus; Otsu's threshold on its log10 splits
+//    the map (crystal = smooth, or stiff); opening/closing and a minimum area clean it.
+// 2. Facets. Normals and residuals from a 3x3 plane fit (narrower than the roughness window, so
+//    narrow facets keep core pixels). Crystal pixels whose residual is at the noise level ("core": away from ridges,
+//    edges and curved parts) are grown into regions of equal normal: a 4-neighbour joins when
+//    its normal is within angle_tolerance_deg of the region's mean normal. Regions under
+//    min_area_um2 are dropped. Each facet's plane (mean normal through the mean height) then
+//    claims the nearby non-core pixels that lie on it within a few noise sigma, which gives back
+//    the band the fitting window lost at edges (out to two roughness windows from the crystal mask). Pixels on no facet's plane (rounded ridges,
+//    curved or rough parts, facets under the minimum area) stay unlabelled; optionally pixels
+//    within edge_margin_px of another region are left out too (their central-difference tilt
+//    mixes two planes). Known limit: facets narrower than about 3 px (the steep > 45 deg
+//    corner strips of the simulator) get no core pixels and stay unlabelled.
+// Labels follow Gwyddion's grain numbering: 0 = none, facets 1..N by decreasing area, and
+// binder/carbon N+1.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/model/config.hpp"
+#include "host/model/image.hpp"
+
+namespace amfm {
+
+struct FacetInfo {
+    int label = 0;
+    long long pixels = 0;
+    double area_um2 = 0.0;
+    double tilt_deg = 0.0;     // of the facet's mean unit normal
+    double azimuth_deg = 0.0;  // direction of steepest ascent, as azimuth_deg_from_slope
+    double slope_x = 0.0, slope_y = 0.0;  // mean normal as dz/dx, dz/dy
+};
+
+struct Segmentation {
+    Image<std::uint16_t> labels;       // 0 none, 1..N facets, N+1 binder/carbon
+    Image<std::uint8_t> crystal;       // 1 where the class split says crystal (after clean-up)
+    Image<float> roughness_m;          // local-plane residual RMS per pixel (NaN: undefined)
+    std::string class_feature;         // "roughness" or "modulus"
+    double class_threshold = 0.0;      // Otsu threshold in the feature's unit (m or GPa)
+    double height_noise_m = 0.0;       // RMS height residual of the facets' core pixels
+    std::vector<FacetInfo> facets;     // by label
+    int binder_label = 0;
+    long long binder_pixels = 0;
+    double seconds = 0.0;
+};
+
+// height_m: the (levelled) topography; modulus_gpa: needed only for class_feature "modulus"
+// (may be empty otherwise); pixel pitch in metres. Throws ConfigError for a bad configuration
+// and DataError when a needed map is missing or has another size.
+Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modulus_gpa, double dx_m,
+                          double dy_m, const AutoRegionsConfig& cfg);
+
+// Names ("F1".., binder name) and classes of the segmentation's labels, with the user's
+// names/classes from `user` taking precedence; the labels file stays empty.
+RegionsConfig segmentation_regions_config(const Segmentation& seg, const RegionsConfig& user);
+
+// Least-squares plane over the (2*half+1)^2 window of every pixel. The slope is exactly
+// slope_local_plane's (the tilt stage's estimator): interior windows with all heights finite use
+// separable window sums (O(1) per pixel), clipped or holed windows call slope_local_plane itself.
+// want_slopes false: only the residual (gx, gy stay empty; saves their memory).
+struct LocalPlanes {
+    Image<double> gx, gy;     // dz/dx, dz/dy (dimensionless); NaN where no plane fits
+    Image<float> residual_m;  // RMS distance of the window's finite heights from the plane
+};
+LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double dy_m, int half,
+                             bool want_slopes = true);
+
+// Otsu's threshold of the finite values of `values` (OpenCV on 256 levels between the
+// 0.5/99.5 % percentiles). Returns NaN when fewer than two distinct values exist.
+double otsu_threshold(const std::vector<float>& values);
+
+}  // namespace amfm

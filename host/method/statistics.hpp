@@ -1,0 +1,63 @@
+// Pixel statistics, histogram layout and Gaussian fits per region and per class.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "amfm/kernels/backend.hpp"
+#include "amfm/kernels/mask.hpp"
+#include "host/method/regions.hpp"
+#include "host/model/config.hpp"
+
+namespace amfm {
+
+// Statistics of the valid modulus values (GPa) of a set of pixels. Values are NaN when
+// n_valid is too small for them (writers print an empty field / null, never NaN).
+struct PixelStats {
+    long long n_pixels = 0;
+    long long n_valid = 0;
+    long long masked[kMaskBitCount] = {0, 0, 0, 0, 0};  // pixels carrying each reason bit
+    double mean_gpa = 0.0, sd_gpa = 0.0, median_gpa = 0.0, p05_gpa = 0.0, p95_gpa = 0.0;
+};
+
+struct GaussianSummary {
+    FitResult fit;            // axis units (GPa, or log10 GPa)
+    double center_gpa = 0.0;  // on a log axis: 10^center
+    double sigma_gpa = 0.0;   // on a log axis: half the width of [10^(c-s), 10^(c+s)]
+    double fwhm_gpa = 0.0;
+};
+
+struct RegionStats {
+    RegionInfo info;
+    PixelStats pixels;
+    HistSpec hist;
+    std::vector<std::uint32_t> counts;
+    GaussianSummary gaussian;
+};
+
+struct ClassStats {
+    std::string class_name;
+    std::vector<int> labels;
+    PixelStats pixels;
+    // Sample SD across the class's regions' Gaussian centres (the paper's Table 1 spread
+    // across facets); NaN with fewer than two fitted regions.
+    double region_center_mean_gpa = 0.0, region_center_sd_gpa = 0.0;
+    int n_fitted_regions = 0;
+};
+
+struct StatisticsResult {
+    std::vector<RegionStats> regions;
+    std::vector<ClassStats> classes;
+    RegionStats whole_map;  // every valid pixel, labelled or not (the paper's grey histogram)
+};
+
+// Number of bins for n values with the given spread by the configured rule.
+int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double range);
+
+// Region and class statistics for one processed map. Histograms and fits run on `backend`.
+StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                                    const RegionMap& regions, const HistogramConfig& hist_cfg,
+                                    const FitOptions& fit_options, Backend& backend);
+
+}  // namespace amfm

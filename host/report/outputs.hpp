@@ -1,0 +1,26 @@
+// Writing a processed scan's results folder: TIFF maps, regions.csv/json, figures.
+#pragma once
+
+#include <string>
+
+#include "host/method/pipeline.hpp"
+#include "host/model/scan.hpp"
+
+namespace amfm {
+
+struct RunInfo {
+    std::string version;
+    std::string command_line;
+};
+
+// Writes the outputs the scan's `outputs:` settings ask for into `out_dir` (created if needed);
+// regions.csv and regions.json always. Files are written into a staging folder next to it and
+// moved in only when all succeeded: a failure leaves no partial file.
+void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
+                        const RunInfo& run);
+
+// The tables alone (used by write_scan_outputs and by tests).
+std::string regions_csv(const ScanResult& result);
+std::string regions_json(const Scan& scan, const ScanResult& result, const RunInfo& run);
+
+}  // namespace amfm

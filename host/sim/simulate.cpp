@@ -1,0 +1,683 @@
+// Deterministic synthetic AM-FM scans of a composite electrode (see simulate.hpp).
+//
+// Geometry (fixed per facet index, so a cycle series is comparable; only the background
+// roughness and the noise change with the seed). Lengths are fractions of the field's shorter
+// side S, so the picture is the same at any scan size; tilts are exact at any size.
+//  * Crystal A (labelled): the lower envelope of a nearly flat top facet (2 deg, unlabelled),
+//    four labelled side facets I 8, II 22, III 30, IV 15 deg, and four steep unlabelled corner
+//    facets. Each plane is z = Zc + tan(tilt) ((p - c) . e + r), e the unit vector of its
+//    azimuth (direction of steepest ascent, atan2(dz/dy, dz/dx) as in tilt.hpp, y = row index,
+//    growing down the image), so its analytic gradient is exactly tan(tilt) e.
+//  * Crystal B (never labelled): a smaller faceted crystal near the top-right corner.
+//  * Background (binder/carbon): white noise blurred to a correlation length of ~300 nm and
+//    renormalised to 30 nm RMS; the crystals show where their envelope is above it.
+// Labels: a pixel is labelled when every pixel within 3 px has the same owner (plane or
+// background), like a hand-drawn mask; ridges, edges and unlabelled facets stay 0.
+// Modulus truth: per region a smooth field (white noise blurred 1.2 px) standardised over the
+// region's labelled pixels, centre + sigma * field, clamped to >= 5 % of the centre (a floor
+// that keeps df2 defined; it touches only > 3 sigma tails of the paper's values). Unlabelled
+// crystal pixels take their facet's distribution if it is labelled, else the first facet's.
+// Channels: theta_true from the noise-free geometry, E_apparent = E_true Kc(min(theta, max)),
+// df2 from the inverted AM-FM equation at the true phase; then the noise: height + white,
+// phase1 + white, df2 * (1 + white).
+// Random numbers: std::mt19937_64 streams derived from the seed with splitmix64, one stream per
+// purpose (changing a noise level does not change any other field), and a hand-written
+// Box-Muller normal (std::normal_distribution differs between standard libraries). Smooth fields
+// are blurred in double precision and rounded to float once at the end.
+#include "host/sim/simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <random>
+#include <sstream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "amfm/kernels/error.hpp"
+#include "amfm/kernels/physics.hpp"
+#include "amfm/kernels/tilt.hpp"
+#include "amfm/kernels/tilt_correction.hpp"
+#include "host/formats/tiff_io.hpp"
+#include "host/model/file_io.hpp"
+
+namespace amfm {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- geometry tables -------------------------------------------------------------------
+
+constexpr int kLabelledFacets = 4;  // facets I-IV of crystal A
+constexpr int kGeometryVersion = 1;
+constexpr const char* kFacetNames[kLabelledFacets] = {"I", "II", "III", "IV"};
+
+struct PlaneDef {
+    double tilt_deg;
+    double azimuth_deg;  // direction of steepest ascent (toward the crystal's centre)
+    double r_frac;       // where the plane passes the top height, from the centre (fraction of S)
+    int facet;           // 0..3: labelled facet I..IV; -1: unlabelled (top, corners, crystal B)
+};
+
+struct CrystalDef {
+    double cx_frac, cy_frac;  // centre, fraction of the field's width / height
+    double top_frac;          // top height Zc above the background's mean, fraction of S
+    std::vector<PlaneDef> planes;
+};
+
+// Azimuths are of steepest ascent, so a facet facing east (sloping down toward +x) has 180.
+const std::vector<CrystalDef>& crystals() {
+    static const std::vector<CrystalDef> defs = {
+        {0.36, 0.55, 0.060,
+         {
+             {2.0, 150.0, 0.0, -1},      // top facet, nearly flat
+             {8.0, 190.0, 0.060, 0},     // I: faces east (slightly south)
+             {22.0, -80.0, 0.065, 1},    // II: faces south (slightly west)
+             {30.0, 10.0, 0.060, 2},     // III: faces west
+             {15.0, 100.0, 0.065, 3},    // IV: faces north
+             {55.0, -125.0, 0.150, -1},  // corner facets (unlabelled; two steeper than the
+                                         // 45 deg cutoff, as crystal edges often are)
+             {60.0, -35.0, 0.140, -1},
+             {35.0, 55.0, 0.135, -1},
+             {28.0, 145.0, 0.170, -1},
+         }},
+        {0.82, 0.20, 0.030,
+         {
+             {5.0, -40.0, 0.0, -1},
+             {25.0, 170.0, 0.045, -1},
+             {52.0, -100.0, 0.040, -1},
+             {20.0, 20.0, 0.045, -1},
+             {64.0, 95.0, 0.040, -1},
+         }},
+    };
+    return defs;
+}
+
+constexpr double kBackgroundRmsM = 30.0e-9;
+constexpr double kBackgroundBlurM = 150.0e-9;  // Gaussian sigma: correlation length 2 sigma = 300 nm
+constexpr double kModulusBlurPx = 1.2;
+constexpr double kPhaseSwingDeg = 3.0;       // smooth phase variation, +- this
+constexpr double kPhaseBlurFrac = 0.08;      // its Gaussian sigma, fraction of S
+constexpr int kLabelMarginPx = 3;            // labelled pixels are >= this far inside their area
+constexpr double kModulusFloorFrac = 0.05;   // true modulus clamped to >= 5 % of the centre
+
+// ---- random numbers ------------------------------------------------------------------------
+
+std::uint64_t splitmix64(std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+// Standard normal numbers from one mt19937_64 stream (Box-Muller, both outputs used).
+class Normal {
+public:
+    Normal(std::uint64_t seed, std::uint64_t stream)
+        : rng_(splitmix64(seed ^ splitmix64(stream * 0xD1B54A32D192ED03ull + 1))) {}
+    double operator()() {
+        if (has_spare_) {
+            has_spare_ = false;
+            return spare_;
+        }
+        const double u1 = ((rng_() >> 11) + 1) * 0x1.0p-53;  // (0, 1]
+        const double u2 = (rng_() >> 11) * 0x1.0p-53;        // [0, 1)
+        const double rad = std::sqrt(-2.0 * std::log(u1));
+        const double ang = 2.0 * kPi * u2;
+        spare_ = rad * std::sin(ang);
+        has_spare_ = true;
+        return rad * std::cos(ang);
+    }
+
+private:
+    std::mt19937_64 rng_;
+    double spare_ = 0.0;
+    bool has_spare_ = false;
+};
+
+enum Stream : std::uint64_t {
+    kStreamBackground = 1,
+    kStreamPhaseSmooth = 2,
+    kStreamPhaseNoise = 3,
+    kStreamHeightNoise = 4,
+    kStreamDf2Noise = 5,
+    kStreamModulusBase = 100,  // + region index
+};
+
+// White noise blurred with a Gaussian of sigma_px (double precision, explicit kernel size).
+cv::Mat smooth_noise(int nx, int ny, double sigma_px, std::uint64_t seed, std::uint64_t stream) {
+    cv::Mat m(ny, nx, CV_64F);
+    Normal normal(seed, stream);
+    for (int y = 0; y < ny; ++y) {
+        double* row = m.ptr<double>(y);
+        for (int x = 0; x < nx; ++x) row[x] = normal();
+    }
+    if (sigma_px > 0.0) {
+        const int half = std::max(1, (int)std::ceil(4.0 * sigma_px));
+        const int k = 2 * half + 1;
+        cv::Mat out;
+        cv::GaussianBlur(m, out, cv::Size(k, k), sigma_px, sigma_px, cv::BORDER_REFLECT_101);
+        m = out;
+    }
+    return m;
+}
+
+// Mean and sample SD (n - 1) of m over pixels where use(i) is true (all pixels when fewer than
+// two are).
+template <class Use>
+void moments(const cv::Mat& m, Use use, double* mean, double* sd) {
+    const double* p = m.ptr<double>(0);
+    const std::size_t n = (std::size_t)m.rows * m.cols;
+    double c = 0.0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (use(i)) c += 1.0;
+    const bool all = c < 2.0;
+    double s = 0.0;
+    c = 0.0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (all || use(i)) {
+            s += p[i];
+            c += 1.0;
+        }
+    const double mu = s / c;
+    double v = 0.0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (all || use(i)) v += (p[i] - mu) * (p[i] - mu);
+    *mean = mu;
+    *sd = std::sqrt(v / (c - 1.0));
+    if (!(*sd > 0.0)) *sd = 1.0;
+}
+
+// ---- validation ----------------------------------------------------------------------------
+
+void require(bool ok, const std::string& what) {
+    if (!ok) throw ConfigError("simulation: " + what);
+}
+
+void validate(const SimulationSpec& s) {
+    require(s.nx >= 32 && s.ny >= 32 && s.nx <= 16384 && s.ny <= 16384,
+            "nx and ny must be in [32, 16384]");
+    require(std::isfinite(s.scan_size_m) && s.scan_size_m > 0.0, "scan_size_m must be > 0");
+    require(s.regions.size() >= 2, "regions: at least one facet and the background (last) are needed");
+    require((int)s.regions.size() - 1 <= kLabelledFacets,
+            "regions: at most " + std::to_string(kLabelledFacets) + " facets plus the background");
+    std::map<int, int> seen;
+    for (const RegionTruth& r : s.regions) {
+        require(r.label >= 1 && r.label <= 65535, "region '" + r.name + "': label must be in 1..65535");
+        require(seen.emplace(r.label, 1).second, "region label " + std::to_string(r.label) + " used twice");
+        require(std::isfinite(r.center_gpa) && r.center_gpa > 0.0,
+                "region '" + r.name + "': center_gpa must be > 0");
+        require(std::isfinite(r.sigma_gpa) && r.sigma_gpa >= 0.0,
+                "region '" + r.name + "': sigma_gpa must be >= 0");
+    }
+    require(s.height_noise_m >= 0.0 && s.phase_noise_deg >= 0.0 && s.df2_noise_rel >= 0.0,
+            "noise levels must be >= 0");
+    require(s.phase1_mean_deg >= 5.0 && s.phase1_mean_deg <= 80.0,
+            "phase1_mean_deg must be in [5, 80] (repulsive regime, cos Phi1 > 0)");
+    const Cantilever& c = s.cantilever;
+    require(c.k1_n_per_m > 0.0 && c.q1 > 0.0 && c.f1_hz > 0.0 && c.f2_hz > 0.0 && c.a1_free_m > 0.0 &&
+                c.a1_set_m > 0.0 && c.k2_n_per_m >= 0.0,
+            "cantilever parameters must be > 0");
+    require(s.tip_radius_m > 0.0, "tip_radius_m must be > 0");
+}
+
+// ---- output helpers --------------------------------------------------------------------------
+
+// Shortest decimal text that reads back as the same double, always with a '.' in the mantissa
+// and a signed exponent ("450.0", "1.5e-07"), which YAML 1.1 readers (PyYAML) take as a float.
+std::string num(double v) {
+    if (!std::isfinite(v)) return ".nan";
+    if (v == 0.0) return "0.0";
+    char buf[64];
+    int prec = 1;
+    for (; prec < 17; ++prec) {
+        std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
+        if (std::strtod(buf, nullptr) == v) break;
+    }
+    const int exp10 = (int)std::floor(std::log10(std::abs(v)));
+    if (exp10 >= -4 && exp10 < 7) {
+        std::snprintf(buf, sizeof buf, "%.*f", std::max(1, prec - 1 - exp10), v);
+        if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+        std::string t = buf;
+        // trim trailing zeros but keep one digit after the point
+        if (t.find('.') != std::string::npos && t.find('e') == std::string::npos) {
+            while (t.size() > 2 && t.back() == '0' && t[t.size() - 2] != '.') t.pop_back();
+        }
+        if (t.find_first_of(".e") == std::string::npos) t += ".0";
+        return t;
+    }
+    std::snprintf(buf, sizeof buf, "%.*e", std::max(1, prec - 1), v);  // "1.5e-07", "8.0e-06"
+    return buf;
+}
+
+// A double-quoted YAML scalar (always quoted: names like "b/c" or "1" stay strings).
+std::string quoted(const std::string& s) {
+    std::string o = "\"";
+    for (unsigned char ch : s) {
+        if (ch == '"' || ch == '\\') {
+            o += '\\';
+            o += (char)ch;
+        } else if (ch < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+            o += buf;
+        } else {
+            o += (char)ch;
+        }
+    }
+    return o + "\"";
+}
+
+}  // namespace
+
+// ---- paper truths ----------------------------------------------------------------------------
+
+std::vector<RegionTruth> paper_region_truths(int cycle) {
+    // Fig. 2 / Table 1 of the seed paper: centre and sigma (GPa) of facets I-IV, then b/c.
+    // The pristine electrode (cycle 0) has no facet IV (n_facets = 3).
+    struct Row {
+        int cycle, n_facets;
+        double c[5], s[5];
+    };
+    static const Row table[] = {
+        {0, 3, {145, 113, 117, 0, 1.9}, {10, 12, 11, 0, 0.1}},
+        {5, 4, {2.3, 3.5, 2.9, 3.3, 1.6}, {0.7, 0.9, 0.6, 0.8, 0.3}},
+        {30, 4, {2.7, 6.5, 2.0, 5.1, 2.2}, {0.1, 0.7, 0.1, 0.4, 0.7}},
+        {60, 4, {4.2, 4.9, 5.3, 4.2, 3.5}, {0.2, 1.2, 1.6, 0.3, 1.1}},
+        {200, 4, {3.6, 3.7, 4.6, 4.6, 3.9}, {0.1, 0.2, 0.5, 0.5, 0.4}},
+    };
+    const Row* row = nullptr;
+    for (const Row& r : table)
+        if (r.cycle == cycle) row = &r;
+    if (!row)
+        throw ConfigError("paper_region_truths: no published values for cycle " + std::to_string(cycle) +
+                          " (known: 0, 5, 30, 60, 200)");
+    std::vector<RegionTruth> out;
+    const CrystalDef& a = crystals()[0];
+    for (int i = 0; i < row->n_facets; ++i) {
+        RegionTruth r;
+        r.label = i + 1;
+        r.name = kFacetNames[i];
+        r.class_name = "LNMO";
+        r.center_gpa = row->c[i];
+        r.sigma_gpa = row->s[i];
+        for (const PlaneDef& p : a.planes)
+            if (p.facet == i) {
+                r.tilt_deg = p.tilt_deg;
+                r.azimuth_deg = p.azimuth_deg;
+            }
+        out.push_back(r);
+    }
+    RegionTruth b;
+    b.label = kLabelledFacets + 1;  // 5 in every cycle, so the series' label images agree
+    b.name = "b/c";
+    b.class_name = "b/c";
+    b.center_gpa = row->c[4];
+    b.sigma_gpa = row->s[4];
+    b.tilt_deg = NAN;
+    b.azimuth_deg = NAN;
+    out.push_back(b);
+    return out;
+}
+
+// ---- the simulation --------------------------------------------------------------------------
+
+SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
+    validate(spec_in);
+    SimulatedScan sim;
+    sim.spec = spec_in;
+    SimulationSpec& spec = sim.spec;
+    const int nx = spec.nx, ny = spec.ny;
+    const std::size_t npx = (std::size_t)nx * ny;
+    const double dx = spec.scan_size_m / nx;  // Gwyddion: pitch = real size / pixels; square pixels
+    const double dy = dx;
+    const double sx = dx * nx, sy = dy * ny, S = std::min(sx, sy);
+    const int nfacets = (int)spec.regions.size() - 1;
+    const int bg_region = nfacets;
+
+    // Facet regions take their geometry (tilt, azimuth) from the fixed table by position.
+    for (int i = 0; i < nfacets; ++i)
+        for (const PlaneDef& p : crystals()[0].planes)
+            if (p.facet == i) {
+                spec.regions[i].tilt_deg = p.tilt_deg;
+                spec.regions[i].azimuth_deg = p.azimuth_deg;
+            }
+    spec.regions[bg_region].tilt_deg = NAN;
+    spec.regions[bg_region].azimuth_deg = NAN;
+
+    // Background height: smooth random field, zero mean, fixed RMS.
+    cv::Mat bg = smooth_noise(nx, ny, kBackgroundBlurM / dx, spec.seed, kStreamBackground);
+    {
+        double mu, sd;
+        moments(bg, [](std::size_t) { return true; }, &mu, &sd);
+        bg = (bg - mu) * (kBackgroundRmsM / sd);
+    }
+
+    // Planes in physical units.
+    struct Plane {
+        double cx, cy, zc, gx, gy, tan_t, r, tilt;
+        int facet;
+    };
+    std::vector<Plane> planes;
+    std::vector<std::pair<int, int>> crystal_planes;  // [first, last) per crystal
+    for (const CrystalDef& c : crystals()) {
+        const int first = (int)planes.size();
+        for (const PlaneDef& p : c.planes) {
+            const double t = std::tan(p.tilt_deg / kDegPerRad);
+            const double a = p.azimuth_deg / kDegPerRad;
+            planes.push_back({c.cx_frac * sx, c.cy_frac * sy, c.top_frac * S, t * std::cos(a), t * std::sin(a), t,
+                              p.r_frac * S, p.tilt_deg, p.facet});
+        }
+        crystal_planes.emplace_back(first, (int)planes.size());
+    }
+
+    // Noise-free height and owner (-1 background, else plane index), true tilt.
+    std::vector<double> z0(npx);
+    std::vector<int> owner(npx, -1);
+    const double* bgp = bg.ptr<double>(0);
+    for (int y = 0; y < ny; ++y) {
+        const double py = (y + 0.5) * dy;
+        for (int x = 0; x < nx; ++x) {
+            const double px = (x + 0.5) * dx;
+            const std::size_t i = (std::size_t)y * nx + x;
+            double best = bgp[i];
+            int who = -1;
+            for (const auto& cr : crystal_planes) {
+                double env = std::numeric_limits<double>::infinity();
+                int arg = -1;
+                for (int k = cr.first; k < cr.second; ++k) {
+                    const Plane& p = planes[k];
+                    const double dxp = px - p.cx, dyp = py - p.cy;
+                    // z = Zc + tan(t) ((p - c) . e + r) = Zc + g . (p - c) + tan(t) r
+                    const double z = p.zc + p.gx * dxp + p.gy * dyp + p.tan_t * p.r;
+                    if (z < env) {
+                        env = z;
+                        arg = k;
+                    }
+                }
+                if (env > best) {
+                    best = env;
+                    who = arg;
+                }
+            }
+            z0[i] = best;
+            owner[i] = who;
+        }
+    }
+    // Segmentation ground truth (the owner map and its planes).
+    for (std::size_t c = 0; c < crystal_planes.size(); ++c)
+        for (int k = crystal_planes[c].first; k < crystal_planes[c].second; ++k) {
+            const PlaneDef& d = crystals()[c].planes[k - crystal_planes[c].first];
+            sim.planes_true.push_back({d.tilt_deg, d.azimuth_deg, (int)c, d.facet});
+        }
+    sim.plane_true = Image<std::int16_t>(nx, ny);
+    for (std::size_t i = 0; i < npx; ++i) sim.plane_true.px[i] = (std::int16_t)owner[i];
+
+    sim.tilt_true_deg = Image<float>(nx, ny);
+    {
+        auto bgz = [&](int x, int y) { return (float)bgp[(std::size_t)y * nx + x]; };
+        for (int y = 0; y < ny; ++y)
+            for (int x = 0; x < nx; ++x) {
+                const std::size_t i = (std::size_t)y * nx + x;
+                double t;
+                if (owner[i] >= 0) {
+                    t = planes[owner[i]].tilt;
+                } else {
+                    // central differences of the noise-free background (the formula in tilt.hpp)
+                    const Slope s = slope_central(bgz, nx, ny, x, y, dx, dy);
+                    t = tilt_deg_from_slope(s.gx, s.gy);
+                }
+                sim.tilt_true_deg.px[i] = (float)t;
+            }
+    }
+
+    // Region of each pixel for labelling (-1: none) and for the modulus distribution.
+    auto label_region = [&](int own) -> int {
+        if (own < 0) return bg_region;
+        const int f = planes[own].facet;
+        return (f >= 0 && f < nfacets) ? f : -1;
+    };
+    std::vector<int> mod_region(npx);
+    for (std::size_t i = 0; i < npx; ++i) {
+        const int r = label_region(owner[i]);
+        mod_region[i] = r >= 0 ? r : 0;  // unlabelled crystal facets: the first facet's distribution
+    }
+
+    // Labels: pixels whose whole disc of radius kLabelMarginPx has the same owner.
+    sim.labels = Image<std::uint16_t>(nx, ny, 0);
+    std::vector<int> region_of_label(npx, -1);
+    for (int y = 0; y < ny; ++y)
+        for (int x = 0; x < nx; ++x) {
+            const std::size_t i = (std::size_t)y * nx + x;
+            const int r = label_region(owner[i]);
+            if (r < 0) continue;
+            bool inside = true;
+            for (int j = -kLabelMarginPx; j <= kLabelMarginPx && inside; ++j)
+                for (int k = -kLabelMarginPx; k <= kLabelMarginPx; ++k) {
+                    if (j * j + k * k > kLabelMarginPx * kLabelMarginPx) continue;
+                    const int xx = x + k, yy = y + j;
+                    if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+                    if (owner[(std::size_t)yy * nx + xx] != owner[i]) {
+                        inside = false;
+                        break;
+                    }
+                }
+            if (!inside) continue;
+            sim.labels.px[i] = (std::uint16_t)spec.regions[r].label;
+            region_of_label[i] = r;
+        }
+
+    // True modulus: per region a smooth unit-variance field, standardised over the region's
+    // labelled pixels, so the labelled truth is exactly normal(centre, sigma) up to the floor.
+    sim.modulus_true_gpa = Image<float>(nx, ny);
+    for (int r = 0; r <= nfacets; ++r) {
+        const RegionTruth& rt = spec.regions[r];
+        const cv::Mat f = smooth_noise(nx, ny, kModulusBlurPx, spec.seed, kStreamModulusBase + r);
+        double mu, sd;
+        moments(f, [&](std::size_t i) { return region_of_label[i] == r; }, &mu, &sd);
+        const double* fp = f.ptr<double>(0);
+        const double floor_gpa = kModulusFloorFrac * rt.center_gpa;
+        for (std::size_t i = 0; i < npx; ++i) {
+            if (mod_region[i] != r) continue;
+            const double e = rt.center_gpa + rt.sigma_gpa * (fp[i] - mu) / sd;
+            sim.modulus_true_gpa.px[i] = (float)std::max(e, floor_gpa);
+        }
+    }
+
+    // Phase: mean + smooth +-kPhaseSwingDeg variation (the true interaction phase).
+    std::vector<float> phase_true(npx);
+    {
+        const cv::Mat f = smooth_noise(nx, ny, kPhaseBlurFrac * S / dx, spec.seed, kStreamPhaseSmooth);
+        double lo, hi;
+        cv::minMaxLoc(f, &lo, &hi);
+        double mu, sd;
+        moments(f, [](std::size_t) { return true; }, &mu, &sd);
+        const double amp = std::max(std::abs(hi - mu), std::abs(lo - mu));
+        const double* fp = f.ptr<double>(0);
+        for (std::size_t i = 0; i < npx; ++i)
+            phase_true[i] = (float)(spec.phase1_mean_deg + kPhaseSwingDeg * (fp[i] - mu) / (amp > 0 ? amp : 1.0));
+    }
+
+    // df2 from the stored (float) truth: E_apparent = E_true Kc(min(theta, max)), inverted.
+    const ModulusModel model = make_modulus_model(spec.cantilever, spec.tip_radius_m);
+    const TiltCorrection& tc = spec.tilt_correction;
+    sim.df2_hz = Image<float>(nx, ny);
+    sim.phase1_deg = Image<float>(nx, ny);
+    sim.height_m = Image<float>(nx, ny);
+    Normal n_height(spec.seed, kStreamHeightNoise), n_phase(spec.seed, kStreamPhaseNoise),
+        n_df2(spec.seed, kStreamDf2Noise);
+    for (std::size_t i = 0; i < npx; ++i) {
+        const double e_true_pa = (double)sim.modulus_true_gpa.px[i] * 1e9;
+        const double theta = std::min((double)sim.tilt_true_deg.px[i], tc.max_angle_deg);
+        const double e_app = spec.apply_tilt_artefact ? e_true_pa * kc_factor(tc, theta) : e_true_pa;
+        const double df2 = amfm_df2_for_modulus_hz(model, e_app, (double)phase_true[i], spec.cantilever.a1_set_m);
+        const double gh = n_height(), gp = n_phase(), gd = n_df2();  // drawn whatever the levels
+        sim.height_m.px[i] = (float)(z0[i] + spec.height_noise_m * gh);
+        sim.phase1_deg.px[i] = spec.phase_noise_deg > 0.0 ? (float)(phase_true[i] + spec.phase_noise_deg * gp)
+                                                          : phase_true[i];
+        sim.df2_hz.px[i] = (float)(df2 * (1.0 + spec.df2_noise_rel * gd));
+    }
+    return sim;
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
+    const SimulationSpec& s = sim.spec;
+    const fs::path d(dir);
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec || !fs::is_directory(d)) throw DataError(dir + ": cannot create folder");
+
+    const double dx = s.scan_size_m / s.nx, dy = dx;
+    TiffCalibration cal;
+    cal.pixel_size_x_m = dx;
+    cal.pixel_size_y_m = dy;
+    cal.compress = true;  // the committed sample series must stay small
+    cal.description = "height, m (simulated)";
+    write_tiff((d / "height.tif").string(), sim.height_m, cal);
+    cal.description = "phase1, deg (simulated)";
+    write_tiff((d / "phase1.tif").string(), sim.phase1_deg, cal);
+    cal.description = "df2, Hz (simulated)";
+    write_tiff((d / "df2.tif").string(), sim.df2_hz, cal);
+    cal.description = "labels (simulated)";
+    write_tiff((d / "labels.tif").string(), sim.labels, cal);
+
+    // truth.json
+    using nlohmann::ordered_json;
+    const TiltCorrection& tc = s.tilt_correction;
+    const Cantilever& c = s.cantilever;
+    ordered_json j;
+    j["generator"] = "amfm simulate_scan";
+    j["geometry_version"] = kGeometryVersion;
+    j["sample"] = s.sample;
+    j["cycle"] = s.cycle;
+    j["seed"] = s.seed;
+    j["nx"] = s.nx;
+    j["ny"] = s.ny;
+    j["scan_size_m"] = {{"x", dx * s.nx}, {"y", dy * s.ny}};
+    j["pixel_size_m"] = {{"x", dx}, {"y", dy}};
+    j["noise"] = {{"height_m", s.height_noise_m}, {"phase1_deg", s.phase_noise_deg}, {"df2_rel", s.df2_noise_rel}};
+    j["phase1_mean_deg"] = s.phase1_mean_deg;
+    j["phase1_smooth_swing_deg"] = kPhaseSwingDeg;
+    j["apply_tilt_artefact"] = s.apply_tilt_artefact;
+    j["modulus_floor_fraction_of_center"] = kModulusFloorFrac;
+    j["label_margin_px"] = kLabelMarginPx;
+    j["background"] = {{"rms_m", kBackgroundRmsM}, {"gaussian_sigma_m", kBackgroundBlurM}};
+    j["cantilever"] = {{"k1", c.k1_n_per_m},
+                       {"q1", c.q1},
+                       {"f1", c.f1_hz},
+                       {"f2", c.f2_hz},
+                       {"k2", c.k2_n_per_m > 0 ? c.k2_n_per_m : second_mode_stiffness(c.k1_n_per_m, c.f1_hz, c.f2_hz)},
+                       {"a1_free", c.a1_free_m},
+                       {"a1_set", c.a1_set_m}};
+    j["tip_radius_m"] = s.tip_radius_m;
+    {
+        ordered_json t;
+        t["model"] = kc_model_name(tc.model);
+        std::vector<double> co(tc.coefficients, tc.coefficients + tc.n_coefficients);
+        t["coefficients"] = co;
+        t["cos_exponent"] = tc.cos_exponent;
+        t["max_angle_deg"] = tc.max_angle_deg;
+        j["tilt_correction"] = t;
+    }
+
+    // Per region and per class statistics over labelled pixels.
+    struct Acc {
+        double n = 0, s = 0, ss = 0, kc = 0, tilt = 0;
+    };
+    std::map<int, Acc> by_label;
+    std::map<int, std::string> class_of;
+    for (const RegionTruth& r : s.regions) class_of[r.label] = r.class_name;
+    std::map<std::string, Acc> by_class;
+    for (std::size_t i = 0; i < sim.labels.size(); ++i) {
+        const int l = sim.labels.px[i];
+        if (l == 0) continue;
+        const double e = sim.modulus_true_gpa.px[i];
+        const double th = sim.tilt_true_deg.px[i];
+        const double k = kc_factor(tc, std::min(th, tc.max_angle_deg));
+        for (Acc* a : {&by_label[l], &by_class[class_of[l]]}) {
+            a->n += 1;
+            a->s += e;
+            a->ss += e * e;
+            a->kc += k;
+            a->tilt += th;
+        }
+    }
+    auto mean_sd = [](const Acc& a, ordered_json& o) {
+        const double m = a.n > 0 ? a.s / a.n : NAN;
+        const double v = a.n > 1 ? std::max(0.0, (a.ss - a.n * m * m) / (a.n - 1)) : NAN;
+        o["labelled_pixels"] = (long long)a.n;
+        o["true_mean_gpa"] = a.n > 0 ? ordered_json(m) : ordered_json(nullptr);
+        o["true_sd_gpa"] = a.n > 1 ? ordered_json(std::sqrt(v)) : ordered_json(nullptr);
+        o["mean_tilt_deg"] = a.n > 0 ? ordered_json(a.tilt / a.n) : ordered_json(nullptr);
+        o["mean_kc"] = a.n > 0 ? ordered_json(a.kc / a.n) : ordered_json(nullptr);
+    };
+    ordered_json regions = ordered_json::array();
+    for (const RegionTruth& r : s.regions) {
+        ordered_json o;
+        o["label"] = r.label;
+        o["name"] = r.name;
+        o["class"] = r.class_name;
+        o["center_gpa"] = r.center_gpa;
+        o["sigma_gpa"] = r.sigma_gpa;
+        o["tilt_deg"] = std::isfinite(r.tilt_deg) ? ordered_json(r.tilt_deg) : ordered_json(nullptr);
+        o["azimuth_deg"] = std::isfinite(r.azimuth_deg) ? ordered_json(r.azimuth_deg) : ordered_json(nullptr);
+        mean_sd(by_label[r.label], o);
+        regions.push_back(o);
+    }
+    j["regions"] = regions;
+    ordered_json classes = ordered_json::object();
+    for (const auto& kv : by_class) {
+        ordered_json o;
+        mean_sd(kv.second, o);
+        classes[kv.first] = o;
+    }
+    j["classes"] = classes;
+    j["notes"] =
+        "azimuth: direction of steepest ascent, atan2(dz/dy, dz/dx), y = row index (down the image); "
+        "true_sd_gpa: sample SD over labelled pixels; mean_kc: mean Kc(min(theta, max_angle)) over labelled "
+        "pixels; true modulus clamped to >= modulus_floor_fraction_of_center * center";
+    write_file_atomic(d / "truth.json", j.dump(2) + "\n");
+
+    // scan.yaml (written last: its presence means the set is complete)
+    std::ostringstream y;
+    y << "# Simulated AM-FM scan (amfm simulate_scan, seed " << s.seed << "); truth in truth.json\n";
+    y << "sample: {name: " << quoted(s.sample) << ", cycle: " << s.cycle << "}\n";
+    y << "channels:\n";
+    y << "  height: {file: height.tif, unit: m}\n";
+    y << "  phase1: {file: phase1.tif, unit: deg}\n";
+    y << "  df2:    {file: df2.tif, unit: Hz}\n";
+    y << "scan_size: {x: " << num(dx * s.nx) << ", y: " << num(dy * s.ny) << "}\n";
+    y << "cantilever: {k1: " << num(c.k1_n_per_m) << ", q1: " << num(c.q1) << ", f1: " << num(c.f1_hz)
+      << ", f2: " << num(c.f2_hz);
+    if (c.k2_n_per_m > 0) y << ", k2: " << num(c.k2_n_per_m);
+    y << ", a1_free: " << num(c.a1_free_m) << ", a1_set: " << num(c.a1_set_m) << "}\n";
+    y << "tip: {radius: " << num(s.tip_radius_m) << "}\n";
+    y << "tilt_correction: {model: " << kc_model_name(tc.model);
+    if (tc.model == KcModel::Polynomial) {
+        y << ", coefficients: [";
+        for (int i = 0; i < tc.n_coefficients; ++i) y << (i ? ", " : "") << num(tc.coefficients[i]);
+        y << "]";
+    } else if (tc.model == KcModel::CosPower) {
+        y << ", cos_exponent: " << num(tc.cos_exponent);
+    }
+    y << ", max_angle_deg: " << num(tc.max_angle_deg) << "}\n";
+    y << "regions: {labels: labels.tif, names: {";
+    for (std::size_t i = 0; i < s.regions.size(); ++i)
+        y << (i ? ", " : "") << s.regions[i].label << ": " << quoted(s.regions[i].name);
+    y << "}, classes: {";
+    for (std::size_t i = 0; i < s.regions.size(); ++i)
+        y << (i ? ", " : "") << s.regions[i].label << ": " << quoted(s.regions[i].class_name);
+    y << "}}\n";
+    write_file_atomic(d / "scan.yaml", y.str());
+}
+
+}  // namespace amfm

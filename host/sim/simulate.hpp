@@ -1,0 +1,79 @@
+// Deterministic synthetic AM-FM scans of a composite electrode, with ground truth.
+//
+// Faceted crystals (each facet a plane of known tilt and azimuth; a crystal is the lower
+// envelope of its facet planes) sit on a rough binder/carbon background. Each region has a
+// true modulus distribution; the tilt artefact of the paper is applied
+// (E_apparent = E_true * Kc(theta_true)); df2 is obtained by inverting the AM-FM equation; every
+// channel gets noise. The same seed gives the same bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/model/config.hpp"
+#include "host/model/image.hpp"
+
+namespace amfm {
+
+struct RegionTruth {
+    int label = 0;
+    std::string name;        // "I", "II", ..., "b/c"
+    std::string class_name;  // "LNMO" or "b/c"
+    double center_gpa = 0.0;  // true modulus distribution: normal(center, sigma)
+    double sigma_gpa = 0.0;
+    double tilt_deg = 0.0;     // facets: true plane tilt and azimuth (background: NaN)
+    double azimuth_deg = 0.0;
+    // The facet geometry is fixed per position in SimulationSpec::regions (facet i of the one
+    // labelled crystal, at most 4), so a series is comparable; simulate_scan fills tilt_deg and
+    // azimuth_deg of its result's spec from it. Azimuth: direction of steepest ascent,
+    // atan2(dz/dy, dz/dx) as in tilt.hpp (y = row index).
+};
+
+struct SimulationSpec {
+    int nx = 256, ny = 256;
+    double scan_size_m = 8.0e-6;
+    std::uint64_t seed = 1;
+    int cycle = 0;
+    std::string sample = "simulated LNMO electrode";
+    std::vector<RegionTruth> regions;  // label 1..N; the last one is the binder/carbon background
+    // Noise levels of 0 give the noise-free channels (tests); the truths do not depend on them.
+    double height_noise_m = 0.15e-9;   // white noise RMS on the topography
+    double phase_noise_deg = 0.3;
+    double df2_noise_rel = 0.005;       // relative RMS on df2
+    double phase1_mean_deg = 50.0;       // first-mode phase on the surface (repulsive regime)
+    bool apply_tilt_artefact = true;
+    Cantilever cantilever;
+    double tip_radius_m = 10.0e-9;
+    TiltCorrection tilt_correction;  // the true Kc curve applied
+};
+
+struct SimulatedScan {
+    SimulationSpec spec;
+    Image<float> height_m, phase1_deg, df2_hz;
+    Image<std::uint16_t> labels;
+    Image<float> modulus_true_gpa;  // true (tilt-free) modulus per pixel
+    Image<float> tilt_true_deg;     // true surface tilt per pixel
+    // Ground truth for segmentation: which plane forms each pixel's surface (index into
+    // planes_true, every plane of every crystal, labelled or not; -1: binder/carbon background).
+    struct PlaneTruth {
+        double tilt_deg, azimuth_deg;
+        int crystal;  // 0: the labelled crystal, 1: the small unlabelled one
+        int facet;    // 0..3: facet I..IV (label facet + 1 when labelled), -1: unlabelled
+    };
+    std::vector<PlaneTruth> planes_true;
+    Image<std::int16_t> plane_true;
+};
+
+// The paper's regions for a cycle number (Fig. 2 / Table 1 values): facets I-III (pristine) or
+// I-IV (labels 1-4, class "LNMO"), then b/c (label 5 in every cycle, class "b/c").
+// Unknown cycle numbers throw ConfigError.
+std::vector<RegionTruth> paper_region_truths(int cycle);
+
+SimulatedScan simulate_scan(const SimulationSpec& spec);
+
+// Writes height.tif, phase1.tif, df2.tif, labels.tif (float32 / uint16), scan.yaml pointing at
+// them with the simulation's parameters, and truth.json, into `dir` (created).
+void write_simulated_scan(const SimulatedScan& sim, const std::string& dir);
+
+}  // namespace amfm
