@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves that a change leaves every output of scripts/demo.sh byte-identical: builds BASE_REV
 # (default HEAD, i.e. the working tree against the last commit) in a worktree under
-# build-compare/, runs the demo there and here, and compares every file. The only fields
+# build-compare/ of the main checkout (shared by its worktrees), runs the demo there and here, and compares every file. The only fields
 # allowed to differ are those that differ between any two runs: in JSON the keys `created`,
 # `command` and `seconds_*`, and the checkout's own path inside recorded file names.
 #   scripts/compare-demo.sh [BASE_REV]
@@ -11,15 +11,17 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 base_rev="${1:-HEAD}"
 sha=$(git rev-parse --verify "$base_rev^{commit}")
-base="$root/build-compare/$sha"
-if [ ! -d "$base" ]; then
-  mkdir -p build-compare
-  git worktree add -q --detach "$base" "$sha"
-fi
+common=$(cd "$(git rev-parse --git-common-dir)/.." && pwd)
+base="$common/build-compare/$sha"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "compare-demo: base $base_rev ($sha)" >&2
-(cd "$base" && scripts/demo.sh "$out/base" >/dev/null)
+mkdir -p "$common/build-compare"
+(
+  flock 9  # one build of the base at a time
+  [ -d "$base" ] || git worktree add -q --detach "$base" "$sha"
+  cd "$base" && scripts/demo.sh "$out/base" >/dev/null
+) 9>"$common/build-compare/.lock"
 scripts/demo.sh "$out/new" >/dev/null
 
 python3 - "$out/base" "$base" "$out/new" "$root" <<'PY'

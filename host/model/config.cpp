@@ -409,8 +409,12 @@ ScanConfig parse_document(const YAML::Node& root, const Reader& r, const std::st
     r.check_map(tc, "tilt_correction", {"model", "coefficients", "cos_exponent", "max_angle_deg"});
     if (present(tc)) {
         TiltCorrection& t = c.tilt_correction;
-        const std::string model = r.choice(tc, "tilt_correction", "model", "polynomial", {"polynomial", "cos", "none"});
-        t.model = model == "cos" ? KcModel::CosPower : model == "none" ? KcModel::None : KcModel::Polynomial;
+        const std::string model = r.text(tc, "tilt_correction", "model", kc_model_name(KcModel::Polynomial));
+        if (!kc_model_from_name(model, &t.model)) {
+            std::string allowed;
+            for (const KcModelName& m : kKcModelNames) allowed += (allowed.empty() ? "" : ", ") + std::string(m.name);
+            r.fail("tilt_correction.model", "'" + model + "' is not one of: " + allowed);
+        }
         const YAML::Node co = tc["coefficients"];
         if (present(co)) {
             if (!co.IsSequence() || co.size() < 1 || co.size() > (std::size_t)kMaxKcCoefficients)
@@ -945,12 +949,18 @@ const char* tilt_method_name(TiltMethod m) {
 }
 
 const char* kc_model_name(KcModel m) {
-    switch (m) {
-        case KcModel::CosPower: return "cos";
-        case KcModel::None: return "none";
-        case KcModel::Polynomial: break;
-    }
-    return "polynomial";
+    for (const KcModelName& k : kKcModelNames)
+        if (k.model == m) return k.name;
+    return "?";
+}
+
+bool kc_model_from_name(const std::string& name, KcModel* model) {
+    for (const KcModelName& k : kKcModelNames)
+        if (name == k.name) {
+            *model = k.model;
+            return true;
+        }
+    return false;
 }
 
 }  // namespace amfm

@@ -141,5 +141,7 @@ std::string config_to_yaml(const ScanConfig& cfg);
 const char* leveling_name(Leveling l);
 const char* tilt_method_name(TiltMethod m);
 const char* kc_model_name(KcModel m);
+// The model of a config name (kKcModelNames); false for an unknown name.
+bool kc_model_from_name(const std::string& name, KcModel* model);
 
 }  // namespace amfm

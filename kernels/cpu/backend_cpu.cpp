@@ -103,12 +103,7 @@ public:
     }
 
     void pixel_stage(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out) override {
-        switch (p.correction.model) {
-            case KcModel::Polynomial: pixel_rows<KcModel::Polynomial>(in, p, out); break;
-            case KcModel::CosPower: pixel_rows<KcModel::CosPower>(in, p, out); break;
-            case KcModel::None:
-            default: pixel_rows<KcModel::None>(in, p, out); break;
-        }
+        with_kc_model(p.correction.model, [&](auto tag) { pixel_rows<decltype(tag)::value>(in, p, out); });
     }
 
     void region_histograms(const float* modulus_gpa, const std::uint8_t* mask,

@@ -81,18 +81,9 @@ void launch_pixel_stage(const PixelInputs& in, const PixelParams& p, const Pixel
         sizeof(float) * (std::size_t)(kBlockX + 2 * halo) * (std::size_t)(kBlockY + 2 * halo);
     const bool tiled = tile_bytes <= kMaxTileBytes;
     // The Kc model is a template parameter of the physics (as in the CPU loop): one kernel each.
-    switch (p.correction.model) {
-        case KcModel::Polynomial:
-            launch_for<KcModel::Polynomial>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
-            break;
-        case KcModel::CosPower:
-            launch_for<KcModel::CosPower>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
-            break;
-        case KcModel::None:
-        default:
-            launch_for<KcModel::None>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
-            break;
-    }
+    with_kc_model(p.correction.model, [&](auto tag) {
+        launch_for<decltype(tag)::value>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
+    });
     AMFM_CUDA_CHECK_LAUNCH();
 }
 

@@ -94,12 +94,8 @@ AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const
 
 AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
                           long long i, double gx, double gy) {
-    switch (p.correction.model) {
-        case KcModel::Polynomial: pixel_finish_for<KcModel::Polynomial>(in, p, out, i, gx, gy); break;
-        case KcModel::CosPower: pixel_finish_for<KcModel::CosPower>(in, p, out, i, gx, gy); break;
-        case KcModel::None:
-        default: pixel_finish_for<KcModel::None>(in, p, out, i, gx, gy); break;
-    }
+    with_kc_model(p.correction.model,
+                  [&](auto tag) { pixel_finish_for<decltype(tag)::value>(in, p, out, i, gx, gy); });
 }
 
 AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,

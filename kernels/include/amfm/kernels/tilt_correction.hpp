@@ -10,11 +10,43 @@
 
 namespace amfm {
 
+// The Kc models. Adding one takes an enumerator, its config name in kKcModelNames, a case in
+// with_kc_model and its branch in kc_factor_for: every backend and the config follow from those.
 enum class KcModel : int {
     None = 0,        // Kc = 1: no correction (the cutoff mask still applies)
     Polynomial = 1,  // Kc = sum c_i theta^i, theta in degrees (the paper's calibration)
     CosPower = 2,    // Kc = (cos theta)^n, the geometric model (n = 2.5 in the paper)
 };
+
+struct KcModelName {
+    KcModel model;
+    const char* name;  // as written in the scan YAML (tilt_correction.model)
+};
+inline constexpr KcModelName kKcModelNames[] = {
+    {KcModel::Polynomial, "polynomial"}, {KcModel::CosPower, "cos"}, {KcModel::None, "none"}};
+
+// A Kc model as a compile-time value: `decltype(tag)::value` inside the callback.
+template <KcModel M>
+struct KcModelTag {
+    static constexpr KcModel value = M;
+};
+
+// Calls f(KcModelTag<m>{}) so that per-pixel code is instantiated once per model (the CPU loop
+// then has no libm call on the polynomial path and vectorises; the GPU gets one kernel each).
+// The one switch over KcModel that the backends use. Host-only callbacks (the CUDA launcher)
+// are fine: the pragma tells nvcc not to check them against the __device__ side, as Thrust does.
+#ifdef __CUDACC__
+#pragma nv_exec_check_disable
+#endif
+template <class F>
+AMFM_HD decltype(auto) with_kc_model(KcModel m, F&& f) {
+    switch (m) {
+        case KcModel::Polynomial: return f(KcModelTag<KcModel::Polynomial>{});
+        case KcModel::CosPower: return f(KcModelTag<KcModel::CosPower>{});
+        case KcModel::None:
+        default: return f(KcModelTag<KcModel::None>{});
+    }
+}
 
 constexpr int kMaxKcCoefficients = 8;
 
@@ -46,12 +78,7 @@ AMFM_HD double kc_factor_for(const TiltCorrection& tc, double tilt_deg) {
 }
 
 AMFM_HD double kc_factor(const TiltCorrection& tc, double tilt_deg) {
-    switch (tc.model) {
-        case KcModel::Polynomial: return kc_factor_for<KcModel::Polynomial>(tc, tilt_deg);
-        case KcModel::CosPower: return kc_factor_for<KcModel::CosPower>(tc, tilt_deg);
-        case KcModel::None:
-        default: return kc_factor_for<KcModel::None>(tc, tilt_deg);
-    }
+    return with_kc_model(tc.model, [&](auto tag) { return kc_factor_for<decltype(tag)::value>(tc, tilt_deg); });
 }
 
 }  // namespace amfm
