@@ -32,7 +32,7 @@
 #ifdef AMFM_WITH_CUDA
 #include <iostream>
 
-#include "amfm/kernels/cuda_bench.hpp"
+#include "bench_cuda.hpp"
 #include "host/formats/scan_yaml.hpp"
 #endif
 

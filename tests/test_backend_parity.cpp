@@ -20,9 +20,6 @@
 
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
-#ifdef AMFM_WITH_CUDA
-#include "amfm/kernels/cuda_stack.hpp"
-#endif
 
 namespace {
 
@@ -486,74 +483,5 @@ TEST(CudaParity, GaussianFitsMatchCpu) {
     }
 }
 
-#ifdef AMFM_WITH_CUDA
-// The stack runner against the CPU backend map by map, with 1, 2 and 3 slots (no overlap, and
-// slots reused while other maps are in flight). Its histograms are checked against the CPU
-// binning of the runner's own modulus map, so a float ulp cannot move a pixel across an edge.
-TEST(CudaParity, StackRunnerMatchesCpuMapByMap) {
-    AMFM_REQUIRE_CUDA_DEVICE();
-    auto cpu = make_cpu_backend();
-    const int nx = 123, ny = 45, n_maps = 7;
-    std::vector<Maps> maps;
-    for (int i = 0; i < n_maps; ++i) maps.push_back(random_maps(nx, ny, 900u + (unsigned)i));
-    const std::vector<HistSpec> specs = region_specs(maps[0].n_regions, 24);
-    auto case_of = [](int i) {
-        return Case{123, 45, i % 3 ? TiltMethod::LocalPlane : TiltMethod::CentralDifference, 1 + i % 2, true, true};
-    };
-    for (int slots : {1, 2, 3}) {
-        StackConfig cfg;
-        cfg.nx = nx;
-        cfg.ny = ny;
-        cfg.with_amplitude = cfg.with_regions = true;
-        cfg.max_regions = (int)specs.size();
-        cfg.max_total_bins = 1000;
-        cfg.slots = slots;
-        CudaStackRunner runner(cfg);
-        std::vector<int> order;
-        runner.run(
-            n_maps,
-            [&](int i, StackMapIn& in) {
-                const Maps& m = maps[(std::size_t)i];
-                const std::size_t n = m.height.size();
-                std::copy_n(m.height.data(), n, in.height_m);
-                std::copy_n(m.phase.data(), n, in.phase1_deg);
-                std::copy_n(m.df2.data(), n, in.df2_hz);
-                std::copy_n(m.amplitude.data(), n, in.amplitude1_m);
-                std::copy_n(m.region.data(), n, in.region);
-                std::copy(specs.begin(), specs.end(), in.specs);
-                in.n_regions = i == 4 ? 0 : (int)specs.size();  // one map without statistics
-                const Case c = case_of(i);
-                in.params = make_params(m, c.method, c.half);
-            },
-            [&](int i, const StackMapOut& out) {
-                order.push_back(i);
-                const Maps& m = maps[(std::size_t)i];
-                const std::size_t n = m.height.size();
-                const std::string what = "slots " + std::to_string(slots) + ", map " + std::to_string(i);
-                PixelResult gpu(n);
-                std::copy_n(out.tilt_deg, n, gpu.tilt.data());
-                std::copy_n(out.modulus_gpa, n, gpu.modulus.data());
-                std::copy_n(out.mask, n, gpu.mask.data());
-                expect_pixels_match(gpu, run_pixels(*cpu, m, case_of(i)), what);
-                if (i == 4) {
-                    EXPECT_EQ(out.n_regions, 0) << what;
-                    return;
-                }
-                const std::vector<std::uint32_t> ref = backend_histograms(*cpu, gpu, m.region.data(), specs);
-                ASSERT_EQ(out.total_bins, ref.size()) << what;
-                EXPECT_TRUE(std::equal(ref.begin(), ref.end(), out.counts)) << what << ": counts differ";
-                FitSet set;
-                set.counts = ref;
-                set.specs = specs;
-                std::vector<FitResult> ref_fits(specs.size());
-                cpu->fit_gaussians(ref.data(), specs.data(), (int)specs.size(), cfg.fit, ref_fits.data());
-                expect_fits_match(std::vector<FitResult>(out.fits, out.fits + out.n_regions), ref_fits, set, what);
-            });
-        std::vector<int> expected(n_maps);
-        for (int i = 0; i < n_maps; ++i) expected[(std::size_t)i] = i;
-        EXPECT_EQ(order, expected) << "slots " << slots << ": maps consumed out of order";
-    }
-}
-#endif
 
 }  // namespace

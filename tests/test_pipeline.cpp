@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "amfm/kernels/error.hpp"
+#include "amfm/kernels/mask.hpp"
 #include "host/formats/scan_yaml.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/method/pipeline.hpp"
@@ -91,6 +92,38 @@ TEST_P(PipelineOnPaperSeries, RecoversEveryRegionsTrueCentre) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cycles, PipelineOnPaperSeries, ::testing::Values(0, 5, 30, 60, 200));
+
+// Automatic regions split by modulus are found after the pixel stage; the unlabelled bit is then
+// set without running the stage again. Every map must equal a stage run given the final regions.
+TEST(Pipeline, ModulusSegmentationMarksUnlabelledLikeAStageWithRegions) {
+    amfm_test::TempDir dir;
+    write_simulated_scan(simulate(0), dir.file("scan"));
+    ScanConfig cfg = load_scan_config(dir.file("scan/scan.yaml"));
+    cfg.regions = RegionsConfig();
+    cfg.regions.automatic.enabled = true;
+    cfg.regions.automatic.class_feature = "modulus";
+    cfg.regions.automatic.min_area_um2 = 0.5;  // leaves small pieces unlabelled
+    const Scan scan = load_scan(cfg);
+    auto backend = make_backend(BackendKind::Cpu);
+    const ScanResult r = process_scan(scan, *backend);
+    ASSERT_TRUE(r.segmented);
+
+    const int nx = scan.nx(), ny = scan.ny();
+    Image<float> tilt(nx, ny), modulus(nx, ny);
+    Image<std::uint8_t> mask(nx, ny);
+    PixelInputs in{r.height_leveled_m.data(), scan.phase1_deg.data(), scan.df2_hz.data(), nullptr,
+                   r.regions.index.data()};
+    backend->pixel_stage(in, make_pixel_params(cfg, nx, ny), PixelOutputs{tilt.data(), modulus.data(), mask.data()});
+    long long unlabelled = 0;
+    for (std::size_t i = 0; i < mask.size(); ++i) unlabelled += (mask.px[i] & kMaskUnlabelled) != 0;
+    EXPECT_GT(unlabelled, 0);
+    EXPECT_EQ(r.mask.px, mask.px);
+    for (std::size_t i = 0; i < mask.size(); ++i) {
+        ASSERT_TRUE(r.tilt_deg.px[i] == tilt.px[i] || (std::isnan(r.tilt_deg.px[i]) && std::isnan(tilt.px[i]))) << i;
+        ASSERT_TRUE(r.modulus_gpa.px[i] == modulus.px[i] || (std::isnan(r.modulus_gpa.px[i]) && std::isnan(modulus.px[i])))
+            << i;
+    }
+}
 
 TEST(Pipeline, WithoutTheCorrectionTiltedFacetsAreOffByKc) {
     amfm_test::TempDir tmp;

@@ -5,8 +5,24 @@
 
 #include "host/method/level.hpp"
 #include "host/method/uncertainty.hpp"
+#include "amfm/kernels/mask.hpp"
 
 namespace amfm {
+
+namespace {
+
+// What the pixel stage does with a region index: the unlabelled bit for pixels in no region.
+// The bit invalidates nothing (it is not in kMaskInvalid), so tilt and modulus do not depend on
+// the regions and a segmentation found after the stage only needs this pass, not the stage again.
+void mark_unlabelled(const RegionMap& regions, Image<std::uint8_t>& mask) {
+    const std::int32_t* index = regions.index.data();
+    std::uint8_t* m = mask.data();
+    const long long n = (long long)mask.size();
+    for (long long i = 0; i < n; ++i)
+        if (index[i] < 0) m[i] |= kMaskUnlabelled;
+}
+
+}  // namespace
 
 PixelParams make_pixel_params(const ScanConfig& cfg, int nx, int ny) {
     PixelParams p;
@@ -63,8 +79,7 @@ ScanResult process_scan(const Scan& scan, Backend& backend) {
     backend.pixel_stage(in, make_pixel_params(cfg, nx, ny), out);
     if (seg_cfg.enabled && !segment_first) {
         segment(r.modulus_gpa);
-        in.region = r.regions.index.data();
-        backend.pixel_stage(in, make_pixel_params(cfg, nx, ny), out);  // again, for the unlabelled bit
+        mark_unlabelled(r.regions, r.mask);
     }
     const auto t1 = clock::now();
     r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend);

@@ -1,5 +1,5 @@
 // Device-pointer entry points of the CUDA backend, for code that keeps data on the GPU
-// between steps (CudaBackend, CudaStackRunner, the benchmark). Every pointer here is a device
+// between steps (CudaBackend, the GPU benchmark). Every pointer here is a device
 // pointer; every launch is asynchronous on `stream` and checked at launch.
 #pragma once
 

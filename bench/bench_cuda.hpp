@@ -10,8 +10,7 @@ namespace amfm {
 
 struct CudaBenchOptions {
     int map_side = 1024;                             // maps are map_side x map_side
-    int stack_maps = 64;                             // maps per timed stack run
-    int stack_regions = 16;                          // region histograms (64 bins each) per map
+    int map_regions = 16;                            // square regions of the per-pixel benchmark's maps
     std::vector<int> fit_counts{10000, 100000, 1000000};
     int fit_bins = 64;
     int cpu_fit_limit = 100000;                      // CPU fits timed only up to this count
@@ -41,13 +40,6 @@ struct CudaBenchReport {
     double pixel_plane5_gpx_per_s = 0.0;  // local plane, 5 x 5 window
     double cpu_pixel_gpx_per_s = 0.0;
     std::vector<CudaBenchFits> fits;  // target >= 1e6 fits/s
-    // Host memory -> per-pixel stage -> histograms -> fits -> statistics back on the host.
-    double stack_bytes_per_map = 0.0;  // uploaded per map
-    double stack_maps_per_s_overlap = 0.0;         // 3 streams, inputs already in pinned staging
-    double stack_maps_per_s_serial = 0.0;          // 1 stream: no overlap
-    double stack_maps_per_s_overlap_memcpy = 0.0;  // 3 streams, load copies pageable -> pinned
-    double stack_pct_of_h2d = 0.0;                 // overlap figure vs pinned H2D; target >= 70
-    double cpu_stack_maps_per_s = 0.0;
 };
 
 // Runs every figure on the current CUDA device (and the CPU backend beside it). Throws
