@@ -142,7 +142,7 @@ void bench_statistics(amfm::Backend& backend, int n, int n_regions, int repeats)
     std::vector<amfm::FitResult> fits(n_regions);
     const double t_hist = best_seconds(repeats, [&] {
         backend.region_histograms(mod.data(), mask.data(), regions.index.data(), mod.size(), specs.data(),
-                                  n_regions, counts.data());
+                                  n_regions, false, counts.data());
     });
     const double t_fit = best_seconds(repeats, [&] {
         backend.fit_gaussians(counts.data(), specs.data(), n_regions, cfg.fit, fits.data());

@@ -163,30 +163,45 @@ std::vector<HistSpec> region_specs(int n_regions, int bins) {
     return specs;
 }
 
+// The reference binning, pixel by pixel. With `whole_map`, specs.back() is the map's histogram:
+// every valid pixel, whatever its region.
 std::vector<std::uint32_t> serial_histograms(const PixelResult& px, const std::int32_t* region,
-                                             const std::vector<HistSpec>& specs) {
+                                             const std::vector<HistSpec>& specs, bool whole_map) {
     std::size_t total = 0;
     for (const HistSpec& h : specs) total = std::max(total, (std::size_t)h.offset + h.nbins);
     std::vector<std::uint32_t> counts(total, 0u);
-    const int n_regions = (int)specs.size();
-    for (std::size_t i = 0; i < px.mask.size(); ++i) {
-        const int r = region ? region[i] : 0;
-        if (r < 0 || r >= n_regions || (px.mask[i] & kMaskInvalid)) continue;
-        const HistSpec& h = specs[(std::size_t)r];
-        const int b = hist_bin_index(h, hist_axis_value(h, px.modulus[i]));
+    const int n_regions = (int)specs.size() - (whole_map ? 1 : 0);
+    auto count = [&](const HistSpec& h, float v) {
+        const int b = hist_bin_index(h, hist_axis_value(h, v));
         if (b >= 0) ++counts[(std::size_t)h.offset + b];
+    };
+    for (std::size_t i = 0; i < px.mask.size(); ++i) {
+        if (px.mask[i] & kMaskInvalid) continue;
+        if (whole_map) count(specs.back(), px.modulus[i]);
+        const int r = region ? region[i] : 0;
+        if (r >= 0 && r < n_regions) count(specs[(std::size_t)r], px.modulus[i]);
     }
     return counts;
 }
 
 std::vector<std::uint32_t> backend_histograms(Backend& b, const PixelResult& px, const std::int32_t* region,
-                                              const std::vector<HistSpec>& specs) {
+                                              const std::vector<HistSpec>& specs, bool whole_map) {
     std::size_t total = 0;
     for (const HistSpec& h : specs) total = std::max(total, (std::size_t)h.offset + h.nbins);
     std::vector<std::uint32_t> counts(total, 0xdeadbeefu);  // must be overwritten everywhere
     b.region_histograms(px.modulus.data(), px.mask.data(), region, px.mask.size(), specs.data(),
-                        (int)specs.size(), counts.data());
+                        (int)specs.size() - (whole_map ? 1 : 0), whole_map, counts.data());
     return counts;
+}
+
+// Region specs plus, with `whole_map`, the map's histogram after them (log axis, its own range).
+std::vector<HistSpec> histogram_specs(int n_regions, int bins, bool whole_map) {
+    std::vector<HistSpec> specs = region_specs(n_regions, bins);
+    if (whole_map) {
+        const HistSpec& last = specs.back();
+        specs.push_back(HistSpec{-2.0, 1.0, bins + 7, last.offset + last.nbins + 2, 1});
+    }
+    return specs;
 }
 
 // Histograms to fit, concatenated. Well-posed ones (noisy Gaussians, with and without a
@@ -367,14 +382,15 @@ TEST(CpuReference, RegionHistogramsAreThreadCountIndependentAndEqualSerialLoop) 
         const Maps m = random_maps(c.nx, c.ny, seed++);
         const PixelResult px = run_pixels(*cpu, m, c);
         const std::int32_t* region = c.regions ? m.region.data() : nullptr;
-        for (int bins : {16, 300}) {
-            const std::vector<HistSpec> specs = region_specs(m.n_regions, bins);
-            const std::vector<std::uint32_t> serial = serial_histograms(px, region, specs);
-            for_thread_counts([&](int t) {
-                EXPECT_EQ(backend_histograms(*cpu, px, region, specs), serial)
-                    << c.name() << ", " << bins << " bins, " << t << " threads";
-            });
-        }
+        for (int bins : {16, 300})
+            for (bool whole_map : {false, true}) {
+                const std::vector<HistSpec> specs = histogram_specs(m.n_regions, bins, whole_map);
+                const std::vector<std::uint32_t> serial = serial_histograms(px, region, specs, whole_map);
+                for_thread_counts([&](int t) {
+                    EXPECT_EQ(backend_histograms(*cpu, px, region, specs, whole_map), serial)
+                        << c.name() << ", " << bins << " bins, " << t << " threads, whole map " << whole_map;
+                });
+            }
     }
 }
 
@@ -462,11 +478,13 @@ TEST(CudaParity, RegionHistogramsIdenticalToCpu) {
         const PixelResult px = run_pixels(*cpu, m, c);  // both backends bin the same values
         const std::int32_t* region = c.regions ? m.region.data() : nullptr;
         // 16 bins: privatised shared-memory counts; 3000 bins x 6 regions: global atomics.
-        for (int bins : {16, 3000}) {
-            const std::vector<HistSpec> specs = region_specs(m.n_regions, bins);
-            EXPECT_EQ(backend_histograms(*gpu, px, region, specs), backend_histograms(*cpu, px, region, specs))
-                << c.name() << ", " << bins << " bins";
-        }
+        for (int bins : {16, 3000})
+            for (bool whole_map : {false, true}) {
+                const std::vector<HistSpec> specs = histogram_specs(m.n_regions, bins, whole_map);
+                EXPECT_EQ(backend_histograms(*gpu, px, region, specs, whole_map),
+                          backend_histograms(*cpu, px, region, specs, whole_map))
+                    << c.name() << ", " << bins << " bins, whole map " << whole_map;
+            }
     }
 }
 

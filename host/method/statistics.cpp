@@ -437,29 +437,22 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
                          (!hist_cfg.fixed_range && map_q.range_lo > 0.0 && map_q.range_hi > 20.0 * map_q.range_lo);
     const HistSpec map_spec = histogram_layout(map_q, (long long)all_values.size(), hist_cfg, map_log);
 
-    std::vector<std::uint32_t> counts(total_bins);
-    std::vector<FitResult> fits(n_regions);
-    if (n_regions > 0) {
-        backend.region_histograms(modulus_gpa.data(), mask.data(), index, n, specs.data(), n_regions,
-                                  counts.data());
-        backend.fit_gaussians(counts.data(), specs.data(), n_regions, fit_options, fits.data());
-    }
-    for (int r = 0; r < n_regions; ++r) {
-        RegionStats& rs = out.regions[r];
-        rs.hist = specs[r];
-        rs.counts.assign(counts.begin() + specs[r].offset, counts.begin() + specs[r].offset + specs[r].nbins);
+    // The regions' histograms and the whole map's (every valid pixel, labelled or not) in one
+    // pass over the pixels, then every fit in one call.
+    specs.push_back(map_spec);
+    specs.back().offset = total_bins;
+    std::vector<std::uint32_t> counts((std::size_t)total_bins + map_spec.nbins);
+    std::vector<FitResult> fits(n_regions + 1);
+    backend.region_histograms(modulus_gpa.data(), mask.data(), index, n, specs.data(), n_regions, true, counts.data());
+    backend.fit_gaussians(counts.data(), specs.data(), n_regions + 1, fit_options, fits.data());
+    auto take = [&](int k, RegionStats& rs) {
+        rs.hist = specs[k];
+        rs.counts.assign(counts.begin() + specs[k].offset, counts.begin() + specs[k].offset + specs[k].nbins);
         rs.hist.offset = 0;
-        rs.gaussian = summarise_fit(fits[r], rs.hist);
-    }
-
-    // The whole map: every valid pixel, labelled or not, as one histogram.
-    out.whole_map.hist = map_spec;
-    out.whole_map.counts.assign(map_spec.nbins, 0);
-    FitResult map_fit;
-    backend.region_histograms(modulus_gpa.data(), mask.data(), nullptr, n, &map_spec, 1,
-                              out.whole_map.counts.data());
-    backend.fit_gaussians(out.whole_map.counts.data(), &map_spec, 1, fit_options, &map_fit);
-    out.whole_map.gaussian = summarise_fit(map_fit, map_spec);
+        rs.gaussian = summarise_fit(fits[k], rs.hist);
+    };
+    for (int r = 0; r < n_regions; ++r) take(r, out.regions[r]);
+    take(n_regions, out.whole_map);
 
     for (int c = 0; c < n_classes; ++c) {
         ClassStats cs;

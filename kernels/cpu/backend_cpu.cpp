@@ -108,10 +108,8 @@ public:
 
     void region_histograms(const float* modulus_gpa, const std::uint8_t* mask,
                            const std::int32_t* region, std::size_t n_pixels, const HistSpec* specs,
-                           int n_regions, std::uint32_t* counts) override {
-        std::size_t total_bins = 0;
-        for (int r = 0; r < n_regions; ++r)
-            total_bins = std::max<std::size_t>(total_bins, (std::size_t)specs[r].offset + specs[r].nbins);
+                           int n_regions, bool whole_map, std::uint32_t* counts) override {
+        const std::size_t total_bins = total_hist_bins(specs, n_regions + (whole_map ? 1 : 0));
         std::fill(counts, counts + total_bins, 0u);
         const long long n = (long long)n_pixels;
 #pragma omp parallel
@@ -121,8 +119,10 @@ public:
             std::vector<std::uint32_t> local(total_bins, 0u);
 #pragma omp for schedule(static) nowait
             for (long long i = 0; i < n; ++i) {
-                const int slot = region_hist_slot(specs, n_regions, region ? region[i] : 0, mask[i], modulus_gpa[i]);
-                if (slot >= 0) ++local[(std::size_t)slot];
+                const HistSlots slot =
+                    pixel_hist_slots(specs, n_regions, whole_map, region ? region[i] : 0, mask[i], modulus_gpa[i]);
+                if (slot.region >= 0) ++local[(std::size_t)slot.region];
+                if (slot.whole_map >= 0) ++local[(std::size_t)slot.whole_map];
             }
 #pragma omp critical(amfm_hist_merge)
             for (std::size_t b = 0; b < total_bins; ++b) counts[b] += local[b];

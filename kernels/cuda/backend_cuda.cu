@@ -70,17 +70,18 @@ public:
 
     void region_histograms(const float* modulus_gpa, const std::uint8_t* mask,
                            const std::int32_t* region, std::size_t n_pixels, const HistSpec* specs,
-                           int n_regions, std::uint32_t* counts) override {
-        const std::size_t total_bins = cuda::total_hist_bins(specs, n_regions);
+                           int n_regions, bool whole_map, std::uint32_t* counts) override {
+        const int n_specs = n_regions + (whole_map ? 1 : 0);
+        const std::size_t total_bins = total_hist_bins(specs, n_specs);
         if (total_bins == 0) return;
         const cudaStream_t s = stream_.get();
         upload(modulus_, modulus_gpa, n_pixels, s);
         upload(mask_, mask, n_pixels, s);
         if (region) upload(region_, region, n_pixels, s);
-        upload(specs_, specs, (std::size_t)n_regions, s);
+        upload(specs_, specs, (std::size_t)n_specs, s);
         counts_.reserve(total_bins);
         cuda::launch_region_histograms(modulus_.data(), mask_.data(), region ? region_.data() : nullptr,
-                                       n_pixels, specs_.data(), n_regions, total_bins, counts_.data(), s);
+                                       n_pixels, specs_.data(), n_regions, whole_map, total_bins, counts_.data(), s);
         download(counts, counts_, total_bins, s);
         stream_.synchronize();
     }
@@ -89,7 +90,7 @@ public:
                        const FitOptions& options, FitResult* results) override {
         if (n_fits <= 0) return;
         const cudaStream_t s = stream_.get();
-        upload(counts_, counts, cuda::total_hist_bins(specs, n_fits), s);
+        upload(counts_, counts, total_hist_bins(specs, n_fits), s);
         upload(specs_, specs, (std::size_t)n_fits, s);
         results_.reserve((std::size_t)n_fits);
         cuda::launch_gaussian_fits(counts_.data(), specs_.data(), n_fits, options, results_.data(), s);

@@ -23,26 +23,17 @@ void check_kernel_image();
 void launch_pixel_stage(const PixelInputs& in, const PixelParams& params, const PixelOutputs& out,
                         cudaStream_t stream);
 
-// Zeroes counts[0, total_bins) and fills it as Backend::region_histograms does. `region` may be
-// null (every pixel in region 0). total_bins must cover max(specs[r].offset + specs[r].nbins).
+// Zeroes counts[0, total_bins) and fills it as Backend::region_histograms does (with the
+// whole-map histogram at specs[n_regions] when `whole_map`). `region` may be null (every pixel in
+// region 0). total_bins must be total_hist_bins(specs, n_regions + whole_map).
 void launch_region_histograms(const float* modulus_gpa, const std::uint8_t* mask,
                               const std::int32_t* region, std::size_t n_pixels,
-                              const HistSpec* specs, int n_regions, std::size_t total_bins,
-                              std::uint32_t* counts, cudaStream_t stream);
+                              const HistSpec* specs, int n_regions, bool whole_map,
+                              std::size_t total_bins, std::uint32_t* counts, cudaStream_t stream);
 
 // One Levenberg-Marquardt Gaussian fit per histogram, one thread per fit.
 void launch_gaussian_fits(const std::uint32_t* counts, const HistSpec* specs, int n_fits,
                           const FitOptions& options, FitResult* results, cudaStream_t stream);
-
-// Host helper: the length of the concatenated count array the specs describe.
-inline std::size_t total_hist_bins(const HistSpec* host_specs, int n) {
-    std::size_t total = 0;
-    for (int r = 0; r < n; ++r) {
-        const std::size_t end = (std::size_t)host_specs[r].offset + (std::size_t)host_specs[r].nbins;
-        if (end > total) total = end;
-    }
-    return total;
-}
 
 }  // namespace cuda
 }  // namespace amfm

@@ -15,14 +15,16 @@ constexpr std::size_t kMaxSharedBins = 48 * 1024 / sizeof(std::uint32_t);
 __global__ void __launch_bounds__(kThreads)
     histogram_shared_kernel(const float* modulus_gpa, const std::uint8_t* mask,
                             const std::int32_t* region, long long n, const HistSpec* specs,
-                            int n_regions, int total_bins, std::uint32_t* counts) {
+                            int n_regions, bool whole_map, int total_bins, std::uint32_t* counts) {
     extern __shared__ std::uint32_t local[];
     for (int b = threadIdx.x; b < total_bins; b += blockDim.x) local[b] = 0u;
     __syncthreads();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;
          i += (long long)gridDim.x * blockDim.x) {
-        const int slot = region_hist_slot(specs, n_regions, region ? region[i] : 0, mask[i], modulus_gpa[i]);
-        if (slot >= 0) atomicAdd(&local[slot], 1u);
+        const HistSlots slot =
+            pixel_hist_slots(specs, n_regions, whole_map, region ? region[i] : 0, mask[i], modulus_gpa[i]);
+        if (slot.region >= 0) atomicAdd(&local[slot.region], 1u);
+        if (slot.whole_map >= 0) atomicAdd(&local[slot.whole_map], 1u);
     }
     __syncthreads();
     for (int b = threadIdx.x; b < total_bins; b += blockDim.x)
@@ -32,11 +34,13 @@ __global__ void __launch_bounds__(kThreads)
 __global__ void __launch_bounds__(kThreads)
     histogram_global_kernel(const float* modulus_gpa, const std::uint8_t* mask,
                             const std::int32_t* region, long long n, const HistSpec* specs,
-                            int n_regions, std::uint32_t* counts) {
+                            int n_regions, bool whole_map, std::uint32_t* counts) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;
          i += (long long)gridDim.x * blockDim.x) {
-        const int slot = region_hist_slot(specs, n_regions, region ? region[i] : 0, mask[i], modulus_gpa[i]);
-        if (slot >= 0) atomicAdd(&counts[slot], 1u);
+        const HistSlots slot =
+            pixel_hist_slots(specs, n_regions, whole_map, region ? region[i] : 0, mask[i], modulus_gpa[i]);
+        if (slot.region >= 0) atomicAdd(&counts[slot.region], 1u);
+        if (slot.whole_map >= 0) atomicAdd(&counts[slot.whole_map], 1u);
     }
 }
 
@@ -51,11 +55,11 @@ int multiprocessor_count() {
 
 void launch_region_histograms(const float* modulus_gpa, const std::uint8_t* mask,
                               const std::int32_t* region, std::size_t n_pixels,
-                              const HistSpec* specs, int n_regions, std::size_t total_bins,
-                              std::uint32_t* counts, cudaStream_t stream) {
+                              const HistSpec* specs, int n_regions, bool whole_map,
+                              std::size_t total_bins, std::uint32_t* counts, cudaStream_t stream) {
     if (total_bins == 0) return;
     AMFM_CUDA_CHECK(cudaMemsetAsync(counts, 0, total_bins * sizeof(std::uint32_t), stream));
-    if (n_pixels == 0 || n_regions <= 0) return;
+    if (n_pixels == 0 || (n_regions <= 0 && !whole_map)) return;
     const int sms = multiprocessor_count();
     const long long n = (long long)n_pixels;
     const long long needed = (n + kThreads - 1) / kThreads;
@@ -63,11 +67,11 @@ void launch_region_histograms(const float* modulus_gpa, const std::uint8_t* mask
         // A few blocks per SM: enough to hide latency, few enough that merging is cheap.
         const int blocks = (int)(needed < 4LL * sms ? needed : 4LL * sms);
         histogram_shared_kernel<<<blocks, kThreads, total_bins * sizeof(std::uint32_t), stream>>>(
-            modulus_gpa, mask, region, n, specs, n_regions, (int)total_bins, counts);
+            modulus_gpa, mask, region, n, specs, n_regions, whole_map, (int)total_bins, counts);
     } else {
         const int blocks = (int)(needed < 32LL * sms ? needed : 32LL * sms);
         histogram_global_kernel<<<blocks, kThreads, 0, stream>>>(modulus_gpa, mask, region, n, specs,
-                                                                  n_regions, counts);
+                                                                  n_regions, whole_map, counts);
     }
     AMFM_CUDA_CHECK_LAUNCH();
 }

@@ -27,13 +27,15 @@ public:
     virtual void pixel_stage(const PixelInputs& in, const PixelParams& params,
                              const PixelOutputs& out) = 0;
 
-    // Counts of valid pixels ((mask & kMaskInvalid) == 0, region >= 0) per region histogram.
-    // specs[r] describes region r; counts holds every region's bins at specs[r].offset and is
+    // Counts of valid pixels ((mask & kMaskInvalid) == 0, region >= 0) per region histogram:
+    // specs[r] describes region r. With `whole_map`, specs[n_regions] is one more histogram that
+    // counts every valid pixel whatever its region (the map's own histogram), filled in the same
+    // pass over the pixels. counts holds every histogram's bins at specs[k].offset and is
     // overwritten.
     virtual void region_histograms(const float* modulus_gpa, const std::uint8_t* mask,
                                    const std::int32_t* region, std::size_t n_pixels,
-                                   const HistSpec* specs, int n_regions, std::uint32_t* counts) = 0;
-
+                                   const HistSpec* specs, int n_regions, bool whole_map,
+                                   std::uint32_t* counts) = 0;
     // One Gaussian fit per histogram.
     virtual void fit_gaussians(const std::uint32_t* counts, const HistSpec* specs, int n_fits,
                                const FitOptions& options, FitResult* results) = 0;

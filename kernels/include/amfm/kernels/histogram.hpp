@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "amfm/kernels/hd.hpp"
@@ -43,6 +44,31 @@ AMFM_HD int region_hist_slot(const HistSpec* specs, int n_regions, int region, s
     const HistSpec& h = specs[region];
     const int b = hist_bin_index(h, hist_axis_value(h, modulus_gpa));
     return b < 0 ? -1 : h.offset + b;
+}
+
+// The length of the concatenated count array that n specs describe (host side).
+inline std::size_t total_hist_bins(const HistSpec* specs, int n) {
+    std::size_t total = 0;
+    for (int k = 0; k < n; ++k) {
+        const std::size_t end = (std::size_t)specs[k].offset + (std::size_t)specs[k].nbins;
+        if (end > total) total = end;
+    }
+    return total;
+}
+
+// The slots pixel i counts in: its region's histogram (specs[region]) and, when `whole_map` is
+// set, the histogram of every valid pixel of the map, labelled or not (specs[n_regions]).
+// -1 where it counts in none. Backend::region_histograms fills both kinds in one pass.
+struct HistSlots {
+    int region = -1, whole_map = -1;
+};
+
+AMFM_HD HistSlots pixel_hist_slots(const HistSpec* specs, int n_regions, bool whole_map, int region,
+                                   std::uint8_t mask, float modulus_gpa) {
+    HistSlots s;
+    s.region = region_hist_slot(specs, n_regions, region, mask, modulus_gpa);
+    if (whole_map) s.whole_map = region_hist_slot(specs + n_regions, 1, 0, mask, modulus_gpa);
+    return s;
 }
 
 AMFM_HD double hist_bin_width(const HistSpec& h) { return (h.hi - h.lo) / h.nbins; }
