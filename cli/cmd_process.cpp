@@ -1,5 +1,4 @@
 // amfm process SCAN.yaml --out DIR: one scan through the whole method.
-#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +15,7 @@
 #include "host/model/config.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
+#include "host/report/stats_table.hpp"
 
 namespace amfm_cli {
 namespace {
@@ -47,26 +47,46 @@ struct Options {
     bool no_figures = false, gwy = false, sequential = false;
 };
 
-std::string format_gpa(double v) {
-    if (!std::isfinite(v)) return "-";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, v >= 100 ? "%.1f" : v >= 1 ? "%.2f" : "%.3f", v);
-    return buf;
+// A schema column of the row as the console shows it.
+std::string shown(const amfm::StatsRow& r, const char* column) {
+    return amfm::console_cell(amfm::stats_column(column).value(r));
 }
 
-void print_summary(const amfm::ScanResult& r) {
-    std::printf("%-6s %-10s %-8s %9s %9s  %-22s %s\n", "label", "region", "class", "pixels", "valid",
-                "gaussian (GPa)", "fit");
-    for (const auto& reg : r.stats.regions) {
-        const std::string g = format_gpa(reg.gaussian.center_gpa) + " +- " + format_gpa(reg.gaussian.sigma_gpa);
-        std::printf("%-6d %-10s %-8s %9lld %9lld  %-22s %s\n", reg.info.label, reg.info.name.c_str(),
-                    reg.info.class_name.c_str(), reg.pixels.n_pixels, reg.pixels.n_valid, g.c_str(),
-                    amfm::fit_state_name(reg.gaussian.fit.state));
+// The regions of one processed scan, then a line per class.
+void print_summary(const amfm::ScanResult& result) {
+    using amfm::StatsRow;
+    static const std::vector<amfm::ConsoleColumn<StatsRow>> regions = {
+        {"label", -6, 0, [](const StatsRow& r) { return shown(r, "label"); }},
+        {"region", -10, 1, [](const StatsRow& r) { return shown(r, "name"); }},
+        {"class", -8, 1, [](const StatsRow& r) { return shown(r, "class"); }},
+        {"pixels", 9, 1, [](const StatsRow& r) { return shown(r, "n_pixels"); }},
+        {"valid", 9, 1, [](const StatsRow& r) { return shown(r, "n_valid"); }},
+        {"gaussian (GPa)", -22, 2, amfm::console_gaussian},
+        {"fit", 0, 1, [](const StatsRow& r) { return shown(r, "fit_state"); }},
+    };
+    std::fputs(amfm::console_header(regions).c_str(), stdout);
+    for (const StatsRow& r : amfm::scan_rows(result)) {
+        if (r.kind == "region") std::fputs(amfm::console_line(regions, r).c_str(), stdout);
+        if (r.kind == "class")
+            std::printf("class %-12s mean %s +- %s GPa (SD over %s valid pixels)\n", r.class_name.c_str(),
+                        shown(r, "mean_gpa").c_str(), shown(r, "sd_gpa").c_str(), shown(r, "n_valid").c_str());
     }
-    for (const auto& c : r.stats.classes)
-        std::printf("class %-12s mean %s +- %s GPa (SD over %lld valid pixels)\n", c.class_name.c_str(),
-                    format_gpa(c.pixels.mean_gpa).c_str(), format_gpa(c.pixels.sd_gpa).c_str(),
-                    c.pixels.n_valid);
+}
+
+// A stack's regions and classes, page by page.
+void print_stack_summary(const std::vector<amfm::StackRow>& rows) {
+    using amfm::StackRow;
+    static const std::vector<amfm::ConsoleColumn<StackRow>> table = {
+        {"page", -5, 0, [](const StackRow& r) { return std::to_string(r.page); }},
+        {"region", -10, 1, [](const StackRow& r) { return r.stats.kind == "region" ? r.stats.name : "(class)"; }},
+        {"class", -8, 1, [](const StackRow& r) { return shown(r.stats, "class"); }},
+        {"valid", 9, 1, [](const StackRow& r) { return shown(r.stats, "n_valid"); }},
+        {"gaussian (GPa)", -22, 2, [](const StackRow& r) { return amfm::console_gaussian(r.stats); }},
+        {"mean +- SD (GPa)", 0, 1,
+         [](const StackRow& r) { return shown(r.stats, "mean_gpa") + " +- " + shown(r.stats, "sd_gpa"); }},
+    };
+    std::fputs(amfm::console_header(table).c_str(), stdout);
+    for (const StackRow& r : rows) std::fputs(amfm::console_line(table, r).c_str(), stdout);
 }
 
 // An Asylum .ibw: channels and cantilever from the file, each parameter's source on stderr.
@@ -92,18 +112,7 @@ int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx)
     progress(ctx, "stack: processing page by page on " + backend->device_description());
     const amfm::StackRun run = amfm::process_stack(cfg, *backend, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
                                                    [&](const std::string& m) { progress(ctx, m); }, !o.sequential);
-    if (!ctx.quiet) {
-        std::printf("%-5s %-10s %-8s %9s  %-22s %s\n", "page", "region", "class", "valid", "gaussian (GPa)",
-                    "mean +- SD (GPa)");
-        for (const amfm::StackSummaryRow& r : run.rows) {
-            const std::string g = r.kind == "region" ? format_gpa(r.gaussian_center_gpa) + " +- " +
-                                                           format_gpa(r.gaussian_sigma_gpa)
-                                                     : "";
-            std::printf("%-5d %-10s %-8s %9lld  %-22s %s +- %s\n", r.page,
-                        r.kind == "region" ? r.region.c_str() : "(class)", r.class_name.c_str(), r.n_valid,
-                        g.c_str(), format_gpa(r.mean_gpa).c_str(), format_gpa(r.sd_gpa).c_str());
-        }
-    }
+    if (!ctx.quiet) print_stack_summary(run.rows);
     progress(ctx, "done: " + std::to_string(run.pages.size()) + " page(s) in " + o.out_dir + " (stack.csv)");
     return kExitOk;
 }

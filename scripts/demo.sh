@@ -27,13 +27,13 @@ for scan in sample_maps/cycle_*/scan.yaml; do
     echo
     echo "| region | class | valid pixels | Gaussian centre +- sigma (GPa) | fit |"
     echo "|---|---|---:|---:|---|"
-    awk -F, 'NR > 1 && $1 == "region" { printf "| %s | %s | %s | %.3g +- %.2g | %s |\n", $3, $4, $6, $17, $18, $22 }' \
-      "$out/$name/regions.csv"
+    scripts/csv_columns.py "$out/$name/regions.csv" region name class n_valid center_gpa sigma_gpa fit_state |
+      awk -F'\t' '{ printf "| %s | %s | %s | %.3g +- %.2g | %s |\n", $1, $2, $3, $4, $5, $6 }'
     echo
     echo "| class | valid pixels | mean +- SD (GPa) |"
     echo "|---|---:|---:|"
-    awk -F, 'NR > 1 && $1 == "class" { printf "| %s | %s | %.3g +- %.2g |\n", $3, $6, $12, $13 }' \
-      "$out/$name/regions.csv"
+    scripts/csv_columns.py "$out/$name/regions.csv" class name n_valid mean_gpa sd_gpa |
+      awk -F'\t' '{ printf "| %s | %s | %.3g +- %.2g |\n", $1, $2, $3, $4 }'
     echo
     echo "![modulus]($name/fig_modulus.png) ![histograms]($name/fig_histograms.png)"
     echo

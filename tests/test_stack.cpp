@@ -181,28 +181,29 @@ TEST_F(Stack, EveryPageEqualsItsSinglePageScan) {
         EXPECT_NE(json.find("page " + std::to_string(k)), std::string::npos);
 
         // stack.csv's rows of this page: every region's Gaussian and every class's mean +- SD.
-        std::vector<const StackSummaryRow*> rows;
-        for (const StackSummaryRow& r : sr.rows)
+        std::vector<const StackRow*> rows;
+        for (const StackRow& r : sr.rows)
             if (r.page == k) rows.push_back(&r);
         ASSERT_EQ(rows.size(), ref.stats.regions.size() + ref.stats.classes.size());
         expected_rows += rows.size();
         for (std::size_t i = 0; i < ref.stats.regions.size(); ++i) {
             const RegionStats& reg = ref.stats.regions[i];
-            EXPECT_EQ(rows[i]->kind, "region");
-            EXPECT_EQ(rows[i]->label, reg.info.label);
-            EXPECT_EQ(rows[i]->region, reg.info.name);
-            EXPECT_EQ(rows[i]->n_valid, reg.pixels.n_valid);
-            EXPECT_TRUE(rows[i]->gaussian_center_gpa == reg.gaussian.center_gpa ||
-                        (std::isnan(rows[i]->gaussian_center_gpa) && std::isnan(reg.gaussian.center_gpa)));
-            EXPECT_TRUE(rows[i]->gaussian_sigma_gpa == reg.gaussian.sigma_gpa ||
-                        (std::isnan(rows[i]->gaussian_sigma_gpa) && std::isnan(reg.gaussian.sigma_gpa)));
+            const StatsRow& row = rows[i]->stats;
+            EXPECT_EQ(row.kind, "region");
+            EXPECT_EQ(row.label, reg.info.label);
+            EXPECT_EQ(row.name, reg.info.name);
+            EXPECT_EQ(row.pixels.n_valid, reg.pixels.n_valid);
+            EXPECT_TRUE(row.gaussian.center_gpa == reg.gaussian.center_gpa ||
+                        (std::isnan(row.gaussian.center_gpa) && std::isnan(reg.gaussian.center_gpa)));
+            EXPECT_TRUE(row.gaussian.sigma_gpa == reg.gaussian.sigma_gpa ||
+                        (std::isnan(row.gaussian.sigma_gpa) && std::isnan(reg.gaussian.sigma_gpa)));
         }
         for (std::size_t i = 0; i < ref.stats.classes.size(); ++i) {
-            const StackSummaryRow& r = *rows[ref.stats.regions.size() + i];
+            const StatsRow& r = rows[ref.stats.regions.size() + i]->stats;
             EXPECT_EQ(r.kind, "class");
             EXPECT_EQ(r.class_name, ref.stats.classes[i].class_name);
-            EXPECT_EQ(r.mean_gpa, ref.stats.classes[i].pixels.mean_gpa);
-            EXPECT_EQ(r.sd_gpa, ref.stats.classes[i].pixels.sd_gpa);
+            EXPECT_EQ(r.pixels.mean_gpa, ref.stats.classes[i].pixels.mean_gpa);
+            EXPECT_EQ(r.pixels.sd_gpa, ref.stats.classes[i].pixels.sd_gpa);
         }
     }
     // The pages hold different scans: a reader stuck on page 0 would fail here.
@@ -274,7 +275,7 @@ TEST_F(Stack, SelectedPagesOnly) {
     EXPECT_EQ(sr.pages, (std::vector<int>{2}));
     EXPECT_TRUE(fs::is_directory(out / "page_002"));
     EXPECT_FALSE(fs::exists(out / "page_000"));
-    for (const StackSummaryRow& r : sr.rows) EXPECT_EQ(r.page, 2);
+    for (const StackRow& r : sr.rows) EXPECT_EQ(r.page, 2);
 }
 
 TEST_F(Stack, PageOutOfRangeNamesFileAndPage) {

@@ -43,11 +43,6 @@ namespace {
 constexpr const char* kEntryFile = "series_entry.json";
 constexpr const char* kManifestFile = "series_manifest.json";
 
-double number_from(const json& j, const char* key) {
-    const auto it = j.find(key);
-    return it == j.end() || it->is_null() ? std::numeric_limits<double>::quiet_NaN() : it->get<double>();
-}
-
 std::string sha256_hex(const std::string& bytes) {
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -419,30 +414,25 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
         if (r < 0 || (result.mask.px[i] & kMaskInvalid) || class_of_region[(std::size_t)r] < 0) continue;
         values[(std::size_t)class_of_region[(std::size_t)r]].push_back(result.modulus_gpa.px[i]);
     }
-    for (std::size_t c = 0; c < classes.size(); ++c) {
-        ClassSummary cs;
-        cs.class_name = classes[c].class_name;
-        cs.n_valid = classes[c].pixels.n_valid;
-        cs.mean_gpa = classes[c].pixels.mean_gpa;
-        cs.sd_gpa = classes[c].pixels.sd_gpa;
-        cs.sketch = make_quantile_sketch(values[c], kSeriesSketchLevels);
-        s.classes.push_back(std::move(cs));
-    }
-    for (const RegionStats& r : result.stats.regions) {
-        RegionSummary rs;
-        rs.label = r.info.label;
-        rs.name = r.info.name;
-        rs.class_name = r.info.class_name;
-        rs.n_valid = r.pixels.n_valid;
-        rs.mean_gpa = r.pixels.mean_gpa;
-        rs.sd_gpa = r.pixels.sd_gpa;
-        rs.center_gpa = r.gaussian.center_gpa;
-        rs.sigma_gpa = r.gaussian.sigma_gpa;
-        rs.fwhm_gpa = r.gaussian.fwhm_gpa;
-        rs.fit_state = fit_state_name(r.gaussian.fit.state);
-        s.regions.push_back(std::move(rs));
-    }
+    for (std::size_t c = 0; c < classes.size(); ++c)
+        s.classes.push_back({class_row(classes[c]), make_quantile_sketch(values[c], kSeriesSketchLevels)});
+    for (const RegionStats& r : result.stats.regions) s.regions.push_back(region_row(r, result.systematic_rel));
     return s;
+}
+
+const Table<StatsRow>& entry_class_table() {
+    static const Table<StatsRow> t = stats_cols<StatsRow>({"class", "n_valid", "mean_gpa", "sd_gpa"});
+    return t;
+}
+
+const Table<StatsRow>& entry_region_table() {
+    static const Table<StatsRow> t = [] {
+        Table<StatsRow> r = stats_cols<StatsRow>(
+            {"label", "name", "class", "n_valid", "mean_gpa", "sd_gpa", "center_gpa", "sigma_gpa", "fwhm_gpa"});
+        r.push_back(stats_col<StatsRow>("fit_state", "fit"));
+        return r;
+    }();
+    return t;
 }
 
 std::string entry_summary_json(const EntrySummary& s) {
@@ -450,14 +440,11 @@ std::string entry_summary_json(const EntrySummary& s) {
     for (const auto& c : s.classes) {
         json q = json::array();
         for (double v : c.sketch.quantiles) q.push_back(json_number(v));
-        classes.push_back({{"class", c.class_name}, {"n_valid", c.n_valid}, {"mean_gpa", json_number(c.mean_gpa)},
-                           {"sd_gpa", json_number(c.sd_gpa)}, {"quantiles_gpa", q}});
+        json j = json_object(entry_class_table(), c.stats);
+        j["quantiles_gpa"] = q;
+        classes.push_back(j);
     }
-    for (const auto& r : s.regions)
-        regions.push_back({{"label", r.label}, {"name", r.name}, {"class", r.class_name}, {"n_valid", r.n_valid},
-                           {"mean_gpa", json_number(r.mean_gpa)}, {"sd_gpa", json_number(r.sd_gpa)},
-                           {"center_gpa", json_number(r.center_gpa)}, {"sigma_gpa", json_number(r.sigma_gpa)},
-                           {"fwhm_gpa", json_number(r.fwhm_gpa)}, {"fit", r.fit_state}});
+    for (const StatsRow& r : s.regions) regions.push_back(json_object(entry_region_table(), r));
     const json j = {{"format", "amfm series entry"}, {"format_version", 1}, {"id", s.id},
                     {"scan", s.scan},  {"cycle", s.cycle},   {"sample", s.sample},
                     {"notes", s.notes}, {"status", s.status}, {"reason", s.reason},
@@ -484,30 +471,24 @@ EntrySummary read_entry_summary(const std::string& path) {
         s.ny = j.at("ny");
         for (const auto& c : j.at("classes")) {
             ClassSummary cs;
-            cs.class_name = c.at("class");
-            cs.n_valid = c.at("n_valid");
-            cs.mean_gpa = number_from(c, "mean_gpa");
-            cs.sd_gpa = number_from(c, "sd_gpa");
+            cs.stats.kind = "class";
+            read_json_object(entry_class_table(), c, cs.stats);
+            cs.stats.name = cs.stats.class_name;
             for (const auto& q : c.at("quantiles_gpa"))
                 cs.sketch.quantiles.push_back(q.is_null() ? std::numeric_limits<double>::quiet_NaN() : q.get<double>());
-            cs.sketch.n = cs.sketch.quantiles.empty() ? 0 : cs.n_valid;
+            cs.sketch.n = cs.sketch.quantiles.empty() ? 0 : cs.stats.pixels.n_valid;
             s.classes.push_back(std::move(cs));
         }
         for (const auto& r : j.at("regions")) {
-            RegionSummary rs;
-            rs.label = r.at("label");
-            rs.name = r.at("name");
-            rs.class_name = r.at("class");
-            rs.n_valid = r.at("n_valid");
-            rs.mean_gpa = number_from(r, "mean_gpa");
-            rs.sd_gpa = number_from(r, "sd_gpa");
-            rs.center_gpa = number_from(r, "center_gpa");
-            rs.sigma_gpa = number_from(r, "sigma_gpa");
-            rs.fwhm_gpa = number_from(r, "fwhm_gpa");
-            rs.fit_state = r.at("fit");
-            s.regions.push_back(std::move(rs));
+            StatsRow row;
+            row.kind = "region";
+            row.has_fit = true;
+            read_json_object(entry_region_table(), r, row);
+            s.regions.push_back(std::move(row));
         }
     } catch (const json::exception& e) {
+        throw DataError(path + ": not a series entry (" + e.what() + ")");
+    } catch (const std::invalid_argument& e) {
         throw DataError(path + ": not a series entry (" + e.what() + ")");
     }
     return s;

@@ -21,6 +21,7 @@
 #include "host/method/stats_tests.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
+#include "host/report/stats_table.hpp"
 
 namespace amfm {
 
@@ -67,20 +68,10 @@ Shard parse_shard(const std::string& text);  // "i/n"; ConfigError otherwise
 bool shard_contains(const Shard& shard, std::size_t entry_index);
 
 // What a series keeps of each scan (series_entry.json): small and independent of the scan size.
+// Rows keep the columns of entry_class_table / entry_region_table (the rest stay at their defaults).
 struct ClassSummary {
-    std::string class_name;
-    long long n_valid = 0;
-    double mean_gpa = 0.0, sd_gpa = 0.0;
+    StatsRow stats;
     QuantileSketch sketch;  // of the class's valid pixel moduli (GPa)
-};
-
-struct RegionSummary {
-    int label = 0;
-    std::string name, class_name;
-    long long n_valid = 0;
-    double mean_gpa = 0.0, sd_gpa = 0.0;
-    double center_gpa = 0.0, sigma_gpa = 0.0, fwhm_gpa = 0.0;
-    std::string fit_state;
 };
 
 struct EntrySummary {
@@ -91,7 +82,7 @@ struct EntrySummary {
     std::string input_hash;
     int nx = 0, ny = 0;
     std::vector<ClassSummary> classes;
-    std::vector<RegionSummary> regions;
+    std::vector<StatsRow> regions;
 };
 
 // Levels of the per-class quantile sketches (resolves CDFs to 1/400).
@@ -125,6 +116,9 @@ std::string entry_input_hash(const ScanConfig& cfg,
 
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash);
 
+// series_entry.json's class and region objects (a class's also holds its quantiles_gpa).
+const Table<StatsRow>& entry_class_table();
+const Table<StatsRow>& entry_region_table();
 std::string entry_summary_json(const EntrySummary& s);
 EntrySummary read_entry_summary(const std::string& path);  // DataError when unreadable
 
@@ -180,6 +174,17 @@ SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard = nullp
 // Copies the scan folders of shard output folders (same series) into out_dir and writes the
 // series outputs as a single run would. ConfigError when the shards list different series.
 SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std::string& out_dir);
+
+// A row of series.csv: a class pooled over the scans of a cycle number (scan empty), or a
+// region of one scan (n_scans 1).
+struct SeriesRow {
+    int cycle = 0;
+    std::string scan;
+    int n_scans = 1;
+    StatsRow stats;
+};
+// series.csv's columns; series.json's table1 and regions show some of them.
+const Table<SeriesRow>& series_csv_table();
 
 // The tables alone (tests; write_series_outputs writes them).
 std::string series_csv(const std::vector<EntrySummary>& entries);

@@ -1,7 +1,8 @@
-// A series' outputs: Table 1 per class and cycle, region Gaussians, comparisons between
-// consecutive cycles and between classes, figures (Fig. 3a, per-class histograms by cycle),
-// and one self-contained report.html. Everything here is computed from the scans'
-// series_entry.json files, so it is the same whichever way the scans were processed.
+// A series' figures (Fig. 3a, per-class histograms by cycle) and its self-contained report.html
+// (Table 1 per class and cycle, comparisons, region Gaussians), drawn from the pooling of
+// series_tables.hpp; write_series_outputs writes them with the tables. Everything here is
+// computed from the scans' series_entry.json files, so it is the same whichever way the scans
+// were processed.
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -12,147 +13,18 @@
 #include <iomanip>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
-
 
 #include "amfm/kernels/error.hpp"
 #include "host/batch/series.hpp"
+#include "host/batch/series_tables.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/table_format.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// ---- pooling per class and cycle ------------------------------------------------------------
-
-struct Pooled {
-    int cycle = 0;
-    std::string class_name;
-    int n_scans = 0;
-    long long n = 0;
-    double mean = kNaN, sd = kNaN;
-    std::vector<const QuantileSketch*> sketches;
-};
-
-// Exact pooled mean and sample SD of the union of the scans' pixels.
-void pool(Pooled& p, const ClassSummary& c) {
-    if (c.n_valid <= 0 || !std::isfinite(c.mean_gpa)) return;
-    const double sd = std::isfinite(c.sd_gpa) ? c.sd_gpa : 0.0;
-    if (p.n == 0) {
-        p.n = c.n_valid;
-        p.mean = c.mean_gpa;
-        p.sd = c.n_valid > 1 ? sd : kNaN;
-    } else {
-        const long long n = p.n + c.n_valid;
-        const double mean = (p.mean * (double)p.n + c.mean_gpa * (double)c.n_valid) / (double)n;
-        const double ss_a = (p.n > 1 ? p.sd * p.sd * (double)(p.n - 1) : 0.0) +
-                            (double)p.n * (p.mean - mean) * (p.mean - mean);
-        const double ss_b = (double)(c.n_valid - 1) * sd * sd +
-                            (double)c.n_valid * (c.mean_gpa - mean) * (c.mean_gpa - mean);
-        p.n = n;
-        p.mean = mean;
-        p.sd = std::sqrt((ss_a + ss_b) / (double)(n - 1));
-    }
-    ++p.n_scans;
-    if (!c.sketch.quantiles.empty()) p.sketches.push_back(&c.sketch);
-}
-
-struct Tables {
-    std::vector<int> cycles;              // ascending
-    std::vector<std::string> classes;     // sorted
-    std::map<std::pair<int, std::string>, Pooled> pooled;
-
-    const Pooled* find(int cycle, const std::string& cls) const {
-        const auto it = pooled.find({cycle, cls});
-        return it == pooled.end() || it->second.n == 0 ? nullptr : &it->second;
-    }
-};
-
-Tables build_tables(const std::vector<EntrySummary>& entries) {
-    Tables t;
-    std::set<int> cycles;
-    std::set<std::string> classes;
-    for (const auto& e : entries) {
-        if (e.status != "ok") continue;
-        cycles.insert(e.cycle);
-        for (const auto& c : e.classes) {
-            classes.insert(c.class_name);
-            Pooled& p = t.pooled[{e.cycle, c.class_name}];
-            p.cycle = e.cycle;
-            p.class_name = c.class_name;
-            pool(p, c);
-        }
-    }
-    t.cycles.assign(cycles.begin(), cycles.end());
-    t.classes.assign(classes.begin(), classes.end());
-    return t;
-}
-
-struct Comparison {
-    std::string kind;  // "cycle_step": class between cycle_a and cycle_b; "class_gap": class - class_b at cycle_a
-    std::string class_a, class_b;
-    int cycle_a = 0, cycle_b = 0;
-    const Pooled *a = nullptr, *b = nullptr;
-    WelchResult welch;
-    KsResult ks;
-};
-
-// diff = b - a for cycle steps; for gaps diff = class_a - class_b (so "LNMO - b/c").
-std::vector<Comparison> build_comparisons(const Tables& t) {
-    std::vector<Comparison> out;
-    for (const auto& cls : t.classes) {
-        const Pooled* prev = nullptr;
-        for (int cycle : t.cycles) {
-            const Pooled* cur = t.find(cycle, cls);
-            if (!cur) continue;
-            if (prev) {
-                Comparison c;
-                c.kind = "cycle_step";
-                c.class_a = c.class_b = cls;
-                c.cycle_a = prev->cycle;
-                c.cycle_b = cycle;
-                c.a = prev;
-                c.b = cur;
-                c.welch = welch_test(prev->n, prev->mean, prev->sd, cur->n, cur->mean, cur->sd);
-                c.ks = ks_test(prev->sketches, cur->sketches);
-                out.push_back(c);
-            }
-            prev = cur;
-        }
-    }
-    for (int cycle : t.cycles)
-        for (std::size_t i = 0; i < t.classes.size(); ++i)
-            for (std::size_t j = i + 1; j < t.classes.size(); ++j) {
-                const Pooled *a = t.find(cycle, t.classes[i]), *b = t.find(cycle, t.classes[j]);
-                if (!a || !b) continue;
-                Comparison c;
-                c.kind = "class_gap";
-                c.class_a = t.classes[i];
-                c.class_b = t.classes[j];
-                c.cycle_a = c.cycle_b = cycle;
-                c.a = a;
-                c.b = b;
-                c.welch = welch_test(b->n, b->mean, b->sd, a->n, a->mean, a->sd);
-                c.ks = ks_test(a->sketches, b->sketches);
-                out.push_back(c);
-            }
-    return out;
-}
-
-// Entries sorted for the tables: by cycle, then by their order in the series file.
-std::vector<const EntrySummary*> by_cycle(const std::vector<EntrySummary>& entries) {
-    std::vector<const EntrySummary*> v;
-    for (const auto& e : entries) v.push_back(&e);
-    std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->cycle < b->cycle; });
-    return v;
-}
 
 // ---- figures ----------------------------------------------------------------------------------
 
@@ -262,7 +134,7 @@ std::vector<unsigned char> png_bytes(const cv::Mat& img) {
 }
 
 // Fig. 3a: class mean +- SD against cycle number, x on log10(1 + cycle) so 0..200 all show.
-cv::Mat figure_modulus_vs_cycle(const Tables& t) {
+cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
     cv::Mat img(480, 760, CV_8UC3, kWhite);
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (const auto& [key, p] : t.pooled) {
@@ -301,7 +173,7 @@ cv::Mat figure_modulus_vs_cycle(const Tables& t) {
         const int dx = (int)k * 4 - (int)t.classes.size() * 2;  // small offset so error bars do not hide each other
         cv::Point prev(-1, -1);
         for (int c : t.cycles) {
-            const Pooled* p = t.find(c, t.classes[k]);
+            const PooledClass* p = t.find(c, t.classes[k]);
             if (!p) continue;
             const cv::Point pt(ax.px(std::log10(1.0 + c)) + dx, ax.py(p->mean));
             if (std::isfinite(p->sd)) {
@@ -321,12 +193,12 @@ cv::Mat figure_modulus_vs_cycle(const Tables& t) {
 }
 
 // One class: the pixel-modulus density of every cycle, from the pooled quantile sketches.
-cv::Mat figure_class_histograms(const Tables& t, const std::string& cls) {
+cv::Mat figure_class_histograms(const SeriesTables& t, const std::string& cls) {
     cv::Mat img(480, 760, CV_8UC3, kWhite);
-    std::vector<const Pooled*> groups;
+    std::vector<const PooledClass*> groups;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (int c : t.cycles)
-        if (const Pooled* p = t.find(c, cls); p && !p->sketches.empty()) {
+        if (const PooledClass* p = t.find(c, cls); p && !p->sketches.empty()) {
             groups.push_back(p);
             for (const auto* s : p->sketches) {  // 0.5 % and 99.5 % levels of each scan
                 const auto& q = s->quantiles;
@@ -344,7 +216,7 @@ cv::Mat figure_class_histograms(const Tables& t, const std::string& cls) {
     const double w = (a1 - a0) / kBins;
     std::vector<std::vector<double>> dens;
     double ymax = 0.0;
-    for (const Pooled* p : groups) {
+    for (const PooledClass* p : groups) {
         std::vector<double> d(kBins);
         for (int b = 0; b < kBins; ++b) {
             d[b] = (mixture_cdf(p->sketches, value_at(a0 + (b + 1) * w)) - mixture_cdf(p->sketches, value_at(a0 + b * w))) / w;
@@ -426,7 +298,7 @@ struct Figure {
     std::vector<unsigned char> png;
 };
 
-std::vector<Figure> series_figures(const Tables& t) {
+std::vector<Figure> series_figures(const SeriesTables& t) {
     std::vector<Figure> figs;
     figs.push_back({"fig_modulus_vs_cycle.png",
                     "Modulus vs cycle number per class, mean +- SD of the valid pixels (the paper's Fig. 3a).",
@@ -438,19 +310,11 @@ std::vector<Figure> series_figures(const Tables& t) {
     return figs;
 }
 
-constexpr const char* kPixelCaveat =
-    "Tests treat every valid pixel as an independent sample. Neighbouring pixels are correlated "
-    "(tip size, smoothing), so confidence intervals are too narrow and p-values too small by a "
-    "factor that grows with the correlation length; read them as a ranking of effect sizes, and "
-    "the differences in GPa as the result. KS statistics come from 400-level quantile sketches "
-    "(resolution 0.0025).";
+int count_status(const std::vector<EntrySummary>& entries, const std::string& status) {
+    return (int)std::count_if(entries.begin(), entries.end(), [&](const EntrySummary& e) { return e.status == status; });
+}
 
-std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>& entries, const Tables& t,
-                        const std::vector<Comparison>& comps, const std::vector<Figure>& figs,
-                        const fs::path& out_dir) {
-    std::ostringstream h;
-    int n_ok = 0, n_failed = 0, n_missing = 0;
-    for (const auto& e : entries) (e.status == "ok" ? n_ok : e.status == "failed" ? n_failed : n_missing)++;
+void html_scans(std::ostringstream& h, const SeriesSpec& spec, const std::vector<EntrySummary>& entries) {
     const std::string title = spec.name.empty() ? "amfm series" : spec.name;
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << html_escape(title)
       << "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -459,8 +323,10 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
          "figure{display:inline-block;margin:0.5em}figcaption{font-size:90%;max-width:760px}"
          "img.scan{width:360px}</style></head><body>\n";
     h << "<h1>" << html_escape(title) << "</h1>\n<p>amfm " << AMFM_VERSION << ", series file <code>"
-      << html_escape(spec.source) << "</code>: " << entries.size() << " scans, " << n_ok << " processed, " << n_failed
-      << " failed, " << n_missing << " missing. Moduli in GPa, tilt-corrected.</p>\n";
+      << html_escape(spec.source) << "</code>: " << entries.size() << " scans, " << count_status(entries, "ok")
+      << " processed, " << count_status(entries, "failed") << " failed, "
+      << entries.size() - count_status(entries, "ok") - count_status(entries, "failed")
+      << " missing. Moduli in GPa, tilt-corrected.</p>\n";
 
     h << "<h2>Scans</h2>\n<table><tr><th>id</th><th>cycle</th><th>sample</th><th>notes</th><th>pixels</th>"
          "<th>status</th></tr>\n";
@@ -472,7 +338,9 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
           << (e->reason.empty() ? "" : ": " + html_escape(e->reason)) << "</td></tr>\n";
     }
     h << "</table>\n";
+}
 
+void html_table1(std::ostringstream& h, const SeriesTables& t) {
     h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Mean +- SD over the valid pixels of all "
          "scans of that cycle number; N = valid pixels.</p>\n<table><tr><th>cycle</th>";
     for (const auto& c : t.classes) h << "<th>" << html_escape(c) << " (GPa)</th><th>N</th>";
@@ -480,14 +348,16 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
     for (int cy : t.cycles) {
         h << "<tr><td>" << cy << "</td>";
         for (const auto& c : t.classes) {
-            const Pooled* p = t.find(cy, c);
+            const PooledClass* p = t.find(cy, c);
             h << "<td>" << (p ? fmt(p->mean, 2) + " &plusmn; " + fmt(p->sd, 2) : "") << "</td><td>"
               << (p ? std::to_string(p->n) : "") << "</td>";
         }
         h << "</tr>\n";
     }
     h << "</table>\n";
+}
 
+void html_comparisons(std::ostringstream& h, const std::vector<SeriesComparison>& comps) {
     h << "<h2>Changes between consecutive cycle numbers</h2>\n<p>Difference of class means (later - earlier) "
          "with its 95 % confidence interval (Welch), and the Kolmogorov-Smirnov distance between the two "
          "pixel distributions.</p>\n<table><tr><th>class</th><th>from</th><th>to</th><th>&Delta; (GPa)</th>"
@@ -509,25 +379,26 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
           << html_escape(c.class_b) << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3)
           << ", " << fmt(c.welch.ci_hi, 3) << "]</td><td>" << fmt(c.ks.d, 3) << "</td></tr>\n";
     }
-    h << "</table>\n<p><small>" << kPixelCaveat << "</small></p>\n";
+    h << "</table>\n<p><small>" << kSeriesPixelCaveat << "</small></p>\n";
+}
 
-    h << "<h2>Figures</h2>\n";
-    for (const auto& f : figs)
-        h << "<figure><img alt=\"" << html_escape(f.file) << "\" src=\"data:image/png;base64," << base64(f.png)
-          << "\"><figcaption>" << html_escape(f.caption) << " (" << f.file << ")</figcaption></figure>\n";
-
+void html_regions(std::ostringstream& h, const std::vector<EntrySummary>& entries) {
     h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<table><tr><th>cycle</th><th>scan</th><th>region</th>"
          "<th>class</th><th>valid pixels</th><th>centre &plusmn; &sigma; (GPa)</th><th>fit</th></tr>\n";
     for (const auto* e : by_cycle(entries))
-        for (const auto& r : e->regions)
+        for (const StatsRow& r : e->regions)
             h << "<tr><td>" << e->cycle << "</td><td class=t>" << html_escape(e->id) << "</td><td class=t>"
-              << html_escape(r.name) << "</td><td class=t>" << html_escape(r.class_name) << "</td><td>" << r.n_valid
-              << "</td><td>" << fmt(r.center_gpa, 2) << " &plusmn; " << fmt(r.sigma_gpa, 2) << "</td><td class=t>"
-              << r.fit_state << "</td></tr>\n";
+              << html_escape(r.name) << "</td><td class=t>" << html_escape(r.class_name) << "</td><td>"
+              << r.pixels.n_valid << "</td><td>" << fmt(r.gaussian.center_gpa, 2) << " &plusmn; "
+              << fmt(r.gaussian.sigma_gpa, 2) << "</td><td class=t>" << fit_state_name(r.gaussian.fit.state)
+              << "</td></tr>\n";
     h << "</table>\n";
+}
 
-    // Each scan's own maps; embedded for a modest series, linked beyond (the report stays small).
+// Each scan's own maps; embedded for a modest series, linked beyond (the report stays small).
+void html_scan_maps(std::ostringstream& h, const std::vector<EntrySummary>& entries, const fs::path& out_dir) {
     constexpr int kMaxEmbeddedScans = 40;
+    const bool embed = count_status(entries, "ok") <= kMaxEmbeddedScans;
     h << "<h2>Scans: corrected modulus and region histograms</h2>\n";
     for (const auto* e : by_cycle(entries)) {
         if (e->status != "ok") continue;
@@ -536,7 +407,7 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
             const fs::path rel = fs::path("scans") / e->id / name;
             std::error_code ec;
             if (!fs::is_regular_file(out_dir / rel, ec)) continue;
-            if (n_ok <= kMaxEmbeddedScans) {
+            if (embed) {
                 const std::string bytes = read_file(out_dir / rel);
                 h << "<img class=scan alt=\"" << html_escape(rel.generic_string()) << "\" src=\"data:image/png;base64,"
                   << base64(std::vector<unsigned char>(bytes.begin(), bytes.end())) << "\">\n";
@@ -545,6 +416,21 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
             }
         }
     }
+}
+
+std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>& entries, const SeriesTables& t,
+                        const std::vector<SeriesComparison>& comps, const std::vector<Figure>& figs,
+                        const fs::path& out_dir) {
+    std::ostringstream h;
+    html_scans(h, spec, entries);
+    html_table1(h, t);
+    html_comparisons(h, comps);
+    h << "<h2>Figures</h2>\n";
+    for (const auto& f : figs)
+        h << "<figure><img alt=\"" << html_escape(f.file) << "\" src=\"data:image/png;base64," << base64(f.png)
+          << "\"><figcaption>" << html_escape(f.caption) << " (" << f.file << ")</figcaption></figure>\n";
+    html_regions(h, entries);
+    html_scan_maps(h, entries, out_dir);
     h << "</body></html>\n";
     return h.str();
 }
@@ -574,99 +460,9 @@ std::vector<EntrySummary> read_entries(const SeriesSpec& spec, const fs::path& o
 
 }  // namespace
 
-std::string series_csv(const std::vector<EntrySummary>& entries) {
-    const Tables t = build_tables(entries);
-    std::ostringstream s;
-    s << "kind,cycle,scan,class,region,label,n_scans,n_valid,mean_gpa,sd_gpa,center_gpa,sigma_gpa,fwhm_gpa,fit\n";
-    for (int cy : t.cycles)
-        for (const auto& c : t.classes)
-            if (const Pooled* p = t.find(cy, c))
-                s << "class," << cy << ",," << csv_text(c) << ",,," << p->n_scans << "," << p->n << ","
-                  << csv_number(p->mean) << "," << csv_number(p->sd) << ",,,,\n";
-    for (const auto* e : by_cycle(entries)) {
-        if (e->status != "ok") continue;
-        for (const auto& r : e->regions)
-            s << "region," << e->cycle << "," << csv_text(e->id) << "," << csv_text(r.class_name) << ","
-              << csv_text(r.name) << "," << r.label << ",1," << r.n_valid << "," << csv_number(r.mean_gpa) << ","
-              << csv_number(r.sd_gpa) << "," << csv_number(r.center_gpa) << "," << csv_number(r.sigma_gpa) << ","
-              << csv_number(r.fwhm_gpa) << "," << r.fit_state << "\n";
-    }
-    return s.str();
-}
-
-std::string series_comparisons_csv(const std::vector<EntrySummary>& entries) {
-    const Tables t = build_tables(entries);
-    std::ostringstream s;
-    s << "kind,class_a,class_b,cycle_a,cycle_b,n_a,n_b,mean_a_gpa,mean_b_gpa,diff_gpa,ci95_lo_gpa,ci95_hi_gpa,"
-         "welch_t,welch_df,welch_p,ks_d,ks_p\n";
-    for (const auto& c : build_comparisons(t)) {
-        s << c.kind << "," << csv_text(c.class_a) << "," << csv_text(c.class_b) << "," << c.cycle_a << ","
-          << c.cycle_b << "," << c.a->n << "," << c.b->n << "," << csv_number(c.a->mean) << ","
-          << csv_number(c.b->mean) << "," << csv_number(c.welch.diff) << "," << csv_number(c.welch.ci_lo) << ","
-          << csv_number(c.welch.ci_hi) << "," << csv_number(c.welch.t) << "," << csv_number(c.welch.df) << ","
-          << csv_number(c.welch.p_two_sided) << "," << csv_number(c.ks.d) << "," << csv_number(c.ks.p) << "\n";
-    }
-    return s.str();
-}
-
-std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>& entries) {
-    const Tables t = build_tables(entries);
-    json scans = json::array(), table1 = json::array(), regions = json::array(), steps = json::array(),
-         gaps = json::array();
-    for (const auto& e : entries)
-        scans.push_back({{"id", e.id}, {"scan", e.scan}, {"cycle", e.cycle}, {"sample", e.sample},
-                         {"notes", e.notes}, {"status", e.status}, {"reason", e.reason},
-                         {"input_hash", e.input_hash}, {"nx", e.nx}, {"ny", e.ny}});
-    for (int cy : t.cycles)
-        for (const auto& c : t.classes)
-            if (const Pooled* p = t.find(cy, c))
-                table1.push_back({{"cycle", cy}, {"class", c}, {"n_scans", p->n_scans}, {"n_valid", p->n},
-                                  {"mean_gpa", json_number(p->mean)}, {"sd_gpa", json_number(p->sd)}});
-    for (const auto* e : by_cycle(entries)) {
-        if (e->status != "ok") continue;
-        for (const auto& r : e->regions)
-            regions.push_back({{"cycle", e->cycle}, {"scan", e->id}, {"label", r.label}, {"region", r.name},
-                               {"class", r.class_name}, {"n_valid", r.n_valid}, {"mean_gpa", json_number(r.mean_gpa)},
-                               {"sd_gpa", json_number(r.sd_gpa)}, {"center_gpa", json_number(r.center_gpa)},
-                               {"sigma_gpa", json_number(r.sigma_gpa)}, {"fwhm_gpa", json_number(r.fwhm_gpa)},
-                               {"fit", r.fit_state}});
-    }
-    for (const auto& c : build_comparisons(t)) {
-        json j = {{"n_a", c.a->n}, {"n_b", c.b->n}, {"diff_gpa", json_number(c.welch.diff)},
-                  {"ci95_gpa", {json_number(c.welch.ci_lo), json_number(c.welch.ci_hi)}},
-                  {"welch", {{"t", json_number(c.welch.t)}, {"df", json_number(c.welch.df)}, {"p", json_number(c.welch.p_two_sided)}}},
-                  {"ks", {{"d", json_number(c.ks.d)}, {"p", json_number(c.ks.p)}}}};
-        if (c.kind == "cycle_step") {
-            j["class"] = c.class_a;
-            j["cycle_from"] = c.cycle_a;
-            j["cycle_to"] = c.cycle_b;
-            steps.push_back(j);
-        } else {
-            j["cycle"] = c.cycle_a;
-            j["classes"] = {c.class_a, c.class_b};
-            gaps.push_back(j);
-        }
-    }
-    const json doc = {{"format", "amfm series"},
-                      {"format_version", 1},
-                      {"amfm_version", AMFM_VERSION},
-                      {"name", spec.name},
-                      {"series_file", spec.source},
-                      {"units", "GPa"},
-                      {"scans", scans},
-                      {"table1", table1},
-                      {"regions", regions},
-                      {"cycle_steps", steps},
-                      {"class_gaps", gaps},
-                      {"notes", {{"cycle_steps", "diff = later - earlier cycle, Welch 95 % CI, KS distance"},
-                                 {"class_gaps", "diff = first class - second class (sorted names)"},
-                                 {"pixels", kPixelCaveat}}}};
-    return doc.dump(2) + "\n";
-}
-
 std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
                                const std::string& out_dir) {
-    const Tables t = build_tables(entries);
+    const SeriesTables t = build_tables(entries);
     return html_report(spec, entries, t, build_comparisons(t), series_figures(t), out_dir);
 }
 
@@ -676,7 +472,7 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
     const std::vector<EntrySummary> entries = read_entries(spec, out);
     SeriesOutcome o;
     for (const auto& e : entries) (e.status == "ok" ? o.n_ok : e.status == "failed" ? o.n_failed : o.n_missing)++;
-    const Tables t = build_tables(entries);
+    const SeriesTables t = build_tables(entries);
     const auto comps = build_comparisons(t);
     const auto figs = series_figures(t);
     write_file_atomic(out / "series.csv", series_csv(entries));

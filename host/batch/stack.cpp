@@ -1,12 +1,9 @@
 // Multi-page TIFF stacks processed page by page (rules in stack.hpp).
 #include "host/batch/stack.hpp"
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <iomanip>
 #include <map>
-#include <sstream>
 
 #include "amfm/kernels/error.hpp"
 #include "host/batch/pipelined.hpp"
@@ -15,7 +12,6 @@
 #include "host/method/pipeline.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/scan.hpp"
-#include "host/model/table_format.hpp"
 
 namespace amfm {
 
@@ -36,35 +32,9 @@ std::vector<Channel> channel_files(const ScanConfig& cfg) {
 
 std::string pages_text(int n) { return std::to_string(n) + (n == 1 ? " page" : " pages"); }
 
-void append_rows(int page, const StatisticsResult& stats, std::vector<StackSummaryRow>& rows) {
-    for (const RegionStats& r : stats.regions) {
-        StackSummaryRow row;
-        row.page = page;
-        row.kind = "region";
-        row.label = r.info.label;
-        row.region = r.info.name;
-        row.class_name = r.info.class_name;
-        row.n_pixels = r.pixels.n_pixels;
-        row.n_valid = r.pixels.n_valid;
-        row.gaussian_center_gpa = r.gaussian.center_gpa;
-        row.gaussian_sigma_gpa = r.gaussian.sigma_gpa;
-        row.fit_state = fit_state_name(r.gaussian.fit.state);
-        row.mean_gpa = r.pixels.mean_gpa;
-        row.sd_gpa = r.pixels.sd_gpa;
-        rows.push_back(row);
-    }
-    for (const ClassStats& c : stats.classes) {
-        StackSummaryRow row;
-        row.page = page;
-        row.kind = "class";
-        row.class_name = c.class_name;
-        row.n_pixels = c.pixels.n_pixels;
-        row.n_valid = c.pixels.n_valid;
-        row.gaussian_center_gpa = row.gaussian_sigma_gpa = NAN;  // classes are not fitted
-        row.mean_gpa = c.pixels.mean_gpa;
-        row.sd_gpa = c.pixels.sd_gpa;
-        rows.push_back(row);
-    }
+void append_rows(int page, const ScanResult& result, std::vector<StackRow>& rows) {
+    for (const RegionStats& r : result.stats.regions) rows.push_back({page, region_row(r, result.systematic_rel)});
+    for (const ClassStats& c : result.stats.classes) rows.push_back({page, class_row(c)});
 }
 
 }  // namespace
@@ -119,19 +89,25 @@ std::string stack_page_folder(int page) {
     return buf;
 }
 
-std::string stack_csv(const std::vector<StackSummaryRow>& rows) {
-    std::string s =
-        "page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,fit_state,mean_gpa,sd_gpa\n";
-    for (const StackSummaryRow& r : rows) {
-        const bool region = r.kind == "region";
-        s += std::to_string(r.page) + "," + r.kind + "," + (region ? std::to_string(r.label) : "") + "," +
-             csv_text(r.region) + "," + csv_text(r.class_name) + "," + std::to_string(r.n_pixels) + "," +
-             std::to_string(r.n_valid) + "," + csv_number(r.gaussian_center_gpa) + "," +
-             csv_number(r.gaussian_sigma_gpa) + "," + r.fit_state + "," + csv_number(r.mean_gpa) + "," +
-             csv_number(r.sd_gpa) + "\n";
-    }
-    return s;
+const Table<StackRow>& stack_csv_table() {
+    static const Table<StackRow> t = {
+        {"page", [](const StackRow& r) { return count_cell(r.page); }, "", {}},
+        stats_col<StackRow>("kind"),
+        stats_col<StackRow>("label"),
+        stats_col<StackRow>("region"),
+        stats_col<StackRow>("class"),
+        stats_col<StackRow>("n_pixels", "pixels"),
+        stats_col<StackRow>("n_valid", "valid"),
+        stats_col<StackRow>("center_gpa", "gaussian_center_gpa"),
+        stats_col<StackRow>("sigma_gpa", "gaussian_sigma_gpa"),
+        stats_col<StackRow>("fit_state"),
+        stats_col<StackRow>("mean_gpa"),
+        stats_col<StackRow>("sd_gpa"),
+    };
+    return t;
 }
+
+std::string stack_csv(const std::vector<StackRow>& rows) { return csv_table(stack_csv_table(), rows); }
 
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
                        const std::function<void(const std::string&)>& progress, bool overlap) {
@@ -160,7 +136,7 @@ StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::strin
             return std::move(page);
         },
         [&](std::size_t i, Page&& page) {
-            append_rows(result.pages[i], page.result.stats, result.rows);
+            append_rows(result.pages[i], page.result, result.rows);
             if (progress)
                 progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +
                          std::to_string(result.pages[i]) + " (" + std::to_string(page.scan.nx()) + " x " +

@@ -13,6 +13,7 @@
 #include "amfm/kernels/backend.hpp"
 #include "host/model/config.hpp"
 #include "host/report/outputs.hpp"
+#include "host/report/stats_table.hpp"
 
 namespace amfm {
 
@@ -33,24 +34,20 @@ ScanConfig stack_page_config(const ScanConfig& cfg, int page);
 // "page_007": the results folder of page 7 inside the stack's output folder.
 std::string stack_page_folder(int page);
 
-// One page's statistics as stack.csv holds them (kind "region" or "class").
-struct StackSummaryRow {
+// One page's region or class as stack.csv holds it.
+struct StackRow {
     int page = 0;
-    std::string kind;
-    int label = 0;  // regions only
-    std::string region, class_name;
-    long long n_pixels = 0, n_valid = 0;
-    double gaussian_center_gpa = 0.0, gaussian_sigma_gpa = 0.0;  // regions only; NaN when not fitted
-    std::string fit_state;                                       // regions only
-    double mean_gpa = 0.0, sd_gpa = 0.0;
+    StatsRow stats;
 };
 
-// stack.csv: a header and one line per row; undefined numbers are empty fields.
-std::string stack_csv(const std::vector<StackSummaryRow>& rows);
+// stack.csv: page, then the region's or class's statistics (schema columns, under the names
+// stack.csv has always used); undefined numbers are empty fields.
+const Table<StackRow>& stack_csv_table();
+std::string stack_csv(const std::vector<StackRow>& rows);
 
 struct StackRun {
     std::vector<int> pages;  // processed, in order
-    std::vector<StackSummaryRow> rows;
+    std::vector<StackRow> rows;  // each page's regions, then its classes
 };
 
 // Processes every selected page of a stack on `backend`: writes out_dir/page_NNN/ exactly as

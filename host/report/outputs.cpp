@@ -26,6 +26,7 @@
 #include "host/report/figures.hpp"
 #include "host/report/results_gwy.hpp"
 #include "host/report/segmentation_outputs.hpp"
+#include "host/report/stats_table.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
@@ -61,38 +62,63 @@ json yaml_to_json(const YAML::Node& n) {
     }
 }
 
-json pixel_stats_json(const PixelStats& p) {
-    json masked = json::object();
-    for (int b = 0; b < kMaskBitCount; ++b) masked[mask_bit_name(b)] = p.masked[b];
-    return {{"n_pixels", p.n_pixels}, {"n_valid", p.n_valid},     {"masked", masked},
-            {"mean_gpa", json_number(p.mean_gpa)}, {"sd_gpa", json_number(p.sd_gpa)},
-            {"median_gpa", json_number(p.median_gpa)}, {"p05_gpa", json_number(p.p05_gpa)},
-            {"p95_gpa", json_number(p.p95_gpa)}};
+// regions.json nests a row's columns in groups, named as that file names them.
+const Table<StatsRow>& pixels_json_table() {
+    static const Table<StatsRow> t =
+        stats_cols<StatsRow>({"n_pixels", "n_valid", "mean_gpa", "sd_gpa", "median_gpa", "p05_gpa", "p95_gpa"});
+    return t;
 }
 
-json region_json(const RegionStats& r, double systematic_rel) {
-    const FitResult& f = r.gaussian.fit;
-    json hist = {{"axis", r.hist.log10_axis ? "log10_gpa" : "gpa"},
-                 {"lo", r.hist.lo},
-                 {"hi", r.hist.hi},
-                 {"bins", r.hist.nbins},
-                 {"counts", r.counts}};
-    const bool fitted = std::isfinite(r.gaussian.center_gpa);
-    json gauss = {{"center_gpa", json_number(r.gaussian.center_gpa)},
-                  {"sigma_gpa", json_number(r.gaussian.sigma_gpa)},
-                  {"fwhm_gpa", json_number(r.gaussian.fwhm_gpa)},
-                  // From the calibration uncertainty of R (and k1): the same for every pixel, so
-                  // it shifts the whole distribution and is not part of sigma.
-                  {"systematic_gpa", json_number(systematic_rel > 0.0 ? r.gaussian.center_gpa * systematic_rel : NAN)},
-                  {"amplitude", json_number(fitted ? f.amplitude : NAN)},
-                  {"offset", json_number(fitted ? f.offset : NAN)},
-                  {"r2", json_number(fitted ? f.r2 : NAN)},
-                  {"chi2", json_number(f.chi2)},
-                  {"iterations", f.iterations},
-                  {"state", fit_state_name(f.state)}};
-    return {{"label", r.info.label}, {"name", r.info.name}, {"class", r.info.class_name},
-            {"n_pixels", r.pixels.n_pixels}, {"n_valid", r.pixels.n_valid},
-            {"gaussian", gauss}, {"pixels", pixel_stats_json(r.pixels)}, {"histogram", hist}};
+const Table<StatsRow>& gaussian_json_table() {
+    static const Table<StatsRow> t = [] {
+        Table<StatsRow> g = stats_cols<StatsRow>({"center_gpa", "sigma_gpa", "fwhm_gpa", "systematic_gpa", "amplitude", "r2"});
+        // systematic_gpa comes from the calibration uncertainty of R (and k1): the same for every
+        // pixel, so it shifts the whole distribution and is not part of sigma.
+        for (const auto& [header, name] : {std::pair<const char*, const char*>{"offset", "fit_offset"},
+                                           {"chi2", "fit_chi2"}, {"iterations", "fit_iterations"}, {"state", "fit_state"}})
+            g.push_back(stats_col<StatsRow>(name, header));
+        return g;
+    }();
+    return t;
+}
+
+const Table<StatsRow>& histogram_json_table() {
+    static const Table<StatsRow> t = {stats_col<StatsRow>("hist_axis", "axis"), stats_col<StatsRow>("hist_lo", "lo"),
+                                      stats_col<StatsRow>("hist_hi", "hi"), stats_col<StatsRow>("hist_bins", "bins")};
+    return t;
+}
+
+const Table<StatsRow>& region_json_table() {
+    static const Table<StatsRow> t = [] {
+        // The map object carries its label (0) too, where regions.csv leaves the map's empty.
+        Table<StatsRow> r = {{"label", [](const StatsRow& row) { return count_cell(row.label); }, "", {}}};
+        for (const auto& c : stats_cols<StatsRow>({"name", "class", "n_pixels", "n_valid"})) r.push_back(c);
+        return r;
+    }();
+    return t;
+}
+
+const Table<StatsRow>& class_json_table() {
+    static const Table<StatsRow> t =
+        stats_cols<StatsRow>({"class", "n_fitted_regions", "region_center_mean_gpa", "region_center_sd_gpa"});
+    return t;
+}
+
+json pixel_stats_json(const StatsRow& row) {
+    json j = json_object(pixels_json_table(), row);
+    json masked = json::object();
+    for (int b = 0; b < kMaskBitCount; ++b) masked[mask_bit_name(b)] = row.pixels.masked[b];
+    j["masked"] = masked;
+    return j;
+}
+
+json region_json(const StatsRow& row, const std::vector<std::uint32_t>& counts) {
+    json j = json_object(region_json_table(), row);
+    j["gaussian"] = json_object(gaussian_json_table(), row);
+    j["pixels"] = pixel_stats_json(row);
+    j["histogram"] = json_object(histogram_json_table(), row);
+    j["histogram"]["counts"] = counts;
+    return j;
 }
 
 std::string safe_file_part(const std::string& s) {
@@ -128,63 +154,34 @@ void run_concurrently(const std::vector<std::function<void()>>& jobs) {
 
 }  // namespace
 
-std::string regions_csv(const ScanResult& result) {
-    std::ostringstream s;
-    s << "kind,label,name,class,n_pixels,n_valid";
-    for (int b = 0; b < kMaskBitCount; ++b) s << ",masked_" << mask_bit_name(b);
-    s << ",mean_gpa,sd_gpa,median_gpa,p05_gpa,p95_gpa,center_gpa,sigma_gpa,fwhm_gpa,amplitude,r2,"
-         "fit_state,fit_iterations,hist_axis,hist_lo,hist_hi,hist_bins,normal_tilt_deg,normal_azimuth_deg,"
-         "area_um2,systematic_gpa\n";
-    // Automatic facets: their mean normal and area (empty for other rows).
-    auto facet_of = [&](const std::string& label) -> const FacetInfo* {
-        if (!result.segmented) return nullptr;
-        for (const FacetInfo& f : result.segmentation.facets)
-            if (std::to_string(f.label) == label) return &f;
-        return nullptr;
-    };
-    auto row = [&](const std::string& kind, const std::string& label, const std::string& name,
-                   const std::string& cls, const PixelStats& p, const RegionStats* r) {
-        s << kind << ',' << label << ',' << csv_text(name) << ',' << csv_text(cls) << ',' << p.n_pixels
-          << ',' << p.n_valid;
-        for (int b = 0; b < kMaskBitCount; ++b) s << ',' << p.masked[b];
-        s << ',' << csv_number(p.mean_gpa) << ',' << csv_number(p.sd_gpa) << ','
-          << csv_number(p.median_gpa) << ',' << csv_number(p.p05_gpa) << ',' << csv_number(p.p95_gpa);
-        if (r) {
-            const bool fitted = std::isfinite(r->gaussian.center_gpa);
-            s << ',' << csv_number(r->gaussian.center_gpa) << ',' << csv_number(r->gaussian.sigma_gpa)
-              << ',' << csv_number(r->gaussian.fwhm_gpa) << ','
-              << csv_number(fitted ? r->gaussian.fit.amplitude : NAN) << ','
-              << csv_number(fitted ? r->gaussian.fit.r2 : NAN) << ',' << fit_state_name(r->gaussian.fit.state)
-              << ',' << r->gaussian.fit.iterations << ',' << (r->hist.log10_axis ? "log10_gpa" : "gpa")
-              << ',' << csv_number(r->hist.lo) << ',' << csv_number(r->hist.hi) << ',' << r->hist.nbins;
-        } else {
-            s << ",,,,,,,,,,,";
-        }
-        if (const FacetInfo* f = kind == "region" ? facet_of(label) : nullptr)
-            s << ',' << csv_number(f->tilt_deg) << ',' << csv_number(f->azimuth_deg) << ',' << csv_number(f->area_um2);
-        else
-            s << ",,,";
-        s << ',' << csv_number(r && result.systematic_rel > 0.0 ? r->gaussian.center_gpa * result.systematic_rel : NAN);
-        s << '\n';
-    };
-    for (const RegionStats& r : result.stats.regions)
-        row("region", std::to_string(r.info.label), r.info.name, r.info.class_name, r.pixels, &r);
-    for (const ClassStats& c : result.stats.classes) row("class", "", c.class_name, c.class_name, c.pixels, nullptr);
-    row("map", "", "map", "all", result.stats.whole_map.pixels, &result.stats.whole_map);
-    return s.str();
+const Table<StatsRow>& regions_csv_table() {
+    static const Table<StatsRow> t = [] {
+        std::vector<std::string> names = {"kind", "label", "name", "class", "n_pixels", "n_valid"};
+        for (int b = 0; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
+        for (const char* n : {"mean_gpa", "sd_gpa", "median_gpa", "p05_gpa", "p95_gpa", "center_gpa", "sigma_gpa",
+                              "fwhm_gpa", "amplitude", "r2", "fit_state", "fit_iterations", "hist_axis", "hist_lo",
+                              "hist_hi", "hist_bins", "normal_tilt_deg", "normal_azimuth_deg", "area_um2",
+                              "systematic_gpa"})
+            names.push_back(n);
+        return stats_cols<StatsRow>(names);
+    }();
+    return t;
 }
 
+std::string regions_csv(const ScanResult& result) { return csv_table(regions_csv_table(), scan_rows(result)); }
+
 std::string regions_json(const Scan& scan, const ScanResult& result, const RunInfo& run) {
+    // scan_rows: the regions, the classes, then the map, in the order of result.stats.
+    const std::vector<StatsRow> rows = scan_rows(result);
+    const std::size_t n_regions = result.stats.regions.size();
     json regions = json::array();
-    for (const RegionStats& r : result.stats.regions) regions.push_back(region_json(r, result.systematic_rel));
+    for (std::size_t i = 0; i < n_regions; ++i) regions.push_back(region_json(rows[i], result.stats.regions[i].counts));
     json classes = json::array();
-    for (const ClassStats& c : result.stats.classes) {
-        json j = pixel_stats_json(c.pixels);
-        j["class"] = c.class_name;
-        j["labels"] = c.labels;
-        j["n_fitted_regions"] = c.n_fitted_regions;
-        j["region_center_mean_gpa"] = json_number(c.region_center_mean_gpa);
-        j["region_center_sd_gpa"] = json_number(c.region_center_sd_gpa);
+    for (std::size_t i = 0; i < result.stats.classes.size(); ++i) {
+        const StatsRow& row = rows[n_regions + i];
+        json j = pixel_stats_json(row);
+        j.update(json_object(class_json_table(), row));
+        j["labels"] = result.stats.classes[i].labels;
         classes.push_back(j);
     }
     json inputs = json::array();
@@ -210,7 +207,7 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     for (int b = 0; b < kMaskBitCount; ++b) doc["mask_bits"][mask_bit_name(b)] = 1 << b;
     doc["regions"] = regions;
     doc["classes"] = classes;
-    doc["map"] = region_json(result.stats.whole_map, result.systematic_rel);
+    doc["map"] = region_json(rows.back(), result.stats.whole_map.counts);
     doc["systematic_uncertainty_rel"] = json_number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
     if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);
     return doc.dump(2) + "\n";

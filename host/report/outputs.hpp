@@ -5,6 +5,7 @@
 
 #include "host/method/pipeline.hpp"
 #include "host/model/scan.hpp"
+#include "host/report/stats_table.hpp"
 
 namespace amfm {
 
@@ -19,7 +20,9 @@ struct RunInfo {
 void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
                         const RunInfo& run);
 
-// The tables alone (used by write_scan_outputs and by tests).
+// The tables alone (used by write_scan_outputs and by tests). regions.csv: one row per region,
+// class and the map (scan_rows), the columns of regions_csv_table.
+const Table<StatsRow>& regions_csv_table();
 std::string regions_csv(const ScanResult& result);
 std::string regions_json(const Scan& scan, const ScanResult& result, const RunInfo& run);
 
