@@ -1,7 +1,6 @@
 // A series: the series file, content hashes, per-scan processing into scans/<id>/, shards, merge.
 #include "host/batch/series.hpp"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -46,22 +45,6 @@ constexpr const char* kManifestFile = "series_manifest.json";
 double number_from(const json& j, const char* key) {
     const auto it = j.find(key);
     return it == j.end() || it->is_null() ? std::numeric_limits<double>::quiet_NaN() : it->get<double>();
-}
-
-std::string sha256_hex(const std::string& bytes) {
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
 }
 
 // Nested maps become dotted keys, leaves become YAML flow text: {tip: {radius: 9e-9}} -> tip.radius=9e-09.
@@ -395,7 +378,7 @@ std::string entry_input_hash(const ScanConfig& cfg, const std::vector<std::pair<
     std::string text = std::string("amfm ") + AMFM_VERSION + "\n" + config_to_yaml(c);
     // Only when given, so the hashes of scan-YAML entries (one file per channel) stay as they were.
     for (const auto& [role, name] : channel_map) text += "channel " + role + " = " + name + "\n";
-    return sha256_hex(text);
+    return sha256_bytes(text);
 }
 
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash) {
