@@ -13,6 +13,7 @@
 #include "host/formats/scan_yaml.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/method/pipeline.hpp"
+#include "host/model/channels.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/scan.hpp"
 #include "host/model/table_format.hpp"
@@ -29,8 +30,9 @@ struct Channel {
 };
 
 std::vector<Channel> channel_files(const ScanConfig& cfg) {
-    std::vector<Channel> ch = {{"height", &cfg.height}, {"phase1", &cfg.phase1}, {"df2", &cfg.df2}};
-    if (!cfg.amplitude1.file.empty()) ch.push_back({"amplitude1", &cfg.amplitude1});
+    std::vector<Channel> ch;
+    for (const ChannelRole& role : kChannelRoles)
+        if (channel_given(cfg, role)) ch.push_back({role.name, &(cfg.*role.spec)});
     return ch;
 }
 
@@ -107,7 +109,7 @@ std::vector<int> stack_pages(const ScanConfig& cfg, int page_count) {
 ScanConfig stack_page_config(const ScanConfig& cfg, int page) {
     ScanConfig c = cfg;
     c.stack = StackConfig{};
-    for (ChannelSpec* s : {&c.height, &c.phase1, &c.df2, &c.amplitude1}) s->page = page;
+    for (const ChannelRole& role : kChannelRoles) (c.*role.spec).page = page;
     if (!c.regions.labels_file.empty() && label_image_pages(c.regions.labels_file) > 1) c.regions.labels_page = page;
     c.sample = (c.sample.empty() ? std::string() : c.sample + ", ") + "page " + std::to_string(page);
     return c;
