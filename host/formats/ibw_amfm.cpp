@@ -2,10 +2,8 @@
 // which wave-note keys give the cantilever and the scan size (rules in ibw_scan.hpp). No
 // dependencies beyond the IBW reader, so the fuzz target links it alone.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 
 #include "amfm/kernels/error.hpp"
@@ -14,8 +12,6 @@
 namespace amfm {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string num(double v) {
     char buf[32];
@@ -191,12 +187,6 @@ std::string pick_amfm_channel(const std::vector<IbwChannel>& channels, const std
     for (const std::string& c : candidates) want += (want.empty() ? "" : " or ") + c;
     throw DataError(file + ": no " + role + " channel (" + want + "); the file holds: " + have +
                     ". Name one with --set channels." + role + ".channel=NAME");
-}
-
-bool is_ibw_path(const std::string& path) {
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
-    return ext == ".ibw";
 }
 
 }  // namespace amfm
