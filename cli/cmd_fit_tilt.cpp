@@ -1,4 +1,4 @@
-// amfm fit-tilt SPHERE.yaml [--modulus 70GPa] [--order 4] [--max-angle 45] --out DIR: the tilt
+// amfm fit-tilt SPHERE [--modulus 70GPa] [--order 4] [--max-angle 45] --out DIR: the tilt
 // correction Kc(theta) from a scan of silica spheres (the paper's Fig. 6), as a
 // `tilt_correction:` YAML block, the binned data (CSV) and the plot.
 #include <cmath>
@@ -13,7 +13,7 @@
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
 #include "host/calibration/calibration.hpp"
-#include "host/formats/scan_yaml.hpp"
+#include "host/formats/open_scan.hpp"
 #include "host/model/config.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/scan.hpp"
@@ -26,8 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string sphere_yaml, out_dir, modulus = "70GPa";
-    std::vector<std::string> extra_configs;
+    std::string sphere_scan, out_dir, modulus = "70GPa";
+    std::vector<std::string> extra_configs, sets;
+    std::string direction;  // --direction: .ibw only
     amfm::TiltFitOptions fit;
     double min_height_m = -1.0;  // < 0: automatic
     bool no_figure = false;
@@ -51,8 +52,12 @@ std::string bins_csv(const amfm::TiltFitResult& r) {
 int run(Options o, const Context& ctx) {
     o.fit.nominal_modulus_pa = amfm::parse_modulus_pa(o.modulus, "--modulus");
     if (o.min_height_m >= 0.0) o.fit.min_height_above_film_m = o.min_height_m;
-    progress(ctx, "loading " + o.sphere_yaml);
-    const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config_merged(o.sphere_yaml, o.extra_configs));
+    amfm::OpenScanOptions reading;
+    reading.extra_yaml = o.extra_configs;
+    reading.overrides = o.sets;
+    if (!o.direction.empty()) reading.direction = amfm::parse_scan_direction(o.direction, "--direction");
+    progress(ctx, "loading " + o.sphere_scan);
+    const amfm::Scan scan = amfm::read_scan(o.sphere_scan, reading);
     auto backend = amfm::make_cpu_backend();
     const amfm::TiltFitResult r = amfm::fit_tilt_calibration(scan, o.fit, *backend);
     for (const std::string& w : r.warnings) std::cerr << "amfm: warning: " << w << std::endl;
@@ -63,8 +68,8 @@ int run(Options o, const Context& ctx) {
     const fs::path dir(o.out_dir);
     amfm::write_file_atomic(dir / "tilt_bins.csv", bins_csv(r));
     if (!o.no_figure) amfm::save_tilt_fit_png((dir / "fig_tilt_calibration.png").string(), r, "Tilt calibration: " +
-                                              fs::path(o.sphere_yaml).parent_path().filename().string());
-    amfm::write_file_atomic(dir / "tilt_correction.yaml", amfm::tilt_correction_yaml_block(r, o.sphere_yaml, amfm::utc_now_iso()));
+                                              fs::path(o.sphere_scan).parent_path().filename().string());
+    amfm::write_file_atomic(dir / "tilt_correction.yaml", amfm::tilt_correction_yaml_block(r, o.sphere_scan, amfm::utc_now_iso()));
 
     std::printf("pixels %lld: film %lld, invalid %lld, sliding (> %.0f deg) %lld, binned %lld, fitted (<= %.0f deg) %lld\n",
                 r.n_pixels, r.n_film, r.n_invalid, r.options.slide_angle_deg, r.n_sliding, r.n_binned,
@@ -83,14 +88,18 @@ int run(Options o, const Context& ctx) {
 Runner add_fit_tilt_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand("fit-tilt", "Tilt correction Kc(theta) from a scan of silica spheres (Fig. 6)");
-    cmd->add_option("sphere_scan", o->sphere_yaml, "Scan YAML of the sphere sample (with the calibrated tip radius)")
+    cmd->add_option("sphere_scan", o->sphere_scan,
+                    "Scan YAML or Asylum .ibw of the sphere sample (with the calibrated tip radius)")
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("-o,--out", o->out_dir, "Output folder: tilt_correction.yaml, tilt_bins.csv, figure")->required();
     cmd->add_option("--config", o->extra_configs,
-                    "YAML merged over the scan YAML (e.g. calibrate-tip's tip: block); repeatable, later files win")
+                    "YAML merged over the scan file (e.g. calibrate-tip's tip: block); repeatable, later files win")
         ->check(CLI::ExistingFile)
         ->allow_extra_args(false);
+    cmd->add_option("--set", o->sets, "Override any YAML key: --set tip.radius=9e-9 (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--direction", o->direction, ".ibw input: channels of this scan direction (default retrace)")
+        ->check(CLI::IsMember({"trace", "retrace"}));
     cmd->add_option("--modulus", o->modulus, "Nominal modulus of the spheres (default 70GPa, silica)");
     cmd->add_option("--order", o->fit.order, "Polynomial order (default 4)")->check(CLI::Range(1, 7));
     cmd->add_option("--max-angle", o->fit.max_angle_deg, "Fit cutoff in degrees (default 45)")

@@ -1,4 +1,4 @@
-// amfm process SCAN.yaml --out DIR: one scan through the whole method.
+// amfm process SCAN --out DIR: one scan (any format open_scan reads) through the whole method.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -9,8 +9,7 @@
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
 #include "host/batch/stack.hpp"
-#include "host/formats/ibw_scan.hpp"
-#include "host/formats/scan_yaml.hpp"
+#include "host/formats/open_scan.hpp"
 #include "host/method/pipeline.hpp"
 #include "host/model/config.hpp"
 #include "host/model/scan.hpp"
@@ -39,7 +38,7 @@ constexpr NamedOverride kNamedOverrides[] = {
 constexpr std::size_t kNamedCount = sizeof kNamedOverrides / sizeof kNamedOverrides[0];
 
 struct Options {
-    std::string scan_yaml, out_dir, backend;
+    std::string scan_file, out_dir, backend;
     std::vector<std::string> extra_configs;  // --config (repeatable): any input
     std::string direction;                   // --direction: .ibw only
     std::vector<std::string> sets;
@@ -89,21 +88,15 @@ void print_stack_summary(const std::vector<amfm::StackRow>& rows) {
     for (const StackRow& r : rows) std::fputs(amfm::console_line(table, r).c_str(), stdout);
 }
 
-// An Asylum .ibw: channels and cantilever from the file, each parameter's source on stderr.
-amfm::Scan load_ibw(const Options& o, const std::vector<std::string>& sets, const Context& ctx) {
-    amfm::IbwScanOptions io;
-    io.extra_yaml = o.extra_configs;
-    io.overrides = sets;
-    io.direction = o.direction == "trace" ? amfm::ScanDirection::Trace : amfm::ScanDirection::Retrace;
-    amfm::IbwScan loaded = amfm::load_ibw_scan(o.scan_yaml, io);
-    for (const auto& [role, name] : loaded.channel_map) progress(ctx, "channel " + role + " = " + name);
-    for (const amfm::NoteParameter& p : loaded.parameters) {
+// What the file itself gave (an .ibw's channels and note values), each with its source, on stderr.
+void report_file_values(const amfm::OpenedScan& opened, const Context& ctx) {
+    for (const auto& [role, name] : opened.channel_map) progress(ctx, "channel " + role + " = " + name);
+    for (const amfm::NoteParameter& p : opened.parameters) {
         if (!p.usable()) continue;
         char value[32];
         std::snprintf(value, sizeof value, "%.6g", p.value);
         progress(ctx, p.key + " = " + value + " from " + p.source + (p.warning.empty() ? "" : "; CHECK: " + p.warning));
     }
-    return std::move(loaded.scan);
 }
 
 // stack: in the YAML: every page is a scan, written to OUT/page_NNN/, with OUT/stack.csv.
@@ -123,21 +116,16 @@ int run(const Options& o, const Context& ctx) {
         if (!o.named[i].empty()) sets.push_back(std::string(kNamedOverrides[i].key) + "=" + o.named[i]);
     if (o.no_figures) sets.push_back("outputs.figures=false");
     if (o.gwy) sets.push_back("outputs.gwy=true");
-    const bool ibw = amfm::is_ibw_path(o.scan_yaml);
-    if (!ibw && !o.direction.empty())
-        throw amfm::ConfigError("--direction applies to .ibw files only; " + o.scan_yaml + " is a scan YAML");
-    progress(ctx, "loading " + o.scan_yaml);
-    // A scan YAML takes --config too, e.g. the tip: block of `amfm calibrate-tip`.
-    amfm::Scan scan;
-    if (ibw) {
-        scan = load_ibw(o, sets, ctx);
-        if (scan.config.stack.enabled)
-            throw amfm::ConfigError(o.scan_yaml + ": stack: applies to multi-page TIFF channel files, not to an .ibw");
-    } else {
-        const amfm::ScanConfig stack_cfg = amfm::load_scan_config_merged(o.scan_yaml, o.extra_configs, sets);
-        if (stack_cfg.stack.enabled) return run_stack(o, stack_cfg, ctx);
-        scan = amfm::load_scan(stack_cfg);
-    }
+    // Any scan file takes --config too, e.g. the tip: block of `amfm calibrate-tip`.
+    amfm::OpenScanOptions reading;
+    reading.extra_yaml = o.extra_configs;
+    reading.overrides = sets;
+    if (!o.direction.empty()) reading.direction = amfm::parse_scan_direction(o.direction, "--direction");
+    progress(ctx, "loading " + o.scan_file);
+    amfm::OpenedScan opened = amfm::open_scan(o.scan_file, reading);
+    report_file_values(opened, ctx);
+    if (opened.config.stack.enabled) return run_stack(o, opened.config, ctx);
+    const amfm::Scan scan = amfm::load_opened_scan(std::move(opened), reading);
     const amfm::ScanConfig& cfg = scan.config;
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "processing " + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) + " pixels on " +
@@ -158,7 +146,7 @@ int run(const Options& o, const Context& ctx) {
 Runner add_process_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand("process", "Process one scan: maps, region statistics, figures");
-    cmd->add_option("scan", o->scan_yaml, "Scan YAML (see `amfm config`) or Asylum .ibw file")
+    cmd->add_option("scan", o->scan_file, "Scan YAML (see `amfm config`) or Asylum .ibw file")
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("--config", o->extra_configs,

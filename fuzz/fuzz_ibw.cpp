@@ -7,18 +7,20 @@
 #include "amfm/kernels/error.hpp"
 #include "host/formats/ibw.hpp"
 #include "host/formats/ibw_scan.hpp"
+#include "host/model/channels.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
+        amfm::looks_like_ibw(data, size);
         const amfm::IbwWave w = amfm::parse_ibw(data, size, "fuzz.ibw");
         const amfm::WaveNote note(w.note);
         for (const auto& e : note.entries()) note.number(e.key);
         amfm::amfm_note_parameters(note, w);
         const auto channels = amfm::ibw_image_channels(w, "fuzz.ibw");
         for (const amfm::IbwChannel& c : channels) amfm::ibw_layer(w, c.layer);
-        for (const char* role : {"height", "phase1", "df2", "amplitude1"}) {
+        for (const amfm::ChannelRole& role : amfm::kChannelRoles) {
             try {
-                amfm::pick_amfm_channel(channels, role, amfm::ScanDirection::Retrace, "fuzz.ibw");
+                amfm::pick_amfm_channel(channels, role.name, amfm::ScanDirection::Retrace, "fuzz.ibw");
             } catch (const amfm::DataError&) {
             }
         }

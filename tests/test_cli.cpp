@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 
 #include "amfm/kernels/backend.hpp"
@@ -160,4 +162,63 @@ TEST_F(Cli, VersionHelpAndConfigTemplate) {
     EXPECT_EQ(c.code, 0);
     EXPECT_NE(c.out.find("max_angle_deg"), std::string::npos);
     EXPECT_NE(c.out.find("#"), std::string::npos);  // commented
+}
+
+namespace {
+
+// The line of a text that starts with `prefix` (after indentation), or "".
+std::string line_with(const std::string& text, const std::string& prefix) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.find_first_not_of(' ') != std::string::npos && line.compare(line.find_first_not_of(' '), prefix.size(), prefix) == 0)
+            return line;
+    return "";
+}
+
+std::string slurp_file(const fs::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+}  // namespace
+
+// calibrate-tip and fit-tilt open any scan file: a simulated .ibw gives what its own TIFFs give.
+TEST_F(Cli, CalibrateTipAndFitTiltReadAnIbw) {
+    ASSERT_EQ(run_amfm("simulate --cycle 5 --size 64 --format ibw --out ibw -q", tmp.path()).code, 0);
+    const CliRun from_tiff = run_amfm("calibrate-tip ibw/scan.yaml --reference 3GPa -q", tmp.path());
+    const CliRun from_ibw =
+        run_amfm("calibrate-tip ibw/scan.ibw --config ibw/ibw_extra.yaml --reference 3GPa -q", tmp.path());
+    ASSERT_EQ(from_tiff.code, 0) << from_tiff.err;
+    ASSERT_EQ(from_ibw.code, 0) << from_ibw.err;
+    EXPECT_NE(line_with(from_ibw.out, "radius:"), "");
+    EXPECT_EQ(line_with(from_ibw.out, "radius:"), line_with(from_tiff.out, "radius:"));
+    EXPECT_NE(line_with(from_ibw.out, "source:").find("scan.ibw"), std::string::npos) << from_ibw.out;
+
+    ASSERT_EQ(run_amfm("fit-tilt ibw/scan.yaml --out tilt_tiff -q --no-figure", tmp.path()).code, 0);
+    const CliRun fit = run_amfm("fit-tilt ibw/scan.ibw --config ibw/ibw_extra.yaml --out tilt_ibw -q --no-figure", tmp.path());
+    ASSERT_EQ(fit.code, 0) << fit.err;
+    EXPECT_EQ(slurp_file(tmp.path() / "tilt_ibw" / "tilt_bins.csv"), slurp_file(tmp.path() / "tilt_tiff" / "tilt_bins.csv"));
+
+    // A scan YAML has one direction: --direction is a usage error naming the file.
+    const CliRun dir = run_amfm("fit-tilt ibw/scan.yaml --direction trace --out t -q", tmp.path());
+    EXPECT_EQ(dir.code, 2);
+    EXPECT_NE(dir.err.find("--direction"), std::string::npos) << dir.err;
+}
+
+// A file no reader recognises: one line naming the formats amfm reads, never a YAML parse error.
+TEST_F(Cli, UnknownFormatIsOneLineNamingTheFormats) {
+    write("notes.txt", "channels: [unclosed\n");
+    for (const std::string command : {"process notes.txt --out res", "info notes.txt", "fit-tilt notes.txt --out t",
+                                      "calibrate-tip notes.txt --reference 3GPa"}) {
+        const CliRun r = run_amfm(command + " -q", tmp.path());
+        EXPECT_EQ(r.code, 3) << command << ": " << r.err;
+        EXPECT_EQ(lines(r.err), 1) << command << ": " << r.err;
+        EXPECT_NE(r.err.find("notes.txt"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("scan YAML (.yaml, .yml), Asylum .ibw (.ibw)"), std::string::npos) << r.err;
+    }
+    // The same bytes as a .ibw reach the wave reader, which says what is wrong with them.
+    write("notes.ibw", "channels: [unclosed\n");
+    const CliRun r = run_amfm("info notes.ibw", tmp.path());
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.err.find("not an Igor binary wave"), std::string::npos) << r.err;
 }

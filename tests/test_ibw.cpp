@@ -242,7 +242,7 @@ TEST(IbwRealFiles, NoteParametersWithSourcesAndFlags) {
         EXPECT_NE(m.find("UserIn0Retrace"), std::string::npos) << m;
     }
     // A volts channel named as df2 needs a unit and scale from the user, and then loads.
-    amfm::IbwScanOptions opt;
+    amfm::OpenScanOptions opt;
     opt.overrides = {"tip.radius=8e-9", "cantilever.a1_free=2e-8", "channels.df2.channel=UserIn0Retrace"};
     try {
         amfm::load_ibw_scan(ibw_path("IgorIBWReader_P0089OP0027.ibw"), opt);
@@ -252,10 +252,10 @@ TEST(IbwRealFiles, NoteParametersWithSourcesAndFlags) {
             << e.what();
     }
     opt.overrides.insert(opt.overrides.end(), {"channels.df2.unit=kHz", "channels.df2.scale=2"});
-    const amfm::IbwScan s = amfm::load_ibw_scan(ibw_path("IgorIBWReader_P0089OP0027.ibw"), opt);
+    const amfm::OpenedScan s = amfm::load_ibw_scan(ibw_path("IgorIBWReader_P0089OP0027.ibw"), opt);
     const amfm::Image<double> volts = amfm::ibw_layer(amfm::read_ibw(ibw_path("IgorIBWReader_P0089OP0027.ibw")), 4);
-    EXPECT_FLOAT_EQ(s.scan.df2_hz.at(10, 20), (float)(volts.at(10, 20) * 2.0 * 1e3));
-    EXPECT_EQ(s.scan.phase1_deg.px.size(), 65536u);  // PhaseRetrace stands in for Phase1Retrace
+    EXPECT_FLOAT_EQ(s.scan->df2_hz.at(10, 20), (float)(volts.at(10, 20) * 2.0 * 1e3));
+    EXPECT_EQ(s.scan->phase1_deg.px.size(), 65536u);  // PhaseRetrace stands in for Phase1Retrace
 }
 
 // ---- corrupt files ---------------------------------------------------------------------------
@@ -391,11 +391,11 @@ TEST(IbwAmfm, SimulatedIbwGivesTheSameScanAndResultsAsTheTiffs) {
     amfm::write_simulated_scan(sim, dir.path().string());
     amfm::write_simulated_ibw(sim, dir.path().string());
 
-    amfm::IbwScanOptions opt;
+    amfm::OpenScanOptions opt;
     opt.extra_yaml = {dir.file("ibw_extra.yaml")};
-    const amfm::IbwScan from_ibw = amfm::load_ibw_scan(dir.file("scan.ibw"), opt);
+    const amfm::OpenedScan from_ibw = amfm::load_ibw_scan(dir.file("scan.ibw"), opt);
     const amfm::Scan from_tiff = amfm::load_scan(amfm::load_scan_config(dir.file("scan.yaml")));
-    const amfm::Scan& s = from_ibw.scan;
+    const amfm::Scan& s = *from_ibw.scan;
 
     ASSERT_EQ(s.nx(), 64);
     EXPECT_EQ(s.height_m.px, from_tiff.height_m.px);
@@ -444,11 +444,11 @@ TEST(IbwAmfm, MissingTipRadiusAndOverrides) {
     } catch (const amfm::ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find("tip.radius"), std::string::npos) << e.what();
     }
-    amfm::IbwScanOptions opt;
+    amfm::OpenScanOptions opt;
     opt.overrides = {"tip.radius=8e-9", "cantilever.k1=30"};
-    const amfm::IbwScan s = amfm::load_ibw_scan(ibw, opt);
-    EXPECT_DOUBLE_EQ(s.scan.config.tip_radius_m, 8e-9);
-    EXPECT_DOUBLE_EQ(s.scan.config.cantilever.k1_n_per_m, 30.0);
+    const amfm::OpenedScan s = amfm::load_ibw_scan(ibw, opt);
+    EXPECT_DOUBLE_EQ(s.scan->config.tip_radius_m, 8e-9);
+    EXPECT_DOUBLE_EQ(s.scan->config.cantilever.k1_n_per_m, 30.0);
     EXPECT_EQ(s.parameters[0].source, "user");
     EXPECT_DOUBLE_EQ(s.parameters[0].value, 30.0);
 
@@ -474,20 +474,20 @@ TEST(IbwAmfm, MissingTipRadiusAndOverrides) {
     opt.extra_yaml = {extra};
     std::ofstream(extra) << "tip: {radius: 9.0e-9}\nchannels: {df2: {channel: FrequencyRetrace}, "
                             "amplitude1: {channel: none}}\n";
-    const amfm::IbwScan y = amfm::load_ibw_scan(ibw, opt);
-    EXPECT_DOUBLE_EQ(y.scan.config.tip_radius_m, 9e-9);
+    const amfm::OpenedScan y = amfm::load_ibw_scan(ibw, opt);
+    EXPECT_DOUBLE_EQ(y.scan->config.tip_radius_m, 9e-9);
     EXPECT_EQ(y.channel_map.size(), 3u);
     // Several YAMLs merge in order (calibrate-tip's tip: block, then fit-tilt's tilt_correction:):
     // each adds its keys, the later one wins where both set one, and each is hashed as an input.
     const std::string tilt = dir.file("tilt.yaml");
     std::ofstream(tilt) << "tilt_correction: {model: cos, cos_exponent: 2.0}\ntip: {radius: 8.0e-9}\n";
     opt.extra_yaml = {extra, tilt};
-    const amfm::IbwScan both = amfm::load_ibw_scan(ibw, opt);
-    EXPECT_DOUBLE_EQ(both.scan.config.tip_radius_m, 8e-9);
-    EXPECT_EQ(both.scan.config.tilt_correction.model, amfm::KcModel::CosPower);
+    const amfm::OpenedScan both = amfm::load_ibw_scan(ibw, opt);
+    EXPECT_DOUBLE_EQ(both.scan->config.tip_radius_m, 8e-9);
+    EXPECT_EQ(both.scan->config.tilt_correction.model, amfm::KcModel::CosPower);
     EXPECT_EQ(both.channel_map.size(), 3u);  // amplitude1: none from the first file still holds
     int configs = 0;
-    for (const auto& in : both.scan.inputs) configs += in.role == "config";
+    for (const auto& in : both.scan->inputs) configs += in.role == "config";
     EXPECT_EQ(configs, 2);
     opt.extra_yaml = {extra};
     std::ofstream(extra) << "tip: {radius: 9.0e-9}\nchannels: {height: {file: height.tif}}\n";

@@ -1,7 +1,6 @@
 // A series: the series file, content hashes, per-scan processing into scans/<id>/, shards, merge.
 #include "host/batch/series.hpp"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -25,10 +24,11 @@
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "host/batch/pipelined.hpp"
-#include "host/formats/ibw_scan.hpp"
-#include "host/formats/scan_yaml.hpp"
+#include "host/formats/open_scan.hpp"
+#include "host/formats/scan_loading.hpp"
 #include "host/method/pipeline.hpp"
 #include "host/model/config.hpp"
+#include "host/model/channels.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/hash.hpp"
 #include "host/model/scan.hpp"
@@ -42,22 +42,6 @@ namespace {
 
 constexpr const char* kEntryFile = "series_entry.json";
 constexpr const char* kManifestFile = "series_manifest.json";
-
-std::string sha256_hex(const std::string& bytes) {
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
-}
 
 // Nested maps become dotted keys, leaves become YAML flow text: {tip: {radius: 9e-9}} -> tip.radius=9e-09.
 void flatten_settings(const YAML::Node& node, const std::string& prefix, std::vector<std::string>& out,
@@ -116,12 +100,6 @@ std::vector<std::string> resolve_configs(const YAML::Node& node, const std::stri
 
 bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
-bool is_scan_file(const fs::path& p) {
-    std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
-    return ext == ".ibw" || ext == ".yaml" || ext == ".yml";
-}
-
 // `glob:` -> the matching files, as written (folder part of the pattern + file name), in byte
 // order of the names so that every shard of a job array sees the same entries in the same order.
 // Wildcards only in the file name: a folder wildcard would make the id (the file name) ambiguous.
@@ -141,7 +119,7 @@ std::vector<std::string> expand_glob(const std::string& pattern, const std::stri
         const std::string name = de.path().filename().string();
         // FNM_PERIOD: "*" does not match hidden files (editor backups, ._ files from macOS).
         if (fnmatch(name_pattern.c_str(), name.c_str(), FNM_PERIOD) != 0 || !de.is_regular_file(ec)) continue;
-        if (!is_scan_file(de.path()))
+        if (!find_scan_reader(de.path().string()))
             throw ConfigError(where + ": glob '" + pattern + "' matches " + name +
                               ", which is not a scan (.ibw or scan YAML); narrow the pattern, e.g. \"*.ibw\"");
         names.push_back(name);
@@ -265,8 +243,7 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
         if (!proto.scan.empty() && !glob.empty())
             throw ConfigError(where + ": give 'scan' (one scan) or 'glob' (one scan per matching file), not both");
         if (!has_cycle) throw ConfigError(where + ": 'cycle' (cycle number, 0 = pristine) is required");
-        if (!proto.direction.empty() && proto.direction != "trace" && proto.direction != "retrace")
-            throw ConfigError(where + ": 'direction' is trace or retrace (.ibw channels), got '" + proto.direction + "'");
+        if (!proto.direction.empty()) parse_scan_direction(proto.direction, where);
         if (proto.cycle < 0) throw ConfigError(where + ": 'cycle' must be >= 0");
         if (!glob.empty() && !proto.id.empty())
             throw ConfigError(where + ": 'id' names one scan; a glob entry takes 'id_prefix' (ids are the prefix + file names)");
@@ -297,9 +274,10 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
         }
         for (SeriesEntry& e : expanded) {
             const std::string here = glob.empty() ? where : where + " (" + e.scan + ")";
-            if (!e.direction.empty() && !is_ibw_path(e.scan_path))
-                throw ConfigError(here + ": 'direction' applies to .ibw files; " + e.scan +
-                                  " is a scan YAML (its channel files are one direction already)");
+            const ScanReader* reader = e.direction.empty() ? nullptr : find_scan_reader(e.scan_path);
+            if (reader && !reader->has_directions)
+                throw ConfigError(here + ": 'direction' applies to .ibw files; " + e.scan + " is a " + reader->name +
+                                  " (its channel files are one direction already)");
             if (seen.count(e.id))
                 throw ConfigError(here + ": id '" + e.id + "' already used by " + seen[e.id] + "; give " +
                                   (glob.empty() ? "one of them an explicit 'id'" : "the glob entry an 'id_prefix'"));
@@ -341,56 +319,42 @@ bool shard_contains(const Shard& shard, std::size_t entry_index) {
 }
 
 EntryInput prepare_entry(const SeriesEntry& entry) {
+    // As `amfm process FILE --config C --set ... [--direction trace]` opens it.
+    OpenScanOptions reading;
+    reading.extra_yaml = entry.configs;
+    reading.overrides = entry.overrides;
+    if (!entry.direction.empty()) reading.direction = parse_scan_direction(entry.direction, entry.scan_path);
     EntryInput in;
-    if (is_ibw_path(entry.scan_path)) {
-        // As `amfm process FILE.ibw --config C --set ... [--direction trace]` does it.
-        IbwScanOptions io;
-        io.extra_yaml = entry.configs;
-        io.overrides = entry.overrides;
-        io.direction = entry.direction == "trace" ? ScanDirection::Trace : ScanDirection::Retrace;
-        IbwScan loaded = load_ibw_scan(entry.scan_path, io);
-        in.config = loaded.scan.config;
-        in.hash = entry_input_hash(in.config, loaded.channel_map);
-        in.scan = std::move(loaded.scan);
-        return in;
-    }
-    const std::string ext = fs::path(entry.scan_path).extension().string();
-    if (ext != ".yaml" && ext != ".yml")
-        throw ConfigError(entry.scan_path + ": a series scan must be a scan YAML, a folder holding scan.yaml, or an .ibw");
-    in.config = load_scan_config_merged(entry.scan_path, entry.configs, entry.overrides);
-    in.hash = entry_input_hash(in.config, {}, &in.file_hashes);
+    reading.hashes = &in.file_hashes;
+    in.opened = open_scan(entry.scan_path, reading);
+    in.hash = entry_input_hash(in.opened.config, in.opened.channel_map, &in.file_hashes);
     return in;
 }
 
 Scan load_entry_scan(EntryInput&& input, bool concurrent) {
-    if (input.scan) return std::move(*input.scan);
-    return load_scan(input.config, &input.file_hashes, concurrent);
+    OpenScanOptions reading;
+    reading.hashes = &input.file_hashes;
+    reading.concurrent = concurrent;
+    return load_opened_scan(std::move(input.opened), reading);
 }
 
 std::string entry_input_hash(const ScanConfig& cfg, const std::vector<std::pair<std::string, std::string>>& channel_map,
                              std::map<std::string, std::string>* file_hashes) {
     ScanConfig c = cfg;
     c.source.clear();
-    // An .ibw is every channel's file: hash its bytes once.
-    std::map<std::string, std::string> digest;
-    auto content = [&](std::string& file) {
-        auto it = digest.find(file);
-        if (it == digest.end()) {
-            const std::string hex = sha256_file(file);
-            if (file_hashes) (*file_hashes)[file] = hex;
-            it = digest.emplace(file, "sha256:" + hex).first;
-        }
-        file = it->second;
-    };
-    for (ChannelSpec* ch : {&c.height, &c.phase1, &c.df2, &c.amplitude1})
-        if (!ch->file.empty()) content(ch->file);
+    // An .ibw is every channel's file: hashed once.
+    std::map<std::string, std::string> own;
+    std::map<std::string, std::string>* hashes = file_hashes ? file_hashes : &own;
+    auto content = [&](std::string& file) { file = "sha256:" + cached_sha256(file, hashes); };
+    for (const ChannelRole& role : kChannelRoles)
+        if (!(c.*role.spec).file.empty()) content((c.*role.spec).file);
     if (!c.regions.labels_file.empty()) content(c.regions.labels_file);
     if (!c.regions.rois_file.empty()) content(c.regions.rois_file);
     for (auto& [label, file] : c.regions.mask_files) content(file);
     std::string text = std::string("amfm ") + AMFM_VERSION + "\n" + config_to_yaml(c);
     // Only when given, so the hashes of scan-YAML entries (one file per channel) stay as they were.
     for (const auto& [role, name] : channel_map) text += "channel " + role + " = " + name + "\n";
-    return sha256_hex(text);
+    return sha256_bytes(text);
 }
 
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash) {
@@ -509,8 +473,8 @@ struct Fetched {
 
 std::uint64_t input_bytes_of(const ScanConfig& cfg) {
     std::set<std::string> files;
-    for (const ChannelSpec* ch : {&cfg.height, &cfg.phase1, &cfg.df2, &cfg.amplitude1})
-        if (!ch->file.empty()) files.insert(ch->file);
+    for (const ChannelRole& role : kChannelRoles)
+        if (!(cfg.*role.spec).file.empty()) files.insert((cfg.*role.spec).file);
     if (!cfg.regions.labels_file.empty()) files.insert(cfg.regions.labels_file);
     if (!cfg.regions.rois_file.empty()) files.insert(cfg.regions.rois_file);
     for (const auto& [label, file] : cfg.regions.mask_files) files.insert(file);
@@ -530,7 +494,7 @@ Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force, bool 
         const auto t0 = clock::now();
         EntryInput in = prepare_entry(e);
         f.hash = in.hash;
-        f.input_bytes = input_bytes_of(in.config);
+        f.input_bytes = input_bytes_of(in.opened.config);
         const fs::path entry_file = dir / kEntryFile;
         std::error_code ec;
         if (!force && fs::is_regular_file(entry_file, ec) && fs::is_regular_file(dir / "regions.json", ec)) {

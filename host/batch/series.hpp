@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "host/formats/scan_yaml.hpp"
+#include "host/formats/open_scan.hpp"
 #include "host/method/stats_tests.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
@@ -93,17 +93,16 @@ constexpr int kSeriesSketchLevels = 400;
 // cantilever from the wave note) is only known by reading the file, which is then kept rather
 // than read twice.
 struct EntryInput {
-    ScanConfig config;
+    OpenedScan opened;  // the configuration; the scan too where opening reads it (.ibw)
     std::string hash;
-    std::optional<Scan> scan;  // set for .ibw entries
     std::map<std::string, std::string> file_hashes;  // input file -> SHA-256, so loading does not hash again
 };
 
-// Scan YAML: load_scan_config(_merged) with the entry's config and overrides. .ibw:
-// load_ibw_scan with the same (retrace channels). ConfigError / DataError naming the file.
+// open_scan with the entry's configs, overrides and direction (retrace when not given), as
+// `amfm process` opens it. ConfigError / DataError naming the file.
 EntryInput prepare_entry(const SeriesEntry& entry);
 
-// The scan of a prepared entry: the one already loaded (.ibw), else load_scan(config).
+// The scan of a prepared entry: the one already read (.ibw), else the files its configuration names.
 Scan load_entry_scan(EntryInput&& input, bool concurrent = true);
 
 // SHA-256 over the amfm version, the effective settings and the bytes of every input file

@@ -10,6 +10,7 @@
 #include "host/formats/scan_yaml.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/method/pipeline.hpp"
+#include "host/model/channels.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/scan.hpp"
 
@@ -25,8 +26,9 @@ struct Channel {
 };
 
 std::vector<Channel> channel_files(const ScanConfig& cfg) {
-    std::vector<Channel> ch = {{"height", &cfg.height}, {"phase1", &cfg.phase1}, {"df2", &cfg.df2}};
-    if (!cfg.amplitude1.file.empty()) ch.push_back({"amplitude1", &cfg.amplitude1});
+    std::vector<Channel> ch;
+    for (const ChannelRole& role : kChannelRoles)
+        if (channel_given(cfg, role)) ch.push_back({role.name, &(cfg.*role.spec)});
     return ch;
 }
 
@@ -77,7 +79,7 @@ std::vector<int> stack_pages(const ScanConfig& cfg, int page_count) {
 ScanConfig stack_page_config(const ScanConfig& cfg, int page) {
     ScanConfig c = cfg;
     c.stack = StackConfig{};
-    for (ChannelSpec* s : {&c.height, &c.phase1, &c.df2, &c.amplitude1}) s->page = page;
+    for (const ChannelRole& role : kChannelRoles) (c.*role.spec).page = page;
     if (!c.regions.labels_file.empty() && label_image_pages(c.regions.labels_file) > 1) c.regions.labels_page = page;
     c.sample = (c.sample.empty() ? std::string() : c.sample + ", ") + "page " + std::to_string(page);
     return c;

@@ -155,10 +155,24 @@ std::string IbwWave::label(int d, std::int64_t k) const {
     return k + 1 < (std::int64_t)l.size() ? l[(std::size_t)(k + 1)] : "";
 }
 
-IbwWave parse_ibw(const std::uint8_t* b, std::size_t size, const std::string& file) {
+namespace {
+
+// BinHeader5: version, checksum, wfmSize, formulaSize, noteSize, dataEUnitsSize,
+// dimEUnitsSize[4], dimLabelsSize[4], sIndicesSize, optionsSize1, optionsSize2.
+struct BinHeader5 {
+    std::int64_t wfm_size, formula_size, note_size, data_eunits, dim_eunits[4], dim_labels[4], sindices, options1,
+        options2;
+};
+
+// Where each section starts, checked against the file's size.
+struct Sections {
+    std::size_t data, note, data_eunits, dim_eunits[4], dim_labels[4];
+};
+
+// Byte order and version: the version is a 16-bit integer in the file's byte order, so its
+// nonzero byte says which. Only version 5 is read.
+void read_version(const std::uint8_t* b, std::size_t size, const std::string& file, IbwWave& w) {
     if (size < 2) throw DataError(file + ": not an Igor binary wave (" + std::to_string(size) + " bytes)");
-    // The version is a 16-bit integer in the file's byte order, so its nonzero byte says which.
-    IbwWave w;
     if (b[0] == 0 && b[1] != 0) {
         w.big_endian = true;
         w.version = b[1];
@@ -173,31 +187,39 @@ IbwWave parse_ibw(const std::uint8_t* b, std::size_t size, const std::string& fi
                         " is not supported (only version 5, what Igor Pro 3 and later and Asylum write)");
     if (w.version != 5)
         throw DataError(file + ": not an Igor binary wave (version field " + std::to_string(w.version) + ")");
-    const Reader r(b, size, w.big_endian, file);
-    if (size < kBinHeader5 + kWaveHeader5)
-        r.fail("truncated: " + std::to_string(size) + " bytes, the version 5 headers alone need " +
-               std::to_string(kBinHeader5 + kWaveHeader5));
+}
 
+// Both version 5 headers present and their 16-bit word sum 0.
+bool header_checksum_ok(const Reader& r, std::size_t size) {
+    if (size < kBinHeader5 + kWaveHeader5) return false;
     std::uint32_t sum = 0;
     for (std::size_t i = 0; i < kBinHeader5 + kWaveHeader5; i += 2) sum += (std::uint32_t)r.uint(i, 2);
-    if ((sum & 0xFFFF) != 0) r.fail("header checksum mismatch (file corrupt or not an Igor binary wave)");
+    return (sum & 0xFFFF) == 0;
+}
 
-    // BinHeader5: version, checksum, wfmSize, formulaSize, noteSize, dataEUnitsSize,
-    // dimEUnitsSize[4], dimLabelsSize[4], sIndicesSize, optionsSize1, optionsSize2.
-    const std::int64_t wfm_size = r.i32(4), formula_size = r.i32(8), note_size = r.i32(12), data_eunits = r.i32(16);
-    std::int64_t dim_eunits[4], dim_labels[4];
+BinHeader5 read_bin_header(const Reader& r) {
+    BinHeader5 h{};
+    h.wfm_size = r.i32(4);
+    h.formula_size = r.i32(8);
+    h.note_size = r.i32(12);
+    h.data_eunits = r.i32(16);
     for (int d = 0; d < 4; ++d) {
-        dim_eunits[d] = r.i32(20 + 4 * (std::size_t)d);
-        dim_labels[d] = r.i32(36 + 4 * (std::size_t)d);
+        h.dim_eunits[d] = r.i32(20 + 4 * (std::size_t)d);
+        h.dim_labels[d] = r.i32(36 + 4 * (std::size_t)d);
     }
-    const std::int64_t sindices = r.i32(52), options1 = r.i32(56), options2 = r.i32(60);
+    h.sindices = r.i32(52);
+    h.options1 = r.i32(56);
+    h.options2 = r.i32(60);
+    return h;
+}
 
+// WaveHeader5: type, name, dimensions, scaling and units into `w`; returns the point count.
+std::int64_t read_wave_header(const Reader& r, const std::uint8_t* b, IbwWave& w) {
     const std::size_t wh = kBinHeader5;
     w.igor_type = r.i16(wh + kType);
     if (w.igor_type == 0 || (w.igor_type & kComplexBit) || element_bytes(w.igor_type) == 0)
         r.fail(type_text(w.igor_type) + " cannot be read as an image (numeric real waves only)");
     w.name = fixed_string(b + wh + kName, kNameLen);
-    const std::int64_t npnts = r.i32(wh + kNpnts);
     for (int d = 0; d < 4; ++d) {
         w.dims[(std::size_t)d] = r.i32(wh + kNDim + 4 * (std::size_t)d);
         w.sf_a[(std::size_t)d] = r.f64(wh + kSfA + 8 * (std::size_t)d);
@@ -205,9 +227,12 @@ IbwWave parse_ibw(const std::uint8_t* b, std::size_t size, const std::string& fi
         w.dim_units[(std::size_t)d] = fixed_string(b + wh + kDimUnits + 4 * (std::size_t)d, 4);
     }
     w.data_units = fixed_string(b + wh + kDataUnits, 4);
+    return r.i32(wh + kNpnts);
+}
 
-    // Sizes: every count is checked against the file before anything is allocated, in 64-bit
-    // arithmetic so 2^31-point claims cannot overflow.
+// Every count is checked against the file before anything is allocated, in 64-bit arithmetic
+// so 2^31-point claims cannot overflow.
+void check_dimensions(const Reader& r, const IbwWave& w, std::int64_t npnts, std::int64_t wfm_size, std::size_t size) {
     std::int64_t product = 1;
     for (int d = 0; d < 4; ++d) {
         const std::int64_t n = w.dims[(std::size_t)d];
@@ -227,7 +252,9 @@ IbwWave parse_ibw(const std::uint8_t* b, std::size_t size, const std::string& fi
     if (wfm_size < (std::int64_t)kWaveHeader5 + data_bytes)
         r.fail("wave section of " + std::to_string(wfm_size) + " bytes is smaller than header + data (" +
                std::to_string(kWaveHeader5 + data_bytes) + ")");
+}
 
+Sections locate_sections(const Reader& r, const BinHeader5& h, std::size_t size) {
     std::int64_t off = (std::int64_t)kBinHeader5;
     auto section = [&](std::int64_t n, const char* what) -> std::size_t {
         if (n < 0) r.fail(std::string("negative ") + what + " size " + std::to_string(n));
@@ -238,36 +265,72 @@ IbwWave parse_ibw(const std::uint8_t* b, std::size_t size, const std::string& fi
         off += n;
         return at;
     };
-    const std::size_t data_at = section(wfm_size, "wave data") + kWaveHeader5;
-    section(formula_size, "formula");
-    const std::size_t note_at = section(note_size, "wave note");
-    const std::size_t eunits_at = section(data_eunits, "extended data units");
-    std::size_t dim_eunits_at[4], dim_labels_at[4];
-    for (int d = 0; d < 4; ++d) dim_eunits_at[d] = section(dim_eunits[d], "extended dimension units");
-    for (int d = 0; d < 4; ++d) dim_labels_at[d] = section(dim_labels[d], "dimension labels");
-    section(sindices, "string indices");
-    section(options1, "options");
-    section(options2, "options");
+    Sections s{};
+    s.data = section(h.wfm_size, "wave data") + kWaveHeader5;
+    section(h.formula_size, "formula");
+    s.note = section(h.note_size, "wave note");
+    s.data_eunits = section(h.data_eunits, "extended data units");
+    for (int d = 0; d < 4; ++d) s.dim_eunits[d] = section(h.dim_eunits[d], "extended dimension units");
+    for (int d = 0; d < 4; ++d) s.dim_labels[d] = section(h.dim_labels[d], "dimension labels");
+    section(h.sindices, "string indices");
+    section(h.options1, "options");
+    section(h.options2, "options");
+    return s;
+}
 
+void read_dimension_labels(const Reader& r, const std::uint8_t* at, std::int64_t bytes, int d, IbwWave& w) {
+    if (bytes % (std::int64_t)kLabelField != 0)
+        r.fail("dimension labels of dimension " + std::to_string(d) + " are " + std::to_string(bytes) +
+               " bytes, not a multiple of " + std::to_string(kLabelField));
+    const std::int64_t count = bytes / (std::int64_t)kLabelField;
+    if (count > w.dims[(std::size_t)d] + 1)
+        r.fail(std::to_string(count) + " labels for dimension " + std::to_string(d) + " of " +
+               std::to_string(w.dims[(std::size_t)d]) + " points");
+    for (std::int64_t k = 0; k < count; ++k)
+        w.labels[(std::size_t)d].push_back(fixed_string(at + (std::size_t)k * kLabelField, kLabelField));
+}
+
+// Data, note, extended units and dimension labels from their (checked) sections.
+void read_sections(const Reader& r, const std::uint8_t* b, const BinHeader5& h, const Sections& at, std::int64_t npnts,
+                   IbwWave& w) {
     w.data.resize((std::size_t)npnts);
     const int eb = element_bytes(w.igor_type);
-    for (std::size_t i = 0; i < (std::size_t)npnts; ++i) w.data[i] = element(r, data_at + i * (std::size_t)eb, w.igor_type);
-    w.note = latin1_to_utf8((const char*)b + note_at, (std::size_t)note_size);
-    if (data_eunits > 0) w.data_units = fixed_string(b + eunits_at, (std::size_t)data_eunits);
+    for (std::size_t i = 0; i < (std::size_t)npnts; ++i) w.data[i] = element(r, at.data + i * (std::size_t)eb, w.igor_type);
+    w.note = latin1_to_utf8((const char*)b + at.note, (std::size_t)h.note_size);
+    if (h.data_eunits > 0) w.data_units = fixed_string(b + at.data_eunits, (std::size_t)h.data_eunits);
     for (int d = 0; d < 4; ++d) {
-        if (dim_eunits[d] > 0) w.dim_units[(std::size_t)d] = fixed_string(b + dim_eunits_at[d], (std::size_t)dim_eunits[d]);
-        if (dim_labels[d] == 0) continue;
-        if (dim_labels[d] % (std::int64_t)kLabelField != 0)
-            r.fail("dimension labels of dimension " + std::to_string(d) + " are " + std::to_string(dim_labels[d]) +
-                   " bytes, not a multiple of " + std::to_string(kLabelField));
-        const std::int64_t count = dim_labels[d] / (std::int64_t)kLabelField;
-        if (count > w.dims[(std::size_t)d] + 1)
-            r.fail(std::to_string(count) + " labels for dimension " + std::to_string(d) + " of " +
-                   std::to_string(w.dims[(std::size_t)d]) + " points");
-        for (std::int64_t k = 0; k < count; ++k)
-            w.labels[(std::size_t)d].push_back(fixed_string(b + dim_labels_at[d] + (std::size_t)k * kLabelField, kLabelField));
+        if (h.dim_eunits[d] > 0)
+            w.dim_units[(std::size_t)d] = fixed_string(b + at.dim_eunits[d], (std::size_t)h.dim_eunits[d]);
+        if (h.dim_labels[d] != 0) read_dimension_labels(r, b + at.dim_labels[d], h.dim_labels[d], d, w);
     }
+}
+
+}  // namespace
+
+IbwWave parse_ibw(const std::uint8_t* b, std::size_t size, const std::string& file) {
+    IbwWave w;
+    read_version(b, size, file, w);
+    const Reader r(b, size, w.big_endian, file);
+    if (size < kBinHeader5 + kWaveHeader5)
+        r.fail("truncated: " + std::to_string(size) + " bytes, the version 5 headers alone need " +
+               std::to_string(kBinHeader5 + kWaveHeader5));
+    if (!header_checksum_ok(r, size)) r.fail("header checksum mismatch (file corrupt or not an Igor binary wave)");
+    const BinHeader5 h = read_bin_header(r);
+    const std::int64_t npnts = read_wave_header(r, b, w);
+    check_dimensions(r, w, npnts, h.wfm_size, size);
+    read_sections(r, b, h, locate_sections(r, h, size), npnts, w);
     return w;
+}
+
+bool looks_like_ibw(const std::uint8_t* bytes, std::size_t size) {
+    const std::string unnamed;
+    IbwWave w;
+    try {
+        read_version(bytes, size, unnamed, w);
+    } catch (const DataError&) {
+        return false;
+    }
+    return header_checksum_ok(Reader(bytes, size, w.big_endian, unnamed), size);
 }
 
 IbwWave read_ibw(const std::string& path) {

@@ -42,6 +42,10 @@ struct IbwWave {
 // Parses a whole .ibw file held in memory. `file` names it in errors: DataError("<file>: ...").
 IbwWave parse_ibw(const std::uint8_t* bytes, std::size_t size, const std::string& file);
 
+// True when `bytes` (the file's first 384 bytes suffice) start with version 5 headers whose
+// checksum holds: how open_scan recognises a wave whatever the file is called.
+bool looks_like_ibw(const std::uint8_t* bytes, std::size_t size);
+
 // Reads and parses a file (refuses files over 4 GiB).
 IbwWave read_ibw(const std::string& path);
 

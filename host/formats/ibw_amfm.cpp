@@ -2,10 +2,9 @@
 // which wave-note keys give the cantilever and the scan size (rules in ibw_scan.hpp). No
 // dependencies beyond the IBW reader, so the fuzz target links it alone.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
+#include <optional>
 
 #include "amfm/kernels/error.hpp"
 #include "host/formats/ibw_scan.hpp"
@@ -13,8 +12,6 @@
 namespace amfm {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string num(double v) {
     char buf[32];
@@ -66,27 +63,18 @@ NoteParameter param(const std::string& key, const std::string& description) {
 
 bool disagree(double a, double b, double rel) { return std::fabs(a - b) > rel * std::max(std::fabs(a), std::fabs(b)); }
 
-}  // namespace
-
-std::vector<NoteParameter> amfm_note_parameters(const WaveNote& note, const IbwWave& wave) {
-    std::vector<NoteParameter> out;
-
+NoteParameter spring_constant(const WaveNote& note) {
     NoteParameter k1 = param("cantilever.k1", "first-mode spring constant k1 (N/m)");
     k1.problem = value_problem(note, "SpringConstant", 1.0, "Asylum's uncalibrated default");
     if (k1.problem.empty()) {
         k1.value = *note.number("SpringConstant");
         k1.source = note_source(note, "SpringConstant");
     }
-    out.push_back(k1);
+    return k1;
+}
 
-    NoteParameter q1 = param("cantilever.q1", "first-mode quality factor Q1");
-    take_first(q1, note, {"ThermalQ", "TuneQResult"});
-    out.push_back(q1);
-
-    NoteParameter f1 = param("cantilever.f1", "first-mode resonance f1 (Hz)");
-    take_first(f1, note, {"ResFreq1", "DriveFrequency"});
-    out.push_back(f1);
-
+// DriveFrequency1, else FrequencyRatio x f1; a warning when both are there and disagree.
+NoteParameter second_resonance(const WaveNote& note, const NoteParameter& f1) {
     NoteParameter f2 = param("cantilever.f2", "second-mode resonance f2 (Hz)");
     const bool have_ratio = f1.usable() && value_problem(note, "FrequencyRatio").empty();
     const double f2_from_ratio = have_ratio ? *note.number("FrequencyRatio") * f1.value : 0.0;
@@ -98,18 +86,22 @@ std::vector<NoteParameter> amfm_note_parameters(const WaveNote& note, const IbwW
         f2.source = note_source(note, "FrequencyRatio") + " x f1";
         f2.problem.clear();
     }
-    out.push_back(f2);
+    return f2;
+}
 
-    NoteParameter k2 = param("cantilever.k2", "second-mode spring constant k2 (N/m; optional, else k1 (f2/f1)^2)");
-    if (!take_first(k2, note, {"SpringConstant2", "Springconstant2"})) k2.problem.clear();  // optional
-    out.push_back(k2);
-
+// AmpInvOLS (m/V) when usable.
+std::optional<double> amplitude_invols(const WaveNote& note) {
     const auto invols = note.number("AmpInvOLS");
-    const bool have_invols = invols && std::isfinite(*invols) && *invols > 0.0;
+    if (invols && std::isfinite(*invols) && *invols > 0.0) return invols;
+    return std::nullopt;
+}
+
+NoteParameter free_amplitude(const WaveNote& note) {
+    const std::optional<double> invols = amplitude_invols(note);
     NoteParameter a1free = param("cantilever.a1_free", "first-mode free amplitude A1free (m)");
     if (take_first(a1free, note, {"FreeAirAmplitude"}) && a1free.value > 1.0e-5) {
         // Metres above 10 um are not a cantilever amplitude: the value is the free-air reading in volts.
-        if (have_invols) {
+        if (invols) {
             a1free.value *= *invols;
             a1free.source += " (volts) x AmpInvOLS";
             a1free.warning = "FreeAirAmplitude read as volts";
@@ -117,10 +109,13 @@ std::vector<NoteParameter> amfm_note_parameters(const WaveNote& note, const IbwW
             a1free.problem = "FreeAirAmplitude = " + num(a1free.value) + " looks like volts and AmpInvOLS is missing";
         }
     }
-    out.push_back(a1free);
+    return a1free;
+}
 
+NoteParameter amplitude_setpoint(const WaveNote& note) {
+    const std::optional<double> invols = amplitude_invols(note);
     NoteParameter a1set = param("cantilever.a1_set", "first-mode amplitude setpoint A1set (m)");
-    const bool have_volts = have_invols && value_problem(note, "AmplitudeSetpointVolts").empty();
+    const bool have_volts = invols && value_problem(note, "AmplitudeSetpointVolts").empty();
     const double set_from_volts = have_volts ? *note.number("AmplitudeSetpointVolts") * *invols : 0.0;
     if (take_first(a1set, note, {"AmplitudeSetpointMeters"})) {
         if (have_volts && disagree(a1set.value, set_from_volts, 0.05))
@@ -130,24 +125,44 @@ std::vector<NoteParameter> amfm_note_parameters(const WaveNote& note, const IbwW
         a1set.source = note_source(note, "AmplitudeSetpointVolts") + " x AmpInvOLS";
         a1set.problem.clear();
     }
-    out.push_back(a1set);
+    return a1set;
+}
 
-    for (int axis = 0; axis < 2; ++axis) {
-        NoteParameter s = param(axis == 0 ? "scan_size.x" : "scan_size.y",
-                        axis == 0 ? "scan size along x, fast axis (m)" : "scan size along y, slow axis (m)");
-        const std::int64_t n = wave.dims[(std::size_t)axis];
-        const double from_wave = wave.sf_a[(std::size_t)axis] * (double)(n - 1);  // Asylum: sfA = size/(N-1)
-        if (take_first(s, note, {axis == 0 ? "FastScanSize" : "SlowScanSize", "ScanSize"})) {
-            if (n > 1 && std::isfinite(from_wave) && from_wave > 0 && disagree(s.value, from_wave, 0.01))
-                s.warning = "the wave's scaling gives " + num(from_wave) + " m";
-        } else if (n > 1 && std::isfinite(from_wave) && from_wave > 0 && wave.dim_units[(std::size_t)axis] == "m") {
-            s.value = from_wave;
-            s.source = "wave scaling sfA x (N-1)";
-            s.problem.clear();
-        }
-        out.push_back(s);
+// Fast/SlowScanSize, else ScanSize, else the wave's scaling (Asylum: sfA = size/(N-1)).
+NoteParameter scan_size(const WaveNote& note, const IbwWave& wave, int axis) {
+    NoteParameter s = param(axis == 0 ? "scan_size.x" : "scan_size.y",
+                            axis == 0 ? "scan size along x, fast axis (m)" : "scan size along y, slow axis (m)");
+    const std::int64_t n = wave.dims[(std::size_t)axis];
+    const double from_wave = wave.sf_a[(std::size_t)axis] * (double)(n - 1);
+    if (take_first(s, note, {axis == 0 ? "FastScanSize" : "SlowScanSize", "ScanSize"})) {
+        if (n > 1 && std::isfinite(from_wave) && from_wave > 0 && disagree(s.value, from_wave, 0.01))
+            s.warning = "the wave's scaling gives " + num(from_wave) + " m";
+    } else if (n > 1 && std::isfinite(from_wave) && from_wave > 0 && wave.dim_units[(std::size_t)axis] == "m") {
+        s.value = from_wave;
+        s.source = "wave scaling sfA x (N-1)";
+        s.problem.clear();
     }
+    return s;
+}
 
+}  // namespace
+
+std::vector<NoteParameter> amfm_note_parameters(const WaveNote& note, const IbwWave& wave) {
+    std::vector<NoteParameter> out;
+    out.push_back(spring_constant(note));
+    NoteParameter q1 = param("cantilever.q1", "first-mode quality factor Q1");
+    take_first(q1, note, {"ThermalQ", "TuneQResult"});
+    out.push_back(q1);
+    NoteParameter f1 = param("cantilever.f1", "first-mode resonance f1 (Hz)");
+    take_first(f1, note, {"ResFreq1", "DriveFrequency"});
+    out.push_back(f1);
+    out.push_back(second_resonance(note, f1));
+    NoteParameter k2 = param("cantilever.k2", "second-mode spring constant k2 (N/m; optional, else k1 (f2/f1)^2)");
+    if (!take_first(k2, note, {"SpringConstant2", "Springconstant2"})) k2.problem.clear();  // optional
+    out.push_back(k2);
+    out.push_back(free_amplitude(note));
+    out.push_back(amplitude_setpoint(note));
+    for (int axis = 0; axis < 2; ++axis) out.push_back(scan_size(note, wave, axis));
     NoteParameter tip = param("tip.radius", "tip contact radius R (m)");
     tip.problem = "never taken from the note (calibrate on a reference sample)";
     out.push_back(tip);
@@ -172,12 +187,6 @@ std::string pick_amfm_channel(const std::vector<IbwChannel>& channels, const std
     for (const std::string& c : candidates) want += (want.empty() ? "" : " or ") + c;
     throw DataError(file + ": no " + role + " channel (" + want + "); the file holds: " + have +
                     ". Name one with --set channels." + role + ".channel=NAME");
-}
-
-bool is_ibw_path(const std::string& path) {
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
-    return ext == ".ibw";
 }
 
 }  // namespace amfm

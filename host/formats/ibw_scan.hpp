@@ -20,27 +20,22 @@
 //   cantilever.a1_set   AmplitudeSetpointMeters, else AmplitudeSetpointVolts x AmpInvOLS
 //   scan_size.x / .y    FastScanSize / SlowScanSize, else ScanSize, else the wave's scaling
 // The tip radius never comes from the note (it is a calibration on a reference sample).
+// `stack:` does not apply (stacks are multi-page TIFF channel files): ConfigError.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "host/formats/ibw.hpp"
+#include "host/formats/open_scan.hpp"
 #include "host/model/scan.hpp"
 
 namespace amfm {
 
-enum class ScanDirection { Retrace, Trace };
-
-struct NoteParameter {
-    std::string key;          // the scan YAML key, e.g. "cantilever.k1"
-    std::string description;  // e.g. "first-mode spring constant k1 (N/m)"
-    double value = 0.0;       // SI; meaningful when usable()
-    std::string source;       // e.g. "note SpringConstant (line 12)", "user", or "" when not found
-    std::string problem;      // why it is not used (flagged); empty when usable
-    std::string warning;      // used, but suspicious (e.g. two note keys disagree)
-    bool usable() const { return problem.empty() && !source.empty(); }
-};
+// Recognises a version 5 Igor binary wave by its headers (whatever the name), or by the name
+// .ibw (so that a damaged one gets the wave reader's message); opens with load_ibw_scan and
+// describes with describe_ibw.
+extern const ScanReader kIbwScanReader;
 
 // Every AM-FM parameter the note can give, in a fixed order, with its source or its problem.
 // `wave` supplies the scan-size fallback from its dimension scaling.
@@ -52,27 +47,16 @@ std::vector<NoteParameter> amfm_note_parameters(const WaveNote& note, const IbwW
 std::string pick_amfm_channel(const std::vector<IbwChannel>& channels, const std::string& role, ScanDirection dir,
                               const std::string& file);
 
-struct IbwScanOptions {
-    // Optional YAMLs merged in order over what the file gives (a later one wins on a shared key);
-    // relative paths in them resolve against the first one's folder.
-    std::vector<std::string> extra_yaml;
-    std::vector<std::string> overrides;   // "dotted.key=value", applied last
-    ScanDirection direction = ScanDirection::Retrace;
-};
-
-struct IbwScan {
-    Scan scan;
-    std::vector<NoteParameter> parameters;  // as used: note values, or "user" where overridden
-    std::vector<std::pair<std::string, std::string>> channel_map;  // role -> channel name
-};
-
 // Builds the scan configuration from the file (channels, note parameters), merges the extra
-// YAML and the overrides over it, validates it with the scan YAML rules, and loads the channels
-// in canonical units. ConfigError listing every required value the note could not give (with
-// the reason) unless the user gives it; DataError for unreadable files or missing channels.
-IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& options);
+// YAMLs (relative paths in them resolve against the first one's folder) and the overrides over
+// it, validates it with the scan YAML rules, and loads the channels in canonical units; the
+// scan is always read (OpenedScan::scan is set). ConfigError listing every required value the
+// note could not give (with the reason) unless the user gives it; DataError for unreadable
+// files or missing channels.
+OpenedScan load_ibw_scan(const std::string& path, const OpenScanOptions& options);
 
-// True when the path names an Igor binary wave (by extension, case-insensitive).
-bool is_ibw_path(const std::string& path);
+// `amfm info FILE.ibw`: channels with unit and value range, the AM-FM channel choice, every
+// note parameter with its source (or why it cannot be used) and any warning.
+std::string describe_ibw(const std::string& path, ScanDirection direction);
 
 }  // namespace amfm

@@ -1,14 +1,18 @@
-// Loading a scan described by a scan YAML: channel TIFFs (or pages of a multi-page TIFF) in
-// canonical units, the label image, and the hashes of every input file.
+// The scan YAML reader: a scan described by a YAML naming channel TIFFs (or pages of a
+// multi-page TIFF) and the label image, with the hashes of every input file.
 #pragma once
 
 #include <map>
 #include <string>
 
+#include "host/formats/open_scan.hpp"
 #include "host/model/config.hpp"
 #include "host/model/scan.hpp"
 
 namespace amfm {
+
+// Recognises .yaml / .yml; opens with load_scan_config_merged (the scan is loaded by load_scan).
+extern const ScanReader kScanYamlReader;
 
 // Reads every channel (TIFF; `page` of a multi-page file) and the label image, converts to
 // canonical units, hashes the files, and checks that all sizes agree (DataError naming both

@@ -1,4 +1,4 @@
-// SHA-256 of whole files (OpenSSL's EVP interface).
+// SHA-256 of files and byte strings (OpenSSL's EVP interface).
 #include "host/model/hash.hpp"
 
 #include <openssl/evp.h>
@@ -11,31 +11,56 @@
 
 namespace amfm {
 
+namespace {
+
+// An incremental SHA-256; `what` names the input in errors.
+class Sha256 {
+public:
+    explicit Sha256(const std::string& what) : what_(what), ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+        if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+            throw DataError(what_ + ": cannot initialise SHA-256");
+    }
+    void update(const char* data, std::size_t n) {
+        if (n > 0 && EVP_DigestUpdate(ctx_.get(), data, n) != 1) throw DataError(what_ + ": SHA-256 failed");
+    }
+    std::string hex() {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        if (EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1) throw DataError(what_ + ": SHA-256 failed");
+        static const char digits[] = "0123456789abcdef";
+        std::string out;
+        out.reserve(2 * len);
+        for (unsigned int i = 0; i < len; ++i) {
+            out += digits[md[i] >> 4];
+            out += digits[md[i] & 15];
+        }
+        return out;
+    }
+
+private:
+    std::string what_;
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
+};
+
+}  // namespace
+
 std::string sha256_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw DataError(path + ": cannot open for hashing");
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-        throw DataError(path + ": cannot initialise SHA-256");
+    Sha256 sha(path);
     std::vector<char> buf(1 << 20);
     while (in) {
         in.read(buf.data(), (std::streamsize)buf.size());
-        const std::streamsize n = in.gcount();
-        if (n > 0 && EVP_DigestUpdate(ctx.get(), buf.data(), (std::size_t)n) != 1)
-            throw DataError(path + ": SHA-256 failed");
+        sha.update(buf.data(), (std::size_t)in.gcount());
     }
     if (in.bad()) throw DataError(path + ": read error while hashing");
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) throw DataError(path + ": SHA-256 failed");
-    std::string hex;
-    hex.reserve(2 * len);
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < len; ++i) {
-        hex += digits[md[i] >> 4];
-        hex += digits[md[i] & 15];
-    }
-    return hex;
+    return sha.hex();
+}
+
+std::string sha256_bytes(const std::string& bytes) {
+    Sha256 sha("in-memory bytes");
+    sha.update(bytes.data(), bytes.size());
+    return sha.hex();
 }
 
 }  // namespace amfm
