@@ -114,15 +114,15 @@ std::vector<const EntrySummary*> by_cycle(const std::vector<EntrySummary>& entri
 
 const Table<SeriesRow>& series_csv_table() {
     static const Table<SeriesRow> t = [] {
-        Table<SeriesRow> t = stats_cols<SeriesRow>({"kind"});
-        t.push_back({"cycle", [](const SeriesRow& r) { return count_cell(r.cycle); }, "", {}});
-        t.push_back({"scan", [](const SeriesRow& r) { return text_cell(r.scan); }, "", {}});
-        for (auto& c : stats_cols<SeriesRow>({"class", "region", "label"})) t.push_back(c);
-        t.push_back({"n_scans", [](const SeriesRow& r) { return count_cell(r.n_scans); }, "", {}});
+        Table<SeriesRow> cols = stats_cols<SeriesRow>({"kind"});
+        cols.push_back({"cycle", [](const SeriesRow& r) { return count_cell(r.cycle); }, "", {}});
+        cols.push_back({"scan", [](const SeriesRow& r) { return text_cell(r.scan); }, "", {}});
+        for (auto& c : stats_cols<SeriesRow>({"class", "region", "label"})) cols.push_back(c);
+        cols.push_back({"n_scans", [](const SeriesRow& r) { return count_cell(r.n_scans); }, "", {}});
         for (auto& c : stats_cols<SeriesRow>({"n_valid", "mean_gpa", "sd_gpa", "center_gpa", "sigma_gpa", "fwhm_gpa"}))
-            t.push_back(c);
-        t.push_back(stats_col<SeriesRow>("fit_state", "fit"));
-        return t;
+            cols.push_back(c);
+        cols.push_back(stats_col<SeriesRow>("fit_state", "fit"));
+        return cols;
     }();
     return t;
 }
