@@ -47,8 +47,10 @@ void read_value(const ConfigReader& r, const ConfigKey& k, const YAML::Node& n, 
             break;
         case KeyType::Integer: *k.integer(c) = r.integer(n, k.key, k.lo, k.hi); break;
         case KeyType::Boolean:
-            if (k.flag) *k.flag(c) = r.boolean(n, k.key);
-            else *k.integer(c) = r.boolean(n, k.key) ? 1 : 0;
+            if (k.flag)
+                *k.flag(c) = r.boolean(n, k.key);
+            else
+                *k.integer(c) = r.boolean(n, k.key) ? 1 : 0;
             break;
         case KeyType::Text: *k.text(c) = r.text(n, k.key); break;
         case KeyType::Path:
@@ -85,8 +87,10 @@ void read_keys(const ConfigReader& r, const std::string& path, const YAML::Node&
             if (k->type != KeyType::Section && k->finish) k->finish(r, k->key, c);  // checks the default too
             continue;
         }
-        if (k->type == KeyType::Section) read_keys(r, k->key, n, c);
-        else read_value(r, *k, n, c);
+        if (k->type == KeyType::Section)
+            read_keys(r, k->key, n, c);
+        else
+            read_value(r, *k, n, c);
         if (k->finish) k->finish(r, k->key, c);
     }
 }
@@ -174,7 +178,8 @@ void emit_keys(YAML::Emitter& out, const std::string& parent, const ScanConfig& 
         if (k->type == KeyType::Note) continue;
         if (k->type != KeyType::Section) {
             // A key without a default is echoed only when given.
-            if (k->need != Need::Unset || value_text(*k, c) != value_text(*k, defaults)) emit_config_key(out, k->key, c);
+            if (k->need != Need::Unset || value_text(*k, c) != value_text(*k, defaults))
+                emit_config_key(out, k->key, c);
             continue;
         }
         if (k->emit) {
@@ -211,9 +216,14 @@ void template_keys(std::string& s, const std::string& parent, int depth, bool in
         }
         const bool commented = k->need == Need::Unset;
         std::string text = k->leaf + ":";
-        if (k->shown) text += std::string(" ") + k->shown;
-        else if (k->type != KeyType::Section) text += " " + value_text(*k, d);
-        s += line(in_commented_section ? "# " + indent + text : commented ? indent + "# " + text : indent + text, comment);
+        if (k->shown)
+            text += std::string(" ") + k->shown;
+        else if (k->type != KeyType::Section)
+            text += " " + value_text(*k, d);
+        s += line(in_commented_section ? "# " + indent + text
+                  : commented          ? indent + "# " + text
+                                       : indent + text,
+                  comment);
         if (k->type == KeyType::Section && !k->shown)
             template_keys(s, k->key, depth + 1, in_commented_section || commented, d);
     }
@@ -227,14 +237,14 @@ void emit_config_key(YAML::Emitter& out, const std::string& dotted_key, const Sc
     emit_value(out, k, c);
 }
 
-ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& base_dir,
-                             const std::string& source_name, const std::vector<std::string>& overrides) {
+ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& base_dir, const std::string& source_name,
+                             const std::vector<std::string>& overrides) {
     YAML::Node root;
     try {
         root = YAML::Load(yaml_text);
     } catch (const YAML::ParserException& e) {
-        throw ConfigError(source_name + ": YAML syntax error at line " + std::to_string(e.mark.line + 1) +
-                          ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+        throw ConfigError(source_name + ": YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
+                          std::to_string(e.mark.column + 1) + ": " + e.msg);
     } catch (const YAML::Exception& e) {
         throw ConfigError(source_name + ": cannot parse YAML: " + e.msg);
     }

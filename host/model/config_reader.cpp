@@ -12,9 +12,7 @@ namespace amfm {
 
 namespace fs = std::filesystem;
 
-std::string join_key(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-}
+std::string join_key(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
 bool present(const YAML::Node& n) { return n.IsDefined() && !n.IsNull(); }
 
@@ -40,8 +38,8 @@ void ConfigReader::check_map(const YAML::Node& n, const std::string& path,
         bool known = false;
         for (const std::string& a : allowed) known = known || key == a;
         if (!known)
-            throw ConfigError(file_ + ": unknown key '" + join_key(path, key) + "' (expected one of: " +
-                              join_names(allowed) + ")");
+            throw ConfigError(file_ + ": unknown key '" + join_key(path, key) +
+                              "' (expected one of: " + join_names(allowed) + ")");
     }
 }
 

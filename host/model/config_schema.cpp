@@ -134,8 +134,10 @@ void read_stack_pages(const ConfigReader& r, const YAML::Node& n, const std::str
 }
 
 void emit_stack_pages(YAML::Emitter& out, const ScanConfig& c) {
-    if (c.stack.pages.empty()) out << "all";
-    else emit_ints(out, c.stack.pages);
+    if (c.stack.pages.empty())
+        out << "all";
+    else
+        emit_ints(out, c.stack.pages);
 }
 
 // Channel `page` keys contradict a stack (there page k of every file is scan k), so they are
@@ -182,14 +184,17 @@ void read_bins(const ConfigReader& r, const YAML::Node& n, const std::string& ke
 }
 
 void emit_bins(YAML::Emitter& out, const ScanConfig& c) {
-    if (c.histogram.bins > 0) out << c.histogram.bins;
-    else out << "auto";
+    if (c.histogram.bins > 0)
+        out << c.histogram.bins;
+    else
+        out << "auto";
 }
 
 // histogram.range: percentile | [lo_gpa, hi_gpa]
 void read_histogram_range(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
     if (n.IsScalar()) {
-        if (n.Scalar() != "percentile") r.fail(key, "expected 'percentile' or [lo_gpa, hi_gpa], got '" + n.Scalar() + "'");
+        if (n.Scalar() != "percentile")
+            r.fail(key, "expected 'percentile' or [lo_gpa, hi_gpa], got '" + n.Scalar() + "'");
         return;
     }
     const auto lohi = r.range(n, key);
@@ -200,8 +205,10 @@ void read_histogram_range(const ConfigReader& r, const YAML::Node& n, const std:
 
 void emit_histogram_range(YAML::Emitter& out, const ScanConfig& c) {
     const HistogramConfig& h = c.histogram;
-    if (h.fixed_range) emit_numbers(out, {h.fixed_lo_gpa, h.fixed_hi_gpa});
-    else out << "percentile";
+    if (h.fixed_range)
+        emit_numbers(out, {h.fixed_lo_gpa, h.fixed_hi_gpa});
+    else
+        out << "percentile";
 }
 
 void read_percentiles(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
@@ -245,7 +252,6 @@ void read_label_texts(const ConfigReader& r, const YAML::Node& n, const std::str
 
 void emit_names(YAML::Emitter& out, const ScanConfig& c) { emit_label_map(out, c.regions.names); }
 void emit_classes(YAML::Emitter& out, const ScanConfig& c) { emit_label_map(out, c.regions.classes); }
-
 
 // ---- hooks: checks with their own wording ----------------------------------------------------
 
@@ -311,7 +317,8 @@ void finish_max_bins(const ConfigReader& r, const std::string& key, ScanConfig& 
 
 void finish_axis(const ConfigReader& r, const std::string&, ScanConfig& c) {
     const HistogramConfig& h = c.histogram;
-    if (h.log10_axis && h.fixed_range && !(h.fixed_lo_gpa > 0.0)) r.fail("histogram.range", "a log10 axis needs lo > 0");
+    if (h.log10_axis && h.fixed_range && !(h.fixed_lo_gpa > 0.0))
+        r.fail("histogram.range", "a log10 axis needs lo > 0");
 }
 
 bool has_region_file(const RegionsConfig& g) {
@@ -372,7 +379,6 @@ void emit_regions(YAML::Emitter& out, const ScanConfig& c) {
     out << YAML::EndMap;
 }
 
-
 // ---- the table -------------------------------------------------------------------------------
 
 // Where a value lives: AT(cantilever.k1_n_per_m); an enum as its int: ENUM_AT(level, Leveling).
@@ -381,13 +387,13 @@ void emit_regions(YAML::Emitter& out, const ScanConfig& c) {
     [](const ScanConfig& c) { return (int)c.member; }, [](ScanConfig& c, int v) { c.member = (Enum)v; }
 
 // One channel's keys; `file_doc`, `unit_doc` and `scale_doc` are the template's comments.
-#define CHANNEL_KEYS(role, file_need, file_doc, unit_doc, scale_doc)                                           \
-    path("channels." #role ".file", file_need, AT(role.file), file_doc)                                        \
-        .if_missing("required key missing (the channel's TIFF file)"),                                         \
-        text("channels." #role ".unit", Need::Optional, AT(role.unit), unit_doc).then(finish_channel_unit),   \
+#define CHANNEL_KEYS(role, file_need, file_doc, unit_doc, scale_doc)                                        \
+    path("channels." #role ".file", file_need, AT(role.file), file_doc)                                     \
+        .if_missing("required key missing (the channel's TIFF file)"),                                      \
+        text("channels." #role ".unit", Need::Optional, AT(role.unit), unit_doc).then(finish_channel_unit), \
         number("channels." #role ".scale", Need::Optional, AT(role.scale), scale_doc).then(finish_channel_scale)
 // TIFF directories are counted in 16 bits by many writers; larger indices are typos.
-#define CHANNEL_PAGE(role) \
+#define CHANNEL_PAGE(role)                                                   \
     integer("channels." #role ".page", Need::Unset, AT(role.page), 0, 65535, \
             "page of a multi-page TIFF holding one channel per page (0-based)")
 
@@ -405,14 +411,16 @@ std::vector<ConfigKey> build_schema() {
         CHANNEL_KEYS(height, Need::Required, "REQUIRED: topography TIFF", "unit of the file's values: m | nm | um",
                      "multiplies raw samples first (integer exports)"),
         CHANNEL_PAGE(height).show("0"),
-        note("channels.height", "channel: HeightRetrace", ".ibw input (process FILE.ibw --config): the wave's channel name"),
+        note("channels.height", "channel: HeightRetrace",
+             ".ibw input (process FILE.ibw --config): the wave's channel name"),
         section("channels.phase1", Need::Required, "first-mode phase (90 deg = free, repulsive < 90)")
             .if_missing("required channel missing"),
         CHANNEL_KEYS(phase1, Need::Required, "REQUIRED: phase TIFF", "deg | rad", "multiplies raw samples first"),
         CHANNEL_PAGE(phase1).hidden(),
         section("channels.df2", Need::Required, "second-mode frequency shift").if_missing("required channel missing"),
         CHANNEL_KEYS(df2, Need::Required, "REQUIRED: frequency shift TIFF", "Hz | kHz", "multiplies raw samples first"),
-        boolean("channels.df2.absolute", AT(df2.absolute), "true: the file holds f2 + df2; cantilever.f2 is subtracted"),
+        boolean("channels.df2.absolute", AT(df2.absolute),
+                "true: the file holds f2 + df2; cantilever.f2 is subtracted"),
         CHANNEL_PAGE(df2).hidden(),
         section("channels.amplitude1", Need::Optional, "optional per-pixel first-mode amplitude")
             .when([](const ScanConfig& c) { return !c.amplitude1.file.empty(); }),
@@ -428,23 +436,34 @@ std::vector<ConfigKey> build_schema() {
                "all | [0, 3, 5]: 0-based pages; results in page_000/, ... and stack.csv"),
 
         section("scan_size", Need::Required, "REQUIRED: physical scan size (set for your scan)"),
-        number("scan_size.x", Need::Required, AT(scan_size_x_m), "fast axis").in("m").must_be_positive(1.0e-3, metres)
+        number("scan_size.x", Need::Required, AT(scan_size_x_m), "fast axis")
+            .in("m")
+            .must_be_positive(1.0e-3, metres)
             .show("10.0e-6"),
-        number("scan_size.y", Need::Required, AT(scan_size_y_m), "slow axis").in("m").must_be_positive(1.0e-3, metres)
+        number("scan_size.y", Need::Required, AT(scan_size_y_m), "slow axis")
+            .in("m")
+            .must_be_positive(1.0e-3, metres)
             .show("10.0e-6"),
 
         section("cantilever", Need::Required, "REQUIRED: set from your cantilever's calibration"),
-        number("cantilever.k1", Need::Required, AT(cantilever.k1_n_per_m), "first-mode spring constant").in("N/m")
+        number("cantilever.k1", Need::Required, AT(cantilever.k1_n_per_m), "first-mode spring constant")
+            .in("N/m")
             .must_be_positive(),
         number("cantilever.q1", Need::Required, AT(cantilever.q1), "first-mode quality factor").must_be_positive(),
-        number("cantilever.f1", Need::Required, AT(cantilever.f1_hz), "first-mode resonance").in("Hz").must_be_positive(),
-        number("cantilever.f2", Need::Required, AT(cantilever.f2_hz), "second-mode resonance").in("Hz").must_be_positive(),
+        number("cantilever.f1", Need::Required, AT(cantilever.f1_hz), "first-mode resonance")
+            .in("Hz")
+            .must_be_positive(),
+        number("cantilever.f2", Need::Required, AT(cantilever.f2_hz), "second-mode resonance")
+            .in("Hz")
+            .must_be_positive(),
         number("cantilever.k2", Need::Unset, AT(cantilever.k2_n_per_m), "second-mode spring constant")
             .in("N/m", "; optional, default k1 (f2/f1)^2")
             .must_be_positive(),
-        number("cantilever.a1_free", Need::Required, AT(cantilever.a1_free_m), "first-mode free amplitude").in("m")
+        number("cantilever.a1_free", Need::Required, AT(cantilever.a1_free_m), "first-mode free amplitude")
+            .in("m")
             .must_be_positive(1.0e-5, amplitude_metres),
-        number("cantilever.a1_set", Need::Required, AT(cantilever.a1_set_m), "first-mode amplitude setpoint").in("m")
+        number("cantilever.a1_set", Need::Required, AT(cantilever.a1_set_m), "first-mode amplitude setpoint")
+            .in("m")
             .must_be_positive(1.0e-5, amplitude_metres),
         number("cantilever.k1_uncertainty", Need::Unset, AT(k1_uncertainty_n_per_m), "1-sigma of k1")
             .in("N/m", "; optional, for the systematic uncertainty")
@@ -461,7 +480,8 @@ std::vector<ConfigKey> build_schema() {
         text("tip.reference", Need::Unset, AT(tip_calibration.reference),
              "reference sample (reference_modulus: its modulus, Pa)")
             .show("polystyrene"),
-        number("tip.reference_modulus", Need::Unset, AT(tip_calibration.reference_modulus_pa), "the reference's modulus")
+        number("tip.reference_modulus", Need::Unset, AT(tip_calibration.reference_modulus_pa),
+               "the reference's modulus")
             .in("Pa")
             .must_be_positive()
             .hidden(),
@@ -505,16 +525,19 @@ std::vector<ConfigKey> build_schema() {
 
         section("histogram", Need::Optional, "per-region modulus histograms"),
         custom("histogram.bins", Need::Optional, read_bins, emit_bins, "auto, or a fixed number of bins >= 1"),
-        choice("histogram.rule", AT(histogram.rule), {"fd", "sturges", "sqrt"}, "automatic bin rule: fd | sturges | sqrt"),
-        integer("histogram.min_bins", Need::Optional, AT(histogram.min_bins), 1, 1000000, "lower bound on automatic bins"),
-        integer("histogram.max_bins", Need::Optional, AT(histogram.max_bins), 1, 1000000, "upper bound on automatic bins")
+        choice("histogram.rule", AT(histogram.rule), {"fd", "sturges", "sqrt"},
+               "automatic bin rule: fd | sturges | sqrt"),
+        integer("histogram.min_bins", Need::Optional, AT(histogram.min_bins), 1, 1000000,
+                "lower bound on automatic bins"),
+        integer("histogram.max_bins", Need::Optional, AT(histogram.max_bins), 1, 1000000,
+                "upper bound on automatic bins")
             .then(finish_max_bins),
         custom("histogram.range", Need::Optional, read_histogram_range, emit_histogram_range,
                "percentile, or [lo, hi] in GPa (fixed)"),
         custom("histogram.percentiles", Need::Optional, read_percentiles, emit_percentiles,
                "range for 'percentile', percent of each region's values"),
-        choice("histogram.axis", ENUM_AT(histogram.log10_axis, bool), std::vector<std::pair<int, std::string>>{{0, "linear"}, {1, "log10"}},
-               "modulus axis: linear | log10")
+        choice("histogram.axis", ENUM_AT(histogram.log10_axis, bool),
+               std::vector<std::pair<int, std::string>>{{0, "linear"}, {1, "log10"}}, "modulus axis: linear | log10")
             .then(finish_axis),
 
         section("fit", Need::Optional, "Gaussian fit of each region's histogram"),
@@ -524,7 +547,9 @@ std::vector<ConfigKey> build_schema() {
         number("fit.tolerance", Need::Optional, AT(fit.tolerance), "relative chi^2 change that ends a fit")
             .must_be_positive(),
 
-        section("regions", Need::Optional, "optional label image and its names").then(finish_regions).echo(emit_regions),
+        section("regions", Need::Optional, "optional label image and its names")
+            .then(finish_regions)
+            .echo(emit_regions),
         path("regions.labels", Need::Optional, AT(regions.labels_file),
              "8/16-bit TIFF or PNG, 0 = unlabelled; empty: whole map"),
         // Hand-drawn regions (roi_io.hpp).
@@ -587,8 +612,9 @@ const std::vector<ConfigKey>& config_schema() {
 void check_scan_config(const ConfigReader& r, const ScanConfig& c) {
     if (c.level_labels.empty()) return;
     if (c.regions.automatic.enabled)
-        r.fail("processing.level_labels", "automatic regions are found after levelling; name the reference "
-                                          "area with regions.labels, rois or masks");
+        r.fail("processing.level_labels",
+               "automatic regions are found after levelling; name the reference "
+               "area with regions.labels, rois or masks");
     if (!has_region_file(c.regions))
         r.fail("processing.level_labels", "needs regions.labels, rois or masks to say where the labels are");
 }
