@@ -12,21 +12,13 @@
 #include "host/formats/tiff_io.hpp"
 #include "host/model/channels.hpp"
 #include "host/model/hash.hpp"
+#include "host/model/yaml_merge.hpp"
 
 namespace amfm {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Deep merge: maps recurse, anything else replaces.
-void merge_into(YAML::Node dst, const YAML::Node& src) {
-    for (const auto& kv : src) {
-        const std::string k = kv.first.as<std::string>();
-        if (kv.second.IsMap() && dst[k].IsMap()) merge_into(dst[k], kv.second);
-        else dst[k] = YAML::Clone(kv.second);
-    }
-}
 
 bool has_key(const YAML::Node& root, const std::string& dotted) {
     YAML::Node n = YAML::Clone(root);
@@ -67,7 +59,7 @@ IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& opt) {
         }
         if (one.IsNull()) one = YAML::Node(YAML::NodeType::Map);
         if (!one.IsMap()) throw ConfigError(file + ": <document>: expected a mapping of sections");
-        merge_into(extra, one);
+        merge_yaml_over(extra, one);
         if (file == opt.extra_yaml.front()) base_dir = fs::path(file).parent_path().string();
         source += " + " + file;
     }
@@ -130,7 +122,7 @@ IbwScan load_ibw_scan(const std::string& path, const IbwScanOptions& opt) {
         const auto dot = p.key.find('.');
         base[p.key.substr(0, dot)][p.key.substr(dot + 1)] = p.value;
     }
-    merge_into(base, extra);
+    merge_yaml_over(base, extra);
 
     // Required values the note could not give and the user did not either: one message for all.
     std::string missing;
