@@ -15,21 +15,10 @@
 #include "amfm/kernels/tilt_correction.hpp"
 #include "host/method/pipeline.hpp"
 #include "host/method/regions.hpp"
+#include "host/model/yaml_text.hpp"
 
 namespace amfm {
 namespace {
-
-// Shortest round-tripping decimal (YAML values that read back exactly).
-std::string num(double v) {
-    char buf[40];
-    for (int prec = 6; prec <= 17; ++prec) {
-        std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    std::string s = buf;
-    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // stays a float for YAML 1.1 readers
-    return s;
-}
 
 std::string fixed(double v, int decimals) {
     char buf[40];
@@ -173,8 +162,8 @@ void check_same_cantilever(const Cantilever& a, const std::string& a_source, con
     } checks[] = {{"k1", a.k1_n_per_m, b.k1_n_per_m}, {"f1", a.f1_hz, b.f1_hz}, {"f2", a.f2_hz, b.f2_hz}};
     for (const auto& c : checks)
         if (std::abs(c.va - c.vb) > 0.02 * std::max(std::abs(c.va), std::abs(c.vb)))
-            throw ConfigError("cantilever." + std::string(c.key) + " differs: " + num(c.va) + " in " + a_source +
-                              ", " + num(c.vb) + " in " + b_source +
+            throw ConfigError("cantilever." + std::string(c.key) + " differs: " + yaml_number(c.va) + " in " +
+                              a_source + ", " + yaml_number(c.vb) + " in " + b_source +
                               "; a tip radius only carries over within one cantilever and its calibration");
 }
 
@@ -197,14 +186,15 @@ std::string tip_yaml_block(const TipCalibrationResult& cal, double radius_m, dou
     y << "# Tip calibration by amfm calibrate-tip (" << cal.estimator << " of " << cal.n_valid << " of "
       << cal.n_pixels << " pixels; pixel spread " << fixed(cal.spread_m * 1e9, 3) << " nm)\n";
     y << "tip:\n";
-    y << "  radius: " << num(radius_m) << "          # m\n";
-    y << "  uncertainty: " << num(uncertainty_m) << "     # m, 1 sigma\n";
-    y << "  reference: \"" << cal.reference.name << "\"\n";
-    y << "  reference_modulus: " << num(cal.reference.modulus_pa) << "   # Pa\n";
-    y << "  date: \"" << date_iso << "\"\n";
-    y << "  source: \"" << cal.source << "\"\n";
-    y << "  cantilever: {k1: " << num(cal.cantilever.k1_n_per_m) << ", f1: " << num(cal.cantilever.f1_hz)
-      << ", f2: " << num(cal.cantilever.f2_hz) << "}   # checked against the sample's cantilever\n";
+    y << "  radius: " << yaml_number(radius_m) << "          # m\n";
+    y << "  uncertainty: " << yaml_number(uncertainty_m) << "     # m, 1 sigma\n";
+    y << "  reference: " << yaml_quoted(cal.reference.name) << "\n";
+    y << "  reference_modulus: " << yaml_number(cal.reference.modulus_pa) << "   # Pa\n";
+    y << "  date: " << yaml_quoted(date_iso) << "\n";
+    y << "  source: " << yaml_quoted(cal.source) << "\n";
+    y << "  cantilever: {k1: " << yaml_number(cal.cantilever.k1_n_per_m) << ", f1: "
+      << yaml_number(cal.cantilever.f1_hz) << ", f2: " << yaml_number(cal.cantilever.f2_hz)
+      << "}   # checked against the sample's cantilever\n";
     return y.str();
 }
 
@@ -396,16 +386,14 @@ std::string tilt_correction_yaml_block(const TiltFitResult& fit, const std::stri
     const TiltCorrection& tc = fit.polynomial;
     std::ostringstream y;
     y << "# Tilt calibration by amfm fit-tilt from " << source << " (" << date_iso << "): ratio apparent / "
-      << num(fit.options.nominal_modulus_pa / 1e9) << " GPa over " << fit.n_fitted << " sphere pixels up to "
-      << num(tc.max_angle_deg) << " deg;\n# rms residual: polynomial " << fixed(fit.rms_residual_polynomial, 4)
+      << yaml_number(fit.options.nominal_modulus_pa / 1e9) << " GPa over " << fit.n_fitted << " sphere pixels up to "
+      << yaml_number(tc.max_angle_deg) << " deg;\n# rms residual: polynomial " << fixed(fit.rms_residual_polynomial, 4)
       << ", (cos theta)^n " << fixed(fit.rms_residual_cos, 4) << "\n";
     y << "tilt_correction:\n";
     y << "  model: polynomial        # or cos: Kc = (cos theta)^cos_exponent\n";
-    y << "  coefficients: [";
-    for (int i = 0; i < tc.n_coefficients; ++i) y << (i ? ", " : "") << num(tc.coefficients[i]);
-    y << "]   # theta in degrees\n";
-    y << "  cos_exponent: " << num(fit.cos_exponent) << "\n";
-    y << "  max_angle_deg: " << num(tc.max_angle_deg) << "\n";
+    y << "  coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients) << "   # theta in degrees\n";
+    y << "  cos_exponent: " << yaml_number(fit.cos_exponent) << "\n";
+    y << "  max_angle_deg: " << yaml_number(tc.max_angle_deg) << "\n";
     return y.str();
 }
 

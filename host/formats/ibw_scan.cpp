@@ -16,21 +16,13 @@
 #include "amfm/kernels/error.hpp"
 #include "host/formats/scan_loading.hpp"
 #include "host/model/channels.hpp"
+#include "host/model/yaml_merge.hpp"
 
 namespace amfm {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Deep merge: maps recurse, anything else replaces.
-void merge_into(YAML::Node dst, const YAML::Node& src) {
-    for (const auto& kv : src) {
-        const std::string k = kv.first.as<std::string>();
-        if (kv.second.IsMap() && dst[k].IsMap()) merge_into(dst[k], kv.second);
-        else dst[k] = YAML::Clone(kv.second);
-    }
-}
 
 bool has_key(const YAML::Node& root, const std::string& dotted) {
     YAML::Node n = YAML::Clone(root);
@@ -73,7 +65,7 @@ void merge_extra_yaml(const std::string& path, const std::vector<std::string>& f
         }
         if (one.IsNull()) one = YAML::Node(YAML::NodeType::Map);
         if (!one.IsMap()) throw ConfigError(file + ": <document>: expected a mapping of sections");
-        merge_into(u.extra, one);
+        merge_yaml_over(u.extra, one);
         if (file == files.front()) u.base_dir = fs::path(file).parent_path().string();
         u.source += " + " + file;
     }
@@ -236,7 +228,7 @@ OpenedScan load_ibw_scan(const std::string& path, const OpenScanOptions& opt) {
         const auto dot = p.key.find('.');
         base[p.key.substr(0, dot)][p.key.substr(dot + 1)] = p.value;
     }
-    merge_into(base, user.extra);
+    merge_yaml_over(base, user.extra);
     require_note_values(result.parameters, user, path);
 
     result.config = parse_scan_config(YAML::Dump(base), user.base_dir, user.source, user.overrides);

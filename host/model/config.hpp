@@ -31,6 +31,21 @@ struct StackConfig {
 
 enum class Leveling { None, Plane, Rows };
 
+// The config names of the enums (processing.level, processing.tilt_method); KcModel's are
+// kKcModelNames beside the enum.
+struct LevelingName {
+    Leveling level;
+    const char* name;
+};
+inline constexpr LevelingName kLevelingNames[] = {
+    {Leveling::None, "none"}, {Leveling::Plane, "plane"}, {Leveling::Rows, "rows"}};
+struct TiltMethodName {
+    TiltMethod method;
+    const char* name;
+};
+inline constexpr TiltMethodName kTiltMethodNames[] = {{TiltMethod::CentralDifference, "central"},
+                                                      {TiltMethod::LocalPlane, "plane"}};
+
 struct HistogramConfig {
     int bins = 0;                 // 0: automatic (see `rule`)
     std::string rule = "fd";      // fd (Freedman-Diaconis) | sturges | sqrt, when bins == 0
@@ -93,7 +108,9 @@ struct ScanConfig {
     std::string sample;   // optional sample name
     int cycle = -1;       // optional cycle number (0 = pristine), -1 unknown
 
-    ChannelSpec height, phase1, df2, amplitude1;  // amplitude1.file empty: use a1_set
+    // The units are the defaults of each channel's `unit` key.
+    ChannelSpec height{"", "m"}, phase1{"", "deg"}, df2{"", "Hz"};
+    ChannelSpec amplitude1{"", "m"};  // file empty: use a1_set
     double scan_size_x_m = 0.0, scan_size_y_m = 0.0;
     Cantilever cantilever;
     double tip_radius_m = 10.0e-9;

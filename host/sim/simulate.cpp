@@ -47,6 +47,7 @@
 #include "amfm/kernels/tilt_correction.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/yaml_text.hpp"
 
 namespace amfm {
 namespace {
@@ -226,53 +227,6 @@ void validate(const SimulationSpec& s) {
                 c.a1_set_m > 0.0 && c.k2_n_per_m >= 0.0,
             "cantilever parameters must be > 0");
     require(s.tip_radius_m > 0.0, "tip_radius_m must be > 0");
-}
-
-// ---- output helpers --------------------------------------------------------------------------
-
-// Shortest decimal text that reads back as the same double, always with a '.' in the mantissa
-// and a signed exponent ("450.0", "1.5e-07"), which YAML 1.1 readers (PyYAML) take as a float.
-std::string num(double v) {
-    if (!std::isfinite(v)) return ".nan";
-    if (v == 0.0) return "0.0";
-    char buf[64];
-    int prec = 1;
-    for (; prec < 17; ++prec) {
-        std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    const int exp10 = (int)std::floor(std::log10(std::abs(v)));
-    if (exp10 >= -4 && exp10 < 7) {
-        std::snprintf(buf, sizeof buf, "%.*f", std::max(1, prec - 1 - exp10), v);
-        if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
-        std::string t = buf;
-        // trim trailing zeros but keep one digit after the point
-        if (t.find('.') != std::string::npos && t.find('e') == std::string::npos) {
-            while (t.size() > 2 && t.back() == '0' && t[t.size() - 2] != '.') t.pop_back();
-        }
-        if (t.find_first_of(".e") == std::string::npos) t += ".0";
-        return t;
-    }
-    std::snprintf(buf, sizeof buf, "%.*e", std::max(1, prec - 1), v);  // "1.5e-07", "8.0e-06"
-    return buf;
-}
-
-// A double-quoted YAML scalar (always quoted: names like "b/c" or "1" stay strings).
-std::string quoted(const std::string& s) {
-    std::string o = "\"";
-    for (unsigned char ch : s) {
-        if (ch == '"' || ch == '\\') {
-            o += '\\';
-            o += (char)ch;
-        } else if (ch < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-            o += buf;
-        } else {
-            o += (char)ch;
-        }
-    }
-    return o + "\"";
 }
 
 }  // namespace
@@ -650,32 +604,30 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
     // scan.yaml (written last: its presence means the set is complete)
     std::ostringstream y;
     y << "# Simulated AM-FM scan (amfm simulate_scan, seed " << s.seed << "); truth in truth.json\n";
-    y << "sample: {name: " << quoted(s.sample) << ", cycle: " << s.cycle << "}\n";
+    y << "sample: {name: " << yaml_quoted(s.sample) << ", cycle: " << s.cycle << "}\n";
     y << "channels:\n";
     y << "  height: {file: height.tif, unit: m}\n";
     y << "  phase1: {file: phase1.tif, unit: deg}\n";
     y << "  df2:    {file: df2.tif, unit: Hz}\n";
-    y << "scan_size: {x: " << num(dx * s.nx) << ", y: " << num(dy * s.ny) << "}\n";
-    y << "cantilever: {k1: " << num(c.k1_n_per_m) << ", q1: " << num(c.q1) << ", f1: " << num(c.f1_hz)
-      << ", f2: " << num(c.f2_hz);
-    if (c.k2_n_per_m > 0) y << ", k2: " << num(c.k2_n_per_m);
-    y << ", a1_free: " << num(c.a1_free_m) << ", a1_set: " << num(c.a1_set_m) << "}\n";
-    y << "tip: {radius: " << num(s.tip_radius_m) << "}\n";
+    y << "scan_size: {x: " << yaml_number(dx * s.nx) << ", y: " << yaml_number(dy * s.ny) << "}\n";
+    y << "cantilever: {k1: " << yaml_number(c.k1_n_per_m) << ", q1: " << yaml_number(c.q1)
+      << ", f1: " << yaml_number(c.f1_hz) << ", f2: " << yaml_number(c.f2_hz);
+    if (c.k2_n_per_m > 0) y << ", k2: " << yaml_number(c.k2_n_per_m);
+    y << ", a1_free: " << yaml_number(c.a1_free_m) << ", a1_set: " << yaml_number(c.a1_set_m) << "}\n";
+    y << "tip: {radius: " << yaml_number(s.tip_radius_m) << "}\n";
     y << "tilt_correction: {model: " << kc_model_name(tc.model);
     if (tc.model == KcModel::Polynomial) {
-        y << ", coefficients: [";
-        for (int i = 0; i < tc.n_coefficients; ++i) y << (i ? ", " : "") << num(tc.coefficients[i]);
-        y << "]";
+        y << ", coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients);
     } else if (tc.model == KcModel::CosPower) {
-        y << ", cos_exponent: " << num(tc.cos_exponent);
+        y << ", cos_exponent: " << yaml_number(tc.cos_exponent);
     }
-    y << ", max_angle_deg: " << num(tc.max_angle_deg) << "}\n";
+    y << ", max_angle_deg: " << yaml_number(tc.max_angle_deg) << "}\n";
     y << "regions: {labels: labels.tif, names: {";
     for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": " << quoted(s.regions[i].name);
+        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].name);
     y << "}, classes: {";
     for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": " << quoted(s.regions[i].class_name);
+        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].class_name);
     y << "}}\n";
     write_file_atomic(d / "scan.yaml", y.str());
 }

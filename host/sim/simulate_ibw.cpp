@@ -8,19 +8,9 @@
 #include "amfm/kernels/error.hpp"
 #include "host/formats/ibw.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/yaml_text.hpp"
 
 namespace amfm {
-
-namespace {
-
-// Round-trip exact, so the note gives the very parameters of scan.yaml.
-std::string exact(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-}  // namespace
 
 void write_simulated_ibw(const SimulatedScan& sim, const std::string& dir) {
     const SimulationSpec& s = sim.spec;
@@ -32,50 +22,50 @@ void write_simulated_ibw(const SimulatedScan& sim, const std::string& dir) {
                                 {"FrequencyRetrace", &sim.df2_hz}},
                                size_x, size_y);
     const double amp_invols = 100.0e-9;  // m/V, a typical AC cantilever value
+    // Numbers as in ibw_extra.yaml (exact round trip), so the note gives the very parameters of scan.yaml.
     std::ostringstream note;
     const std::pair<const char*, std::string> keys[] = {
         {"ImagingMode", "AM-FM Mode"},
-        {"ScanSize", exact(size_x)},
-        {"FastScanSize", exact(size_x)},
-        {"SlowScanSize", exact(size_y)},
+        {"ScanSize", yaml_number(size_x)},
+        {"FastScanSize", yaml_number(size_x)},
+        {"SlowScanSize", yaml_number(size_y)},
         {"ScanPoints", std::to_string(s.nx)},
         {"ScanLines", std::to_string(s.ny)},
-        {"SpringConstant", exact(c.k1_n_per_m)},
-        {"AmpInvOLS", exact(amp_invols)},
-        {"AmplitudeSetpointVolts", exact(c.a1_set_m / amp_invols)},
-        {"AmplitudeSetpointMeters", exact(c.a1_set_m)},
-        {"DriveFrequency", exact(c.f1_hz)},
-        {"DriveFrequency1", exact(c.f2_hz)},
-        {"FreeAirAmplitude", exact(c.a1_free_m)},
-        {"ThermalQ", exact(c.q1)},
-        {"FrequencyRatio", exact(c.f2_hz / c.f1_hz)},
-        {"ResFreq1", exact(c.f1_hz)},
+        {"SpringConstant", yaml_number(c.k1_n_per_m)},
+        {"AmpInvOLS", yaml_number(amp_invols)},
+        {"AmplitudeSetpointVolts", yaml_number(c.a1_set_m / amp_invols)},
+        {"AmplitudeSetpointMeters", yaml_number(c.a1_set_m)},
+        {"DriveFrequency", yaml_number(c.f1_hz)},
+        {"DriveFrequency1", yaml_number(c.f2_hz)},
+        {"FreeAirAmplitude", yaml_number(c.a1_free_m)},
+        {"ThermalQ", yaml_number(c.q1)},
+        {"FrequencyRatio", yaml_number(c.f2_hz / c.f1_hz)},
+        {"ResFreq1", yaml_number(c.f1_hz)},
         {"Sample", s.sample},
         {"Generator", "amfm simulate (seed " + std::to_string(s.seed) + ")"}};
     for (const auto& kv : keys) note << kv.first << ": " << kv.second << "\r";
-    if (c.k2_n_per_m > 0) note << "SpringConstant2: " << exact(c.k2_n_per_m) << "\r";
+    if (c.k2_n_per_m > 0) note << "SpringConstant2: " << yaml_number(c.k2_n_per_m) << "\r";
     w.note = note.str();
     write_ibw((d / "scan.ibw").string(), w);
 
     std::ostringstream y;
     y << "# What the wave note of scan.ibw does not hold. Use: amfm process scan.ibw --config ibw_extra.yaml\n";
     y << "sample: {cycle: " << s.cycle << "}\n";
-    y << "tip: {radius: " << exact(s.tip_radius_m) << "}\n";
+    y << "tip: {radius: " << yaml_number(s.tip_radius_m) << "}\n";
     const TiltCorrection& tc = s.tilt_correction;
     y << "tilt_correction: {model: " << kc_model_name(tc.model);
     if (tc.model == KcModel::Polynomial) {
-        y << ", coefficients: [";
-        for (int i = 0; i < tc.n_coefficients; ++i) y << (i ? ", " : "") << exact(tc.coefficients[i]);
-        y << "]";
+        y << ", coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients);
     } else if (tc.model == KcModel::CosPower) {
-        y << ", cos_exponent: " << exact(tc.cos_exponent);
+        y << ", cos_exponent: " << yaml_number(tc.cos_exponent);
     }
-    y << ", max_angle_deg: " << exact(tc.max_angle_deg) << "}\n";
+    y << ", max_angle_deg: " << yaml_number(tc.max_angle_deg) << "}\n";
     y << "regions: {labels: labels.tif, names: {";
-    for (std::size_t i = 0; i < s.regions.size(); ++i) y << (i ? ", " : "") << s.regions[i].label << ": \"" << s.regions[i].name << "\"";
+    for (std::size_t i = 0; i < s.regions.size(); ++i)
+        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].name);
     y << "}, classes: {";
     for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": \"" << s.regions[i].class_name << "\"";
+        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].class_name);
     y << "}}\n";
     write_file_atomic(d / "ibw_extra.yaml", y.str());
 }
