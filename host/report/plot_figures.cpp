@@ -22,6 +22,8 @@ using namespace plot;
 
 const double kLn10 = 2.302585092994045684;
 
+// ---- regions and their fits ------------------------------------------------------------------
+
 std::string region_display_name(const RegionInfo& info) {
     std::string s = info.name.empty() ? std::to_string(info.label) : info.name;
     if (!info.class_name.empty() && info.class_name != "unclassified") s += " (" + info.class_name + ")";
