@@ -23,7 +23,7 @@
 // Random numbers: std::mt19937_64 streams derived from the seed with splitmix64, one stream per
 // purpose (changing a noise level does not change any other field), and a hand-written
 // Box-Muller normal (std::normal_distribution differs between standard libraries). Smooth fields
-// are blurred in double precision and rounded to float once at the end.
+// are blurred in double precision and rounded to float once at the end (random_fields.hpp).
 #include "host/sim/simulate.hpp"
 
 #include <algorithm>
@@ -33,13 +33,11 @@
 #include <filesystem>
 #include <limits>
 #include <map>
-#include <random>
 #include <sstream>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
@@ -48,11 +46,15 @@
 #include "host/formats/tiff_io.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/yaml_text.hpp"
+#include "host/sim/random_fields.hpp"
 
 namespace amfm {
 namespace {
 
 namespace fs = std::filesystem;
+using sim::moments;
+using sim::Normal;
+using sim::smooth_noise;
 
 // ---- geometry tables -------------------------------------------------------------------
 
@@ -109,39 +111,7 @@ constexpr double kPhaseBlurFrac = 0.08;      // its Gaussian sigma, fraction of 
 constexpr int kLabelMarginPx = 3;            // labelled pixels are >= this far inside their area
 constexpr double kModulusFloorFrac = 0.05;   // true modulus clamped to >= 5 % of the centre
 
-// ---- random numbers ------------------------------------------------------------------------
-
-std::uint64_t splitmix64(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-// Standard normal numbers from one mt19937_64 stream (Box-Muller, both outputs used).
-class Normal {
-public:
-    Normal(std::uint64_t seed, std::uint64_t stream)
-        : rng_(splitmix64(seed ^ splitmix64(stream * 0xD1B54A32D192ED03ull + 1))) {}
-    double operator()() {
-        if (has_spare_) {
-            has_spare_ = false;
-            return spare_;
-        }
-        const double u1 = ((rng_() >> 11) + 1) * 0x1.0p-53;  // (0, 1]
-        const double u2 = (rng_() >> 11) * 0x1.0p-53;        // [0, 1)
-        const double rad = std::sqrt(-2.0 * std::log(u1));
-        const double ang = 2.0 * kPi * u2;
-        spare_ = rad * std::sin(ang);
-        has_spare_ = true;
-        return rad * std::cos(ang);
-    }
-
-private:
-    std::mt19937_64 rng_;
-    double spare_ = 0.0;
-    bool has_spare_ = false;
-};
+// ---- random streams ------------------------------------------------------------------------
 
 enum Stream : std::uint64_t {
     kStreamBackground = 1,
@@ -151,50 +121,6 @@ enum Stream : std::uint64_t {
     kStreamDf2Noise = 5,
     kStreamModulusBase = 100,  // + region index
 };
-
-// White noise blurred with a Gaussian of sigma_px (double precision, explicit kernel size).
-cv::Mat smooth_noise(int nx, int ny, double sigma_px, std::uint64_t seed, std::uint64_t stream) {
-    cv::Mat m(ny, nx, CV_64F);
-    Normal normal(seed, stream);
-    for (int y = 0; y < ny; ++y) {
-        double* row = m.ptr<double>(y);
-        for (int x = 0; x < nx; ++x) row[x] = normal();
-    }
-    if (sigma_px > 0.0) {
-        const int half = std::max(1, (int)std::ceil(4.0 * sigma_px));
-        const int k = 2 * half + 1;
-        cv::Mat out;
-        cv::GaussianBlur(m, out, cv::Size(k, k), sigma_px, sigma_px, cv::BORDER_REFLECT_101);
-        m = out;
-    }
-    return m;
-}
-
-// Mean and sample SD (n - 1) of m over pixels where use(i) is true (all pixels when fewer than
-// two are).
-template <class Use>
-void moments(const cv::Mat& m, Use use, double* mean, double* sd) {
-    const double* p = m.ptr<double>(0);
-    const std::size_t n = (std::size_t)m.rows * m.cols;
-    double c = 0.0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (use(i)) c += 1.0;
-    const bool all = c < 2.0;
-    double s = 0.0;
-    c = 0.0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (all || use(i)) {
-            s += p[i];
-            c += 1.0;
-        }
-    const double mu = s / c;
-    double v = 0.0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (all || use(i)) v += (p[i] - mu) * (p[i] - mu);
-    *mean = mu;
-    *sd = std::sqrt(v / (c - 1.0));
-    if (!(*sd > 0.0)) *sd = 1.0;
-}
 
 // ---- validation ----------------------------------------------------------------------------
 
@@ -283,58 +209,70 @@ std::vector<RegionTruth> paper_region_truths(int cycle) {
 
 // ---- the simulation --------------------------------------------------------------------------
 
-SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
-    validate(spec_in);
-    SimulatedScan sim;
-    sim.spec = spec_in;
-    SimulationSpec& spec = sim.spec;
-    const int nx = spec.nx, ny = spec.ny;
-    const std::size_t npx = (std::size_t)nx * ny;
-    const double dx = spec.scan_size_m / nx;  // Gwyddion: pitch = real size / pixels; square pixels
-    const double dy = dx;
-    const double sx = dx * nx, sy = dy * ny, S = std::min(sx, sy);
-    const int nfacets = (int)spec.regions.size() - 1;
-    const int bg_region = nfacets;
+namespace {
 
-    // Facet regions take their geometry (tilt, azimuth) from the fixed table by position.
+// A facet plane in physical units: z = zc + gx (x - cx) + gy (y - cy) + tan_t r.
+struct Plane {
+    double cx, cy, zc, gx, gy, tan_t, r, tilt;
+    int facet;
+};
+
+// Every crystal's planes, and each crystal's [first, last) range in them.
+struct Crystals {
+    std::vector<Plane> planes;
+    std::vector<std::pair<int, int>> ranges;
+};
+
+// The fixed crystal table placed on a field of sx x sy metres (S the shorter side).
+Crystals place_crystals(double sx, double sy, double S) {
+    Crystals out;
+    for (const CrystalDef& c : crystals()) {
+        const int first = (int)out.planes.size();
+        for (const PlaneDef& p : c.planes) {
+            const double t = std::tan(p.tilt_deg / kDegPerRad);
+            const double a = p.azimuth_deg / kDegPerRad;
+            out.planes.push_back({c.cx_frac * sx, c.cy_frac * sy, c.top_frac * S, t * std::cos(a), t * std::sin(a), t,
+                                  p.r_frac * S, p.tilt_deg, p.facet});
+        }
+        out.ranges.emplace_back(first, (int)out.planes.size());
+    }
+    return out;
+}
+
+// Facet regions take their geometry (tilt, azimuth) from the fixed table by position; the
+// background (last region) has none.
+void fill_facet_geometry(SimulationSpec& spec) {
+    const int nfacets = (int)spec.regions.size() - 1;
     for (int i = 0; i < nfacets; ++i)
         for (const PlaneDef& p : crystals()[0].planes)
             if (p.facet == i) {
                 spec.regions[i].tilt_deg = p.tilt_deg;
                 spec.regions[i].azimuth_deg = p.azimuth_deg;
             }
-    spec.regions[bg_region].tilt_deg = NAN;
-    spec.regions[bg_region].azimuth_deg = NAN;
+    spec.regions[nfacets].tilt_deg = NAN;
+    spec.regions[nfacets].azimuth_deg = NAN;
+}
 
-    // Background height: smooth random field, zero mean, fixed RMS.
-    cv::Mat bg = smooth_noise(nx, ny, kBackgroundBlurM / dx, spec.seed, kStreamBackground);
-    {
-        double mu, sd;
-        moments(bg, [](std::size_t) { return true; }, &mu, &sd);
-        bg = (bg - mu) * (kBackgroundRmsM / sd);
-    }
+// Background height: smooth random field, zero mean, fixed RMS.
+cv::Mat background_height(int nx, int ny, double dx, std::uint64_t seed) {
+    cv::Mat bg = smooth_noise(nx, ny, kBackgroundBlurM / dx, seed, kStreamBackground);
+    double mu, sd;
+    moments(bg, [](std::size_t) { return true; }, &mu, &sd);
+    return (bg - mu) * (kBackgroundRmsM / sd);
+}
 
-    // Planes in physical units.
-    struct Plane {
-        double cx, cy, zc, gx, gy, tan_t, r, tilt;
-        int facet;
-    };
-    std::vector<Plane> planes;
-    std::vector<std::pair<int, int>> crystal_planes;  // [first, last) per crystal
-    for (const CrystalDef& c : crystals()) {
-        const int first = (int)planes.size();
-        for (const PlaneDef& p : c.planes) {
-            const double t = std::tan(p.tilt_deg / kDegPerRad);
-            const double a = p.azimuth_deg / kDegPerRad;
-            planes.push_back({c.cx_frac * sx, c.cy_frac * sy, c.top_frac * S, t * std::cos(a), t * std::sin(a), t,
-                              p.r_frac * S, p.tilt_deg, p.facet});
-        }
-        crystal_planes.emplace_back(first, (int)planes.size());
-    }
+// Noise-free height and owner per pixel (-1 background, else plane index): each crystal is the
+// lower envelope of its planes, shown where it is above the background and the other crystals.
+struct Surface {
+    std::vector<double> z0;
+    std::vector<int> owner;
+};
 
-    // Noise-free height and owner (-1 background, else plane index), true tilt.
-    std::vector<double> z0(npx);
-    std::vector<int> owner(npx, -1);
+Surface noise_free_surface(const cv::Mat& bg, const Crystals& cs, double dx, double dy) {
+    const int nx = bg.cols, ny = bg.rows;
+    Surface s;
+    s.z0.resize((std::size_t)nx * ny);
+    s.owner.assign((std::size_t)nx * ny, -1);
     const double* bgp = bg.ptr<double>(0);
     for (int y = 0; y < ny; ++y) {
         const double py = (y + 0.5) * dy;
@@ -343,11 +281,11 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
             const std::size_t i = (std::size_t)y * nx + x;
             double best = bgp[i];
             int who = -1;
-            for (const auto& cr : crystal_planes) {
+            for (const auto& cr : cs.ranges) {
                 double env = std::numeric_limits<double>::infinity();
                 int arg = -1;
                 for (int k = cr.first; k < cr.second; ++k) {
-                    const Plane& p = planes[k];
+                    const Plane& p = cs.planes[k];
                     const double dxp = px - p.cx, dyp = py - p.cy;
                     // z = Zc + tan(t) ((p - c) . e + r) = Zc + g . (p - c) + tan(t) r
                     const double z = p.zc + p.gx * dxp + p.gy * dyp + p.tan_t * p.r;
@@ -361,113 +299,139 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
                     who = arg;
                 }
             }
-            z0[i] = best;
-            owner[i] = who;
+            s.z0[i] = best;
+            s.owner[i] = who;
         }
     }
-    // Segmentation ground truth (the owner map and its planes).
-    for (std::size_t c = 0; c < crystal_planes.size(); ++c)
-        for (int k = crystal_planes[c].first; k < crystal_planes[c].second; ++k) {
-            const PlaneDef& d = crystals()[c].planes[k - crystal_planes[c].first];
+    return s;
+}
+
+// Segmentation ground truth: every crystal's planes and the owner map.
+void fill_plane_truth(SimulatedScan& sim, const Crystals& cs, const std::vector<int>& owner) {
+    for (std::size_t c = 0; c < cs.ranges.size(); ++c)
+        for (int k = cs.ranges[c].first; k < cs.ranges[c].second; ++k) {
+            const PlaneDef& d = crystals()[c].planes[k - cs.ranges[c].first];
             sim.planes_true.push_back({d.tilt_deg, d.azimuth_deg, (int)c, d.facet});
         }
-    sim.plane_true = Image<std::int16_t>(nx, ny);
-    for (std::size_t i = 0; i < npx; ++i) sim.plane_true.px[i] = (std::int16_t)owner[i];
+    sim.plane_true = Image<std::int16_t>(sim.spec.nx, sim.spec.ny);
+    for (std::size_t i = 0; i < owner.size(); ++i) sim.plane_true.px[i] = (std::int16_t)owner[i];
+}
 
-    sim.tilt_true_deg = Image<float>(nx, ny);
-    {
-        auto bgz = [&](int x, int y) { return (float)bgp[(std::size_t)y * nx + x]; };
-        for (int y = 0; y < ny; ++y)
-            for (int x = 0; x < nx; ++x) {
-                const std::size_t i = (std::size_t)y * nx + x;
-                double t;
-                if (owner[i] >= 0) {
-                    t = planes[owner[i]].tilt;
-                } else {
-                    // central differences of the noise-free background (the formula in tilt.hpp)
-                    const Slope s = slope_central(bgz, nx, ny, x, y, dx, dy);
-                    t = tilt_deg_from_slope(s.gx, s.gy);
-                }
-                sim.tilt_true_deg.px[i] = (float)t;
-            }
-    }
-
-    // Region of each pixel for labelling (-1: none) and for the modulus distribution.
-    auto label_region = [&](int own) -> int {
-        if (own < 0) return bg_region;
-        const int f = planes[own].facet;
-        return (f >= 0 && f < nfacets) ? f : -1;
-    };
-    std::vector<int> mod_region(npx);
-    for (std::size_t i = 0; i < npx; ++i) {
-        const int r = label_region(owner[i]);
-        mod_region[i] = r >= 0 ? r : 0;  // unlabelled crystal facets: the first facet's distribution
-    }
-
-    // Labels: pixels whose whole disc of radius kLabelMarginPx has the same owner.
-    sim.labels = Image<std::uint16_t>(nx, ny, 0);
-    std::vector<int> region_of_label(npx, -1);
+// True tilt: the owning plane's, or on the background the central differences of its
+// noise-free height (the formula in tilt.hpp).
+Image<float> true_tilt(const cv::Mat& bg, const Crystals& cs, const std::vector<int>& owner, double dx, double dy) {
+    const int nx = bg.cols, ny = bg.rows;
+    const double* bgp = bg.ptr<double>(0);
+    Image<float> tilt_deg(nx, ny);
+    auto bgz = [&](int x, int y) { return (float)bgp[(std::size_t)y * nx + x]; };
     for (int y = 0; y < ny; ++y)
         for (int x = 0; x < nx; ++x) {
             const std::size_t i = (std::size_t)y * nx + x;
-            const int r = label_region(owner[i]);
-            if (r < 0) continue;
-            bool inside = true;
-            for (int j = -kLabelMarginPx; j <= kLabelMarginPx && inside; ++j)
-                for (int k = -kLabelMarginPx; k <= kLabelMarginPx; ++k) {
-                    if (j * j + k * k > kLabelMarginPx * kLabelMarginPx) continue;
-                    const int xx = x + k, yy = y + j;
-                    if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
-                    if (owner[(std::size_t)yy * nx + xx] != owner[i]) {
-                        inside = false;
-                        break;
-                    }
-                }
-            if (!inside) continue;
-            sim.labels.px[i] = (std::uint16_t)spec.regions[r].label;
+            double t;
+            if (owner[i] >= 0) {
+                t = cs.planes[owner[i]].tilt;
+            } else {
+                const Slope s = slope_central(bgz, nx, ny, x, y, dx, dy);
+                t = tilt_deg_from_slope(s.gx, s.gy);
+            }
+            tilt_deg.px[i] = (float)t;
+        }
+    return tilt_deg;
+}
+
+// Region of each owner for labelling: the background region, a labelled facet's region, or -1
+// (unlabelled crystal facets).
+int label_region(int owner, const Crystals& cs, int nfacets) {
+    if (owner < 0) return nfacets;
+    const int f = cs.planes[owner].facet;
+    return (f >= 0 && f < nfacets) ? f : -1;
+}
+
+// Whether every pixel within kLabelMarginPx of (x, y) has its owner.
+bool owner_disc_uniform(const std::vector<int>& owner, int nx, int ny, int x, int y) {
+    const int own = owner[(std::size_t)y * nx + x];
+    for (int j = -kLabelMarginPx; j <= kLabelMarginPx; ++j)
+        for (int k = -kLabelMarginPx; k <= kLabelMarginPx; ++k) {
+            if (j * j + k * k > kLabelMarginPx * kLabelMarginPx) continue;
+            const int xx = x + k, yy = y + j;
+            if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+            if (owner[(std::size_t)yy * nx + xx] != own) return false;
+        }
+    return true;
+}
+
+// Labels: pixels whose whole disc of radius kLabelMarginPx has the same owner, in a labelled
+// region. Returns each pixel's labelled region (-1: unlabelled).
+std::vector<int> label_pixels(SimulatedScan& sim, const Crystals& cs, const std::vector<int>& owner) {
+    const int nx = sim.spec.nx, ny = sim.spec.ny, nfacets = (int)sim.spec.regions.size() - 1;
+    sim.labels = Image<std::uint16_t>(nx, ny, 0);
+    std::vector<int> region_of_label(owner.size(), -1);
+    for (int y = 0; y < ny; ++y)
+        for (int x = 0; x < nx; ++x) {
+            const std::size_t i = (std::size_t)y * nx + x;
+            const int r = label_region(owner[i], cs, nfacets);
+            if (r < 0 || !owner_disc_uniform(owner, nx, ny, x, y)) continue;
+            sim.labels.px[i] = (std::uint16_t)sim.spec.regions[r].label;
             region_of_label[i] = r;
         }
+    return region_of_label;
+}
 
-    // True modulus: per region a smooth unit-variance field, standardised over the region's
-    // labelled pixels, so the labelled truth is exactly normal(centre, sigma) up to the floor.
-    sim.modulus_true_gpa = Image<float>(nx, ny);
+// True modulus: per region a smooth unit-variance field, standardised over the region's
+// labelled pixels, so the labelled truth is exactly normal(centre, sigma) up to the floor.
+// Unlabelled crystal facets take the first facet's distribution.
+Image<float> true_modulus(const SimulationSpec& spec, const Crystals& cs, const std::vector<int>& owner,
+                          const std::vector<int>& region_of_label) {
+    const int nfacets = (int)spec.regions.size() - 1;
+    std::vector<int> mod_region(owner.size());
+    for (std::size_t i = 0; i < owner.size(); ++i) {
+        const int r = label_region(owner[i], cs, nfacets);
+        mod_region[i] = r >= 0 ? r : 0;
+    }
+    Image<float> modulus_gpa(spec.nx, spec.ny);
     for (int r = 0; r <= nfacets; ++r) {
         const RegionTruth& rt = spec.regions[r];
-        const cv::Mat f = smooth_noise(nx, ny, kModulusBlurPx, spec.seed, kStreamModulusBase + r);
+        const cv::Mat f = smooth_noise(spec.nx, spec.ny, kModulusBlurPx, spec.seed, kStreamModulusBase + r);
         double mu, sd;
         moments(f, [&](std::size_t i) { return region_of_label[i] == r; }, &mu, &sd);
         const double* fp = f.ptr<double>(0);
         const double floor_gpa = kModulusFloorFrac * rt.center_gpa;
-        for (std::size_t i = 0; i < npx; ++i) {
+        for (std::size_t i = 0; i < owner.size(); ++i) {
             if (mod_region[i] != r) continue;
             const double e = rt.center_gpa + rt.sigma_gpa * (fp[i] - mu) / sd;
-            sim.modulus_true_gpa.px[i] = (float)std::max(e, floor_gpa);
+            modulus_gpa.px[i] = (float)std::max(e, floor_gpa);
         }
     }
+    return modulus_gpa;
+}
 
-    // Phase: mean + smooth +-kPhaseSwingDeg variation (the true interaction phase).
-    std::vector<float> phase_true(npx);
-    {
-        const cv::Mat f = smooth_noise(nx, ny, kPhaseBlurFrac * S / dx, spec.seed, kStreamPhaseSmooth);
-        double lo, hi;
-        cv::minMaxLoc(f, &lo, &hi);
-        double mu, sd;
-        moments(f, [](std::size_t) { return true; }, &mu, &sd);
-        const double amp = std::max(std::abs(hi - mu), std::abs(lo - mu));
-        const double* fp = f.ptr<double>(0);
-        for (std::size_t i = 0; i < npx; ++i)
-            phase_true[i] = (float)(spec.phase1_mean_deg + kPhaseSwingDeg * (fp[i] - mu) / (amp > 0 ? amp : 1.0));
-    }
+// Phase: mean + smooth +-kPhaseSwingDeg variation (the true interaction phase).
+std::vector<float> true_phase(const SimulationSpec& spec, double S, double dx) {
+    const cv::Mat f = smooth_noise(spec.nx, spec.ny, kPhaseBlurFrac * S / dx, spec.seed, kStreamPhaseSmooth);
+    double lo, hi;
+    cv::minMaxLoc(f, &lo, &hi);
+    double mu, sd;
+    moments(f, [](std::size_t) { return true; }, &mu, &sd);
+    const double amp = std::max(std::abs(hi - mu), std::abs(lo - mu));
+    const double* fp = f.ptr<double>(0);
+    std::vector<float> phase_deg((std::size_t)spec.nx * spec.ny);
+    for (std::size_t i = 0; i < phase_deg.size(); ++i)
+        phase_deg[i] = (float)(spec.phase1_mean_deg + kPhaseSwingDeg * (fp[i] - mu) / (amp > 0 ? amp : 1.0));
+    return phase_deg;
+}
 
-    // df2 from the stored (float) truth: E_apparent = E_true Kc(min(theta, max)), inverted.
+// The measured channels: df2 from the stored (float) truth, E_apparent = E_true Kc(min(theta,
+// max)) inverted at the true phase; then the noise on height, phase and df2.
+void measure_channels(SimulatedScan& sim, const std::vector<double>& z0, const std::vector<float>& phase_true) {
+    const SimulationSpec& spec = sim.spec;
     const ModulusModel model = make_modulus_model(spec.cantilever, spec.tip_radius_m);
     const TiltCorrection& tc = spec.tilt_correction;
-    sim.df2_hz = Image<float>(nx, ny);
-    sim.phase1_deg = Image<float>(nx, ny);
-    sim.height_m = Image<float>(nx, ny);
+    sim.df2_hz = Image<float>(spec.nx, spec.ny);
+    sim.phase1_deg = Image<float>(spec.nx, spec.ny);
+    sim.height_m = Image<float>(spec.nx, spec.ny);
     Normal n_height(spec.seed, kStreamHeightNoise), n_phase(spec.seed, kStreamPhaseNoise),
         n_df2(spec.seed, kStreamDf2Noise);
-    for (std::size_t i = 0; i < npx; ++i) {
+    for (std::size_t i = 0; i < z0.size(); ++i) {
         const double e_true_pa = (double)sim.modulus_true_gpa.px[i] * 1e9;
         const double theta = std::min((double)sim.tilt_true_deg.px[i], tc.max_angle_deg);
         const double e_app = spec.apply_tilt_artefact ? e_true_pa * kc_factor(tc, theta) : e_true_pa;
@@ -478,6 +442,28 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
                                                           : phase_true[i];
         sim.df2_hz.px[i] = (float)(df2 * (1.0 + spec.df2_noise_rel * gd));
     }
+}
+
+}  // namespace
+
+SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
+    validate(spec_in);
+    SimulatedScan sim;
+    sim.spec = spec_in;
+    fill_facet_geometry(sim.spec);
+    const int nx = sim.spec.nx, ny = sim.spec.ny;
+    const double dx = sim.spec.scan_size_m / nx;  // Gwyddion: pitch = real size / pixels; square pixels
+    const double dy = dx;
+    const double sx = dx * nx, sy = dy * ny, S = std::min(sx, sy);
+
+    const cv::Mat bg = background_height(nx, ny, dx, sim.spec.seed);
+    const Crystals cs = place_crystals(sx, sy, S);
+    const Surface surface = noise_free_surface(bg, cs, dx, dy);
+    fill_plane_truth(sim, cs, surface.owner);
+    sim.tilt_true_deg = true_tilt(bg, cs, surface.owner, dx, dy);
+    const std::vector<int> region_of_label = label_pixels(sim, cs, surface.owner);
+    sim.modulus_true_gpa = true_modulus(sim.spec, cs, surface.owner, region_of_label);
+    measure_channels(sim, surface.z0, true_phase(sim.spec, S, dx));
     return sim;
 }
 

@@ -134,6 +134,91 @@ SimulatedCalibrationScan simulate_reference_scan(const ReferenceScanSpec& s) {
     return sim;
 }
 
+namespace {
+
+struct Sphere {
+    double cx, cy;  // centre on the film, m
+};
+
+// Sphere centres: one per grid cell, jittered so that spheres stay inside their cell.
+std::vector<Sphere> place_spheres(const SphereFieldSpec& s, double cell) {
+    std::vector<Sphere> spheres;
+    Gauss place(s.seed, kPlacement);
+    const double slack = 0.5 * cell - 1.1 * s.sphere_radius_m;
+    for (int j = 0; j < s.spheres_per_side; ++j)
+        for (int i = 0; i < s.spheres_per_side; ++i) {
+            const double jx = (2.0 * place.uniform() - 1.0) * slack, jy = (2.0 * place.uniform() - 1.0) * slack;
+            spheres.push_back({(i + 0.5) * cell + jx, (j + 0.5) * cell + jy});
+        }
+    return spheres;
+}
+
+// The spheres drawn over the film: their height, tilt and apparent modulus (NaN where the tip
+// slides) per pixel, counting the sphere and sliding pixels.
+void draw_spheres(const SphereFieldSpec& s, const std::vector<Sphere>& spheres, std::vector<double>& z0,
+                  std::vector<double>& e_app_pa, Image<float>& tilt_deg, long long& n_sphere, long long& n_slide) {
+    const double dx = s.scan_size_m / s.nx;  // square pixels
+    const double r = s.sphere_radius_m;
+    for (int y = 0; y < s.ny; ++y)
+        for (int x = 0; x < s.nx; ++x) {
+            const std::size_t k = (std::size_t)y * s.nx + x;
+            const double px = (x + 0.5) * dx, py = (y + 0.5) * dx;
+            for (const Sphere& sp : spheres) {
+                const double d = std::hypot(px - sp.cx, py - sp.cy);
+                if (d >= r) continue;
+                // Upper hemisphere of a sphere resting on the film: z = r + sqrt(r^2 - d^2),
+                // surface tilt asin(d / r).
+                z0[k] = r + std::sqrt(r * r - d * d);
+                const double tilt = std::asin(d / r) * kDegPerRad;
+                tilt_deg.px[k] = (float)tilt;
+                ++n_sphere;
+                if (tilt > s.slide_angle_deg) {
+                    e_app_pa[k] = NAN;  // sliding tip: no defined contact, the instrument masks it
+                    ++n_slide;
+                } else {
+                    e_app_pa[k] = s.sphere_modulus_pa * kc_factor(s.kc_true, tilt);
+                }
+            }
+        }
+}
+
+std::string sphere_field_truth_json(const SphereFieldSpec& s, const std::vector<Sphere>& spheres, long long n_sphere,
+                                    long long n_slide) {
+    nlohmann::ordered_json j;
+    j["generator"] = "amfm simulate --sphere-field";
+    j["kind"] = "sphere-field";
+    j["seed"] = s.seed;
+    j["nx"] = s.nx;
+    j["ny"] = s.ny;
+    j["scan_size_m"] = s.scan_size_m;
+    j["sphere_radius_m"] = s.sphere_radius_m;
+    j["sphere_modulus_pa"] = s.sphere_modulus_pa;
+    j["film_modulus_pa"] = s.film_modulus_pa;
+    nlohmann::ordered_json centres = nlohmann::ordered_json::array();
+    for (const Sphere& sp : spheres) centres.push_back({{"x_m", sp.cx}, {"y_m", sp.cy}});
+    j["sphere_centres"] = centres;
+    j["sphere_pixels"] = n_sphere;
+    j["sliding_pixels"] = n_slide;
+    j["slide_angle_deg"] = s.slide_angle_deg;
+    {
+        nlohmann::ordered_json k;
+        k["model"] = kc_model_name(s.kc_true.model);
+        k["coefficients"] =
+            std::vector<double>(s.kc_true.coefficients, s.kc_true.coefficients + s.kc_true.n_coefficients);
+        k["cos_exponent"] = s.kc_true.cos_exponent;
+        j["kc_true"] = k;
+    }
+    j["tip_radius_m"] = s.tip_radius_m;
+    j["phase1_mean_deg"] = s.phase1_mean_deg;
+    j["noise"] = noise_json(s.noise);
+    j["cantilever"] = cantilever_json(s.cantilever);
+    j["notes"] = "E_apparent = sphere_modulus * Kc_true(theta_true) on the spheres, theta_true = asin(d / r); "
+                 "df2 = NaN above slide_angle_deg; the film reads film_modulus_pa";
+    return j.dump(2) + "\n";
+}
+
+}  // namespace
+
 SimulatedCalibrationScan simulate_sphere_field(const SphereFieldSpec& s) {
     check_common(s.nx, s.ny, s.scan_size_m, s.cantilever, s.tip_radius_m, s.phase1_mean_deg, s.noise);
     const double cell = s.scan_size_m / std::max(1, s.spheres_per_side);
@@ -150,78 +235,14 @@ SimulatedCalibrationScan simulate_sphere_field(const SphereFieldSpec& s) {
     sim.cantilever = s.cantilever;
     sim.tip_radius_m = s.tip_radius_m;
 
-    // Sphere centres: one per grid cell, jittered so that spheres stay inside their cell.
-    struct Sphere {
-        double cx, cy;
-    };
-    std::vector<Sphere> spheres;
-    Gauss place(s.seed, kPlacement);
-    const double slack = 0.5 * cell - 1.1 * s.sphere_radius_m;
-    for (int j = 0; j < s.spheres_per_side; ++j)
-        for (int i = 0; i < s.spheres_per_side; ++i) {
-            const double jx = (2.0 * place.uniform() - 1.0) * slack, jy = (2.0 * place.uniform() - 1.0) * slack;
-            spheres.push_back({(i + 0.5) * cell + jx, (j + 0.5) * cell + jy});
-        }
-
-    const double dx = s.scan_size_m / s.nx;  // square pixels
-    const double r = s.sphere_radius_m;
+    const std::vector<Sphere> spheres = place_spheres(s, cell);
     std::vector<double> z0 = film_height(s.nx, s.ny, 0.5e-9, s.seed);
     std::vector<double> e(z0.size(), s.film_modulus_pa);
     sim.tilt_true_deg = Image<float>(s.nx, s.ny, 0.0f);
     long long n_sphere = 0, n_slide = 0;
-    for (int y = 0; y < s.ny; ++y)
-        for (int x = 0; x < s.nx; ++x) {
-            const std::size_t k = (std::size_t)y * s.nx + x;
-            const double px = (x + 0.5) * dx, py = (y + 0.5) * dx;
-            for (const Sphere& sp : spheres) {
-                const double d = std::hypot(px - sp.cx, py - sp.cy);
-                if (d >= r) continue;
-                // Upper hemisphere of a sphere resting on the film: z = r + sqrt(r^2 - d^2),
-                // surface tilt asin(d / r).
-                z0[k] = r + std::sqrt(r * r - d * d);
-                const double tilt = std::asin(d / r) * kDegPerRad;
-                sim.tilt_true_deg.px[k] = (float)tilt;
-                ++n_sphere;
-                if (tilt > s.slide_angle_deg) {
-                    e[k] = NAN;  // sliding tip: no defined contact, the instrument masks it
-                    ++n_slide;
-                } else {
-                    e[k] = s.sphere_modulus_pa * kc_factor(s.kc_true, tilt);
-                }
-            }
-        }
+    draw_spheres(s, spheres, z0, e, sim.tilt_true_deg, n_sphere, n_slide);
     measure(sim, z0, e, s.phase1_mean_deg, s.noise, s.seed);
-
-    nlohmann::ordered_json j;
-    j["generator"] = "amfm simulate --sphere-field";
-    j["kind"] = sim.kind;
-    j["seed"] = s.seed;
-    j["nx"] = s.nx;
-    j["ny"] = s.ny;
-    j["scan_size_m"] = s.scan_size_m;
-    j["sphere_radius_m"] = r;
-    j["sphere_modulus_pa"] = s.sphere_modulus_pa;
-    j["film_modulus_pa"] = s.film_modulus_pa;
-    nlohmann::ordered_json centres = nlohmann::ordered_json::array();
-    for (const Sphere& sp : spheres) centres.push_back({{"x_m", sp.cx}, {"y_m", sp.cy}});
-    j["sphere_centres"] = centres;
-    j["sphere_pixels"] = n_sphere;
-    j["sliding_pixels"] = n_slide;
-    j["slide_angle_deg"] = s.slide_angle_deg;
-    {
-        nlohmann::ordered_json k;
-        k["model"] = kc_model_name(s.kc_true.model);
-        k["coefficients"] = std::vector<double>(s.kc_true.coefficients, s.kc_true.coefficients + s.kc_true.n_coefficients);
-        k["cos_exponent"] = s.kc_true.cos_exponent;
-        j["kc_true"] = k;
-    }
-    j["tip_radius_m"] = s.tip_radius_m;
-    j["phase1_mean_deg"] = s.phase1_mean_deg;
-    j["noise"] = noise_json(s.noise);
-    j["cantilever"] = cantilever_json(s.cantilever);
-    j["notes"] = "E_apparent = sphere_modulus * Kc_true(theta_true) on the spheres, theta_true = asin(d / r); "
-                 "df2 = NaN above slide_angle_deg; the film reads film_modulus_pa";
-    sim.truth_json = j.dump(2) + "\n";
+    sim.truth_json = sphere_field_truth_json(s, spheres, n_sphere, n_slide);
     return sim;
 }
 
