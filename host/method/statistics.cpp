@@ -11,38 +11,10 @@
 #include <omp.h>
 
 #include "host/method/float_order.hpp"
+#include "host/method/quantiles.hpp"
 
 namespace amfm {
 namespace {
-
-// Quantiles (linear interpolation between order statistics, numpy's default) of `v`, which is
-// permuted. Probabilities are taken in ascending order and each step partitions only what is
-// left above the previous quantile. The reference: describe() selects faster for large inputs.
-std::vector<double> quantiles_inplace(std::vector<float>& v, const std::vector<double>& probs) {
-    std::vector<double> out(probs.size(), NAN);
-    const std::size_t n = v.size();
-    if (n == 0) return out;
-    std::vector<std::size_t> order(probs.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return probs[a] < probs[b]; });
-    std::size_t first = 0;
-    for (std::size_t k : order) {
-        const double h = (n - 1) * std::clamp(probs[k], 0.0, 1.0);
-        const std::size_t lo = std::min<std::size_t>((std::size_t)std::floor(h), n - 1);
-        if (lo >= first) {
-            std::nth_element(v.begin() + first, v.begin() + lo, v.end());
-            first = lo;
-        }
-        double value = v[lo];
-        const double frac = h - lo;
-        if (frac > 0.0 && lo + 1 < n) {
-            const float next = *std::min_element(v.begin() + lo + 1, v.end());
-            value += frac * ((double)next - value);
-        }
-        out[k] = value;
-    }
-    return out;
-}
 
 // Values to describe. Their elements start uninitialised (not zeroed): the parallel pass that
 // fills them is the first to touch their pages.
@@ -75,7 +47,7 @@ struct Description {
     std::vector<double> quantiles;
 };
 
-// Mean and SD from sums in the order of `v`; quantiles from quantiles_inplace on a copy.
+// Mean and SD from sums in the order of `v`; quantiles by partitions of a copy.
 Description describe_by_partition(const Values& v, const std::vector<double>& probs) {
     Description d;
     if (!v.empty()) {
@@ -97,104 +69,26 @@ Description describe_by_partition(const Values& v, const std::vector<double>& pr
 constexpr std::size_t kMinRadixSelect = 2048;
 static_assert(kMinRadixSelect >= 2, "describe() divides by n - 1");
 
-// describe_by_partition's results bit for bit, in two passes over `v` and without its seven
-// partitions and min_element scans, by radix selection: a histogram of the top 16 key bits
-// (built in the pass that sums) tells which bucket holds each needed order statistic, and only
-// those few buckets' values (gathered in the pass that sums squares) are partitioned. Without
-// NaN and zeros, equal floats are bitwise equal, so every exact selection yields the same order
-// statistics. Otherwise which of -0/+0 lands at an order statistic (and what NaN does to
-// nth_element) depends on the exact sequence of partitions: such values go the reference way.
+// describe_by_partition's results bit for bit in two passes over `v`, without its partitions and
+// minimum scans: radix selection, its counting fused into the pass that sums and its keeping into
+// the pass that sums squares. Without NaN and zeros, equal floats are bitwise equal, so every
+// exact selection yields the same order statistics; inputs with them go the reference way.
 Description describe(const Values& v, const std::vector<double>& probs) {
     const std::size_t n = v.size();
-    if (n < kMinRadixSelect || n > std::numeric_limits<std::uint32_t>::max()) return describe_by_partition(v, probs);
-
-    // The order statistics the interpolation needs, as in quantiles_inplace.
-    struct Point {
-        std::size_t lo;
-        double frac;
-    };
-    std::vector<Point> points;
-    std::vector<std::size_t> ranks;
-    for (double p : probs) {
-        const double h = (n - 1) * std::clamp(p, 0.0, 1.0);
-        const std::size_t lo = std::min<std::size_t>((std::size_t)std::floor(h), n - 1);
-        const double frac = h - lo;
-        points.push_back({lo, frac});
-        ranks.push_back(lo);
-        if (frac > 0.0 && lo + 1 < n) ranks.push_back(lo + 1);
-    }
-    std::sort(ranks.begin(), ranks.end());
-    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-
+    if (n < kMinRadixSelect) return describe_by_partition(v, probs);
     Description d;
-    constexpr int kShift = 16;
-    constexpr std::uint32_t kBuckets = 1u << (32 - kShift);
-    std::vector<std::uint32_t> hist(kBuckets, 0);
-    d.mean = sum_and_histogram(v, hist.data(), kShift) / n;
-    // The lowest and highest 128 buckets hold exactly the infinities and NaNs.
-    for (std::uint32_t b = 0; b < 128; ++b)
-        if (hist[b] || hist[kBuckets - 1 - b]) return describe_by_partition(v, probs);
-
-    // Bucket of each rank and the number of values below that bucket.
-    std::vector<std::uint32_t> rank_bucket(ranks.size());
-    std::vector<std::size_t> rank_base(ranks.size());
-    std::size_t below = 0, j = 0;
-    for (std::uint32_t b = 0; b < kBuckets && j < ranks.size(); ++b) {
-        for (; j < ranks.size() && ranks[j] < below + hist[b]; ++j) {
-            rank_bucket[j] = b;
-            rank_base[j] = below;
-        }
-        below += hist[b];
-    }
-    // Buckets 0x7fff and 0x8000 hold -0 and +0 (with the tiniest denormals).
-    for (std::uint32_t b : rank_bucket)
-        if (b == 0x7fffu || b == 0x8000u) return describe_by_partition(v, probs);
-
-    // The needed buckets' values, grouped by bucket in ascending order: a branch-free pass appends
-    // every value of a needed bucket to one buffer (the others are overwritten), which is then
-    // split by bucket. slot: 1 + the bucket's position among the needed ones, 0: not needed.
-    std::vector<std::uint8_t> slot(kBuckets, 0);
-    std::vector<std::size_t> group_begin;
-    std::size_t total = 0;
-    for (std::uint32_t b : rank_bucket)
-        if (!slot[b]) {
-            group_begin.push_back(total);
-            total += hist[b];
-            slot[b] = (std::uint8_t)group_begin.size();
-        }
-    std::vector<float> mixed(total + 1);
+    RadixSelection sel;
+    d.mean = sum_and_histogram(v, sel.counts(), RadixSelection::kShift) / n;
+    if (!sel.plan(n, quantile_ranks(n, probs))) return describe_by_partition(v, probs);
+    RadixSelection::Keeper keep = sel.keeper();
     double ss = 0.0;
-    std::size_t w = 0;
     for (float x : v) {
         ss += ((double)x - d.mean) * ((double)x - d.mean);
-        mixed[w] = x;
-        w += slot[float_order_key(x) >> kShift] != 0;
+        keep(x);
     }
     d.sd = std::sqrt(ss / (n - 1));
-    std::vector<float> grouped(total);
-    std::vector<std::size_t> group_end = group_begin;
-    for (std::size_t i = 0; i < total; ++i) grouped[group_end[slot[float_order_key(mixed[i]) >> kShift] - 1]++] = mixed[i];
-
-    // Ranks ascend, so within a bucket each partition only looks right of the previous one.
-    std::vector<float> stat(ranks.size());
-    std::vector<std::size_t> first = group_begin;
-    for (std::size_t i = 0; i < ranks.size(); ++i) {
-        const unsigned g = slot[rank_bucket[i]] - 1u;
-        const std::size_t at = group_begin[g] + (ranks[i] - rank_base[i]);
-        std::nth_element(grouped.begin() + first[g], grouped.begin() + at, grouped.begin() + group_end[g]);
-        stat[i] = grouped[at];
-        first[g] = at + 1;
-    }
-    auto order_stat = [&](std::size_t rank) {
-        return stat[std::lower_bound(ranks.begin(), ranks.end(), rank) - ranks.begin()];
-    };
-    d.quantiles.resize(probs.size());
-    for (std::size_t k = 0; k < probs.size(); ++k) {
-        const std::size_t lo = points[k].lo;
-        double value = order_stat(lo);
-        if (points[k].frac > 0.0 && lo + 1 < n) value += points[k].frac * ((double)order_stat(lo + 1) - value);
-        d.quantiles[k] = value;
-    }
+    sel.select();
+    for (double p : probs) d.quantiles.push_back(sel.quantile(quantile_position(n, p)));
     return d;
 }
 
