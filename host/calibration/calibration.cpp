@@ -14,6 +14,7 @@
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt_correction.hpp"
 #include "host/method/pipeline.hpp"
+#include "host/method/quantiles.hpp"
 #include "host/method/regions.hpp"
 
 namespace amfm {
@@ -40,23 +41,6 @@ std::string fixed(double v, int decimals) {
 std::string lower(std::string s) {
     for (char& c : s) c = (char)std::tolower((unsigned char)c);
     return s;
-}
-
-// Median of the finite values (copy).
-double median_of(std::vector<double> v) {
-    if (v.empty()) return NAN;
-    const std::size_t mid = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + (long)mid, v.end());
-    return v[mid];
-}
-
-double percentile_of(std::vector<double> v, double p) {
-    if (v.empty()) return NAN;
-    std::sort(v.begin(), v.end());
-    const double pos = p / 100.0 * (double)(v.size() - 1);
-    const std::size_t i = (std::size_t)pos;
-    const double f = pos - (double)i;
-    return i + 1 < v.size() ? v[i] * (1.0 - f) + v[i + 1] * f : v[i];
 }
 
 }  // namespace
@@ -131,14 +115,13 @@ TipCalibrationResult calibrate_tip(const Scan& scan, const ReferenceSample& refe
     // goes through the same histogram rule and Gaussian fit as every modulus.
     std::vector<float> r_nm(r_m.size());
     std::vector<std::uint8_t> mask(r_m.size(), 0);
-    std::vector<double> valid_nm;
+    out.n_valid = 0;
     for (std::size_t i = 0; i < r_m.size(); ++i) {
         r_nm[i] = r_m.px[i] * 1e9f;
-        if (std::isfinite(r_m.px[i])) valid_nm.push_back(r_nm[i]);
+        if (std::isfinite(r_m.px[i])) ++out.n_valid;
         else mask[i] = kMaskNonFinite;
     }
     out.n_pixels = (long long)r_m.size();
-    out.n_valid = (long long)valid_nm.size();
     if (out.n_valid < kMinReferencePixels)
         throw DataError(scan.config.source + ": only " + std::to_string(out.n_valid) + " of " +
                         std::to_string(out.n_pixels) +
@@ -157,7 +140,7 @@ TipCalibrationResult calibrate_tip(const Scan& scan, const ReferenceSample& refe
         out.estimator = "gaussian centre";
     } else {
         // A failed fit is a reported state, not an error: fall back to the median and the SD.
-        out.radius_m = median_of(valid_nm) * 1e-9;
+        out.radius_m = out.histogram.pixels.median_gpa * 1e-9;
         out.spread_m = out.histogram.pixels.sd_gpa * 1e-9;
         out.estimator = std::string("median (fit ") + fit_state_name(g.fit.state) + ")";
     }
@@ -289,8 +272,9 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
     for (float h : res.height_leveled_m.px)
         if (std::isfinite(h)) heights.push_back(h);
     out.n_pixels = (long long)res.modulus_gpa.size();
-    out.film_height_m = percentile_of(heights, 5.0);
-    const double top_m = percentile_of(heights, 99.9);
+    const std::vector<double> film_top_m = quantiles_inplace(heights, {0.05, 0.999});
+    out.film_height_m = film_top_m[0];
+    const double top_m = film_top_m[1];
     out.threshold_height_m = out.film_height_m + (std::isfinite(opt.min_height_above_film_m)
                                                       ? opt.min_height_above_film_m
                                                       : 0.25 * (top_m - out.film_height_m));

@@ -13,6 +13,7 @@
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt.hpp"
+#include "host/method/quantiles.hpp"
 
 namespace amfm {
 namespace {
@@ -217,12 +218,8 @@ double otsu_threshold(const std::vector<float>& values) {
         if (std::isfinite(f)) v.push_back(f);
     if (v.size() < 2) return NAN;
     // Robust range: a few outliers must not squeeze the two modes into a handful of levels.
-    auto nth = [&](double q) {
-        const std::size_t k = std::min(v.size() - 1, (std::size_t)(q * (v.size() - 1)));
-        std::nth_element(v.begin(), v.begin() + k, v.end());
-        return (double)v[k];
-    };
-    double lo = nth(0.005), hi = nth(0.995);
+    const std::vector<double> range = quantiles_inplace(v, {0.005, 0.995});
+    double lo = range[0], hi = range[1];
     if (!(hi > lo)) {
         lo = *std::min_element(v.begin(), v.end());
         hi = *std::max_element(v.begin(), v.end());
@@ -305,8 +302,7 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
         if (crystal.data[i] && std::isfinite(corefit.residual_m.px[i])) crystal_res.push_back(corefit.residual_m.px[i]);
     double core_limit_m = -1.0;
     if (!crystal_res.empty()) {
-        std::nth_element(crystal_res.begin(), crystal_res.begin() + crystal_res.size() / 2, crystal_res.end());
-        core_limit_m = kCoreResidualFactor * crystal_res[crystal_res.size() / 2];
+        core_limit_m = kCoreResidualFactor * quantiles_inplace(crystal_res, {0.5})[0];
     }
     std::vector<std::int32_t> region(npx, -1);  // growing: facet id; -1 none
     std::vector<char> core(npx, 0);
