@@ -405,27 +405,14 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
     s.input_hash = input_hash;
     s.nx = result.modulus_gpa.nx;
     s.ny = result.modulus_gpa.ny;
-    // Class pixel values, gathered once per scan for the quantile sketches, then dropped.
-    const std::vector<ClassStats>& classes = result.stats.classes;
-    std::vector<int> class_of_region(result.regions.regions.size(), -1);
-    for (std::size_t r = 0; r < class_of_region.size(); ++r)
-        for (std::size_t c = 0; c < classes.size(); ++c)
-            if (classes[c].class_name == result.regions.regions[r].class_name) class_of_region[r] = (int)c;
-    std::vector<std::vector<float>> values(classes.size());
-    for (std::size_t c = 0; c < classes.size(); ++c) values[c].reserve((std::size_t)classes[c].pixels.n_valid);
-    const auto& idx = result.regions.index.px;
-    for (std::size_t i = 0; i < idx.size(); ++i) {
-        const int r = idx[i];
-        if (r < 0 || (result.mask.px[i] & kMaskInvalid) || class_of_region[(std::size_t)r] < 0) continue;
-        values[(std::size_t)class_of_region[(std::size_t)r]].push_back(result.modulus_gpa.px[i]);
-    }
-    for (std::size_t c = 0; c < classes.size(); ++c) {
+    for (const ClassStats& c : result.stats.classes) {
         ClassSummary cs;
-        cs.class_name = classes[c].class_name;
-        cs.n_valid = classes[c].pixels.n_valid;
-        cs.mean_gpa = classes[c].pixels.mean_gpa;
-        cs.sd_gpa = classes[c].pixels.sd_gpa;
-        cs.sketch = make_quantile_sketch(values[c], kSeriesSketchLevels);
+        cs.class_name = c.class_name;
+        cs.n_valid = c.pixels.n_valid;
+        cs.mean_gpa = c.pixels.mean_gpa;
+        cs.sd_gpa = c.pixels.sd_gpa;
+        std::vector<float> values(c.values_gpa.begin(), c.values_gpa.end());  // the sketch sorts them
+        cs.sketch = make_quantile_sketch(values, kSeriesSketchLevels);
         s.classes.push_back(std::move(cs));
     }
     for (const RegionStats& r : result.stats.regions) {

@@ -16,24 +16,9 @@
 namespace amfm {
 namespace {
 
-// Values to describe. Their elements start uninitialised (not zeroed): the parallel pass that
-// fills them is the first to touch their pages.
-template <class T>
-struct UninitialisedAllocator : std::allocator<T> {
-    template <class U>
-    struct rebind {
-        using other = UninitialisedAllocator<U>;
-    };
-    template <class U>
-    void construct(U* p) noexcept {
-        ::new (static_cast<void*>(p)) U;
-    }
-};
-using Values = std::vector<float, UninitialisedAllocator<float>>;
-
 // The sum of `v` in its order, counting each value's bucket (key >> shift) on the way. Out of
 // line: inlined into describe(), GCC keeps the sum on the stack and the pass takes twice as long.
-[[gnu::noinline]] double sum_and_histogram(const Values& v, std::uint32_t* hist, int shift) {
+[[gnu::noinline]] double sum_and_histogram(const PixelValues& v, std::uint32_t* hist, int shift) {
     double sum = 0.0;
     for (float x : v) {
         sum += x;
@@ -48,7 +33,7 @@ struct Description {
 };
 
 // Mean and SD from sums in the order of `v`; quantiles by partitions of a copy.
-Description describe_by_partition(const Values& v, const std::vector<double>& probs) {
+Description describe_by_partition(const PixelValues& v, const std::vector<double>& probs) {
     Description d;
     if (!v.empty()) {
         double sum = 0.0;
@@ -73,7 +58,7 @@ static_assert(kMinRadixSelect >= 2, "describe() divides by n - 1");
 // minimum scans: radix selection, its counting fused into the pass that sums and its keeping into
 // the pass that sums squares. Without NaN and zeros, equal floats are bitwise equal, so every
 // exact selection yields the same order statistics; inputs with them go the reference way.
-Description describe(const Values& v, const std::vector<double>& probs) {
+Description describe(const PixelValues& v, const std::vector<double>& probs) {
     const std::size_t n = v.size();
     if (n < kMinRadixSelect) return describe_by_partition(v, probs);
     Description d;
@@ -97,7 +82,7 @@ struct ValueQuantiles {
 };
 
 // Fills the value statistics of `ps` and returns the quantiles the histogram layout needs.
-ValueQuantiles describe_values(const Values& values, const HistogramConfig& cfg, PixelStats& ps) {
+ValueQuantiles describe_values(const PixelValues& values, const HistogramConfig& cfg, PixelStats& ps) {
     const Description d = describe(values, {cfg.lo_percentile / 100.0, 0.05, 0.25, 0.5, 0.75, 0.95,
                                             cfg.hi_percentile / 100.0});
     ps.mean_gpa = d.mean;
@@ -250,8 +235,8 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
         }
     }
     for (int r = 0; r < n_regions; ++r) add_counts(out.whole_map.pixels, out.regions[r].pixels);
-    Values all_values(map_valid);
-    std::vector<Values> values(n_regions);
+    PixelValues all_values(map_valid);
+    std::vector<PixelValues> values(n_regions);
     for (int r = 0; r < n_regions; ++r) values[r].resize(row_valid[r]);
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < n_chunks; ++c) {
@@ -293,6 +278,7 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
     std::vector<Job> jobs{{all_values.size(), -1, -1}};
     for (int r = 0; r < n_regions; ++r) jobs.push_back({values[r].size(), r, -1});
     std::vector<PixelStats> class_stats(n_classes);
+    std::vector<PixelValues> class_values(n_classes);  // of classes of several regions
     for (int c = 0; c < n_classes; ++c) {
         if (class_regions[c].size() < 2) continue;
         std::size_t size = 0;
@@ -311,11 +297,10 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
             const ValueQuantiles q = describe_values(values[r], hist_cfg, out.regions[r].pixels);
             specs[r] = histogram_layout(q, (long long)values[r].size(), hist_cfg, hist_cfg.log10_axis);
         } else if (job.cls >= 0) {
-            Values class_values;
-            class_values.reserve(job.size);
-            for (int r : class_regions[job.cls])
-                class_values.insert(class_values.end(), values[r].begin(), values[r].end());
-            describe_values(class_values, hist_cfg, class_stats[job.cls]);
+            PixelValues& joined = class_values[job.cls];
+            joined.reserve(job.size);
+            for (int r : class_regions[job.cls]) joined.insert(joined.end(), values[r].begin(), values[r].end());
+            describe_values(joined, hist_cfg, class_stats[job.cls]);
         } else {
             map_q = describe_values(all_values, hist_cfg, out.whole_map.pixels);
         }
@@ -360,6 +345,7 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
         cs.class_name = class_order[c];
         const std::vector<int>& members = class_regions[c];
         cs.pixels = members.size() < 2 ? value_stats(out.regions[members[0]].pixels) : class_stats[c];
+        cs.values_gpa = std::move(members.size() < 2 ? values[members[0]] : class_values[c]);
         std::vector<double> centres;
         for (int r : members) {
             cs.labels.push_back(out.regions[r].info.label);
