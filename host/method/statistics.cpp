@@ -162,6 +162,229 @@ void add_counts(PixelStats& into, const PixelStats& from) {
     for (int b = 0; b < kMaskBitCount; ++b) into.masked[b] += from.masked[b];
 }
 
+// Adds the pixels counted per combination of mask bits to `ps`; returns the valid ones.
+std::size_t add_combo_counts(const std::size_t* count, PixelStats& ps) {
+    std::size_t valid = 0;
+    for (int m = 0; m < (1 << kMaskBitCount); ++m) {
+        if (!count[m]) continue;
+        ps.n_pixels += (long long)count[m];
+        if (!(m & kMaskInvalid)) valid += count[m];
+        for (int b = 0; b < kMaskBitCount; ++b)
+            if (m & (1 << b)) ps.masked[b] += (long long)count[m];
+    }
+    ps.n_valid += (long long)valid;
+    return valid;
+}
+
+// The valid values of the whole map, of each region, and (filled by describe_all) of each
+// class of several regions: each list in pixel order.
+struct ValidValues {
+    PixelValues whole_map;
+    std::vector<PixelValues> regions;
+    std::vector<PixelValues> joined_classes;
+};
+
+// Pixels in chunks, one per thread, in pixel order.
+struct Chunks {
+    std::size_t n;
+    int count;
+    std::size_t begin(int c) const { return n * c / count; }
+};
+
+// Counts every region's (and the whole map's) pixels, valid ones and pixels per mask bit into
+// `out`, and returns the valid values. First each chunk counts its pixels per region (row
+// n_regions: unlabelled) and combination of mask bits, which gives every count; then it copies
+// its valid values to the whole map's and its regions' lists at offsets that keep pixel order.
+ValidValues gather_valid_values(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                                const RegionMap& regions, StatisticsResult& out) {
+    const int n_regions = (int)regions.regions.size();
+    const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
+    constexpr int kCombos = 1 << kMaskBitCount;
+    static_assert(kMaskInvalid < kCombos, "validity is read from the counted bits");
+    const int rows = n_regions + 1;
+    const Chunks chunks{modulus_gpa.size(),
+                        (int)std::clamp<std::size_t>(modulus_gpa.size() / 65536, 1, (std::size_t)omp_get_max_threads())};
+    auto row_of = [&](std::size_t i) {
+        const int r = index ? index[i] : 0;
+        return r < 0 ? n_regions : r;
+    };
+    std::vector<std::size_t> per_combo((std::size_t)chunks.count * rows * kCombos, 0);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < chunks.count; ++c) {
+        std::size_t* count = &per_combo[(std::size_t)c * rows * kCombos];
+        for (std::size_t i = chunks.begin(c), end = chunks.begin(c + 1); i < end; ++i)
+            ++count[(std::size_t)row_of(i) * kCombos + (mask[i] & (kCombos - 1))];
+    }
+    // Valid values per chunk and row, turned into each chunk's write offsets.
+    std::vector<std::size_t> offset((std::size_t)chunks.count * rows, 0), map_offset(chunks.count, 0);
+    std::vector<std::size_t> row_valid(rows, 0);
+    std::size_t map_valid = 0;
+    for (int c = 0; c < chunks.count; ++c) {
+        map_offset[c] = map_valid;
+        for (int r = 0; r < rows; ++r) {
+            PixelStats& ps = r < n_regions ? out.regions[r].pixels : out.whole_map.pixels;
+            const std::size_t valid = add_combo_counts(&per_combo[((std::size_t)c * rows + r) * kCombos], ps);
+            offset[(std::size_t)c * rows + r] = row_valid[r];
+            row_valid[r] += valid;
+            map_valid += valid;
+        }
+    }
+    for (int r = 0; r < n_regions; ++r) add_counts(out.whole_map.pixels, out.regions[r].pixels);
+    ValidValues v;
+    v.whole_map.resize(map_valid);
+    v.regions.resize(n_regions);
+    for (int r = 0; r < n_regions; ++r) v.regions[r].resize(row_valid[r]);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < chunks.count; ++c) {
+        float* to_map = v.whole_map.data() + map_offset[c];
+        std::vector<float*> to_region(n_regions);
+        for (int r = 0; r < n_regions; ++r) to_region[r] = v.regions[r].data() + offset[(std::size_t)c * rows + r];
+        for (std::size_t i = chunks.begin(c), end = chunks.begin(c + 1); i < end; ++i) {
+            if (mask[i] & kMaskInvalid) continue;
+            *to_map++ = modulus_gpa[i];
+            const int r = row_of(i);
+            if (r < n_regions) *to_region[r]++ = modulus_gpa[i];
+        }
+    }
+    return v;
+}
+
+// Classes in order of their first region, with their regions.
+struct ClassGroups {
+    std::vector<std::string> names;
+    std::vector<std::vector<int>> members;
+};
+
+ClassGroups group_by_class(const RegionMap& regions) {
+    ClassGroups g;
+    std::map<std::string, int> class_index;
+    for (int r = 0; r < (int)regions.regions.size(); ++r) {
+        const std::string& c = regions.regions[r].class_name;
+        const auto [it, added] = class_index.emplace(c, (int)g.names.size());
+        if (added) {
+            g.names.push_back(c);
+            g.members.emplace_back();
+        }
+        g.members[it->second].push_back(r);
+    }
+    return g;
+}
+
+struct Descriptions {
+    std::vector<HistSpec> specs;                 // per region, offsets not yet set
+    ValueQuantiles map_quantiles{};
+    std::vector<PixelStats> joined_class_stats;  // value statistics of each class of several regions
+};
+
+// Value statistics of each region (into `out`), the whole map and each class of several regions
+// (whose values, the union of its regions', are joined into values.joined_classes): independent
+// jobs, largest first, so the threads only change the schedule, never a result. A class of one
+// region has that region's values in the same order, hence its statistics.
+Descriptions describe_all(ValidValues& values, const ClassGroups& classes, const HistogramConfig& hist_cfg,
+                          StatisticsResult& out) {
+    struct Job {
+        std::size_t size;
+        int region, cls;  // region >= 0: a region; cls >= 0: a class; neither: the whole map
+    };
+    const int n_regions = (int)values.regions.size(), n_classes = (int)classes.names.size();
+    std::vector<Job> jobs{{values.whole_map.size(), -1, -1}};
+    for (int r = 0; r < n_regions; ++r) jobs.push_back({values.regions[r].size(), r, -1});
+    for (int c = 0; c < n_classes; ++c) {
+        if (classes.members[c].size() < 2) continue;
+        std::size_t size = 0;
+        for (int r : classes.members[c]) size += values.regions[r].size();
+        jobs.push_back({size, -1, c});
+    }
+    std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
+    Descriptions d;
+    d.specs.resize(n_regions);
+    d.joined_class_stats.resize(n_classes);
+    values.joined_classes.resize(n_classes);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int j = 0; j < (int)jobs.size(); ++j) {
+        const Job& job = jobs[j];
+        if (job.region >= 0) {
+            const PixelValues& v = values.regions[job.region];
+            const ValueQuantiles q = describe_values(v, hist_cfg, out.regions[job.region].pixels);
+            d.specs[job.region] = histogram_layout(q, (long long)v.size(), hist_cfg, hist_cfg.log10_axis);
+        } else if (job.cls >= 0) {
+            PixelValues& joined = values.joined_classes[job.cls];
+            joined.reserve(job.size);
+            for (int r : classes.members[job.cls])
+                joined.insert(joined.end(), values.regions[r].begin(), values.regions[r].end());
+            describe_values(joined, hist_cfg, d.joined_class_stats[job.cls]);
+        } else {
+            d.map_quantiles = describe_values(values.whole_map, hist_cfg, out.whole_map.pixels);
+        }
+    }
+    return d;
+}
+
+// Every region's histogram (by `specs`) and Gaussian fit on the backend, in one call each.
+void fit_region_histograms(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                           const RegionMap& regions, std::vector<HistSpec> specs, const FitOptions& fit_options,
+                           Backend& backend, StatisticsResult& out) {
+    const int n_regions = (int)specs.size();
+    if (n_regions == 0) return;
+    int total_bins = 0;
+    for (HistSpec& h : specs) {
+        h.offset = total_bins;
+        total_bins += h.nbins;
+    }
+    std::vector<std::uint32_t> counts(total_bins);
+    std::vector<FitResult> fits(n_regions);
+    const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
+    backend.region_histograms(modulus_gpa.data(), mask.data(), index, modulus_gpa.size(), specs.data(), n_regions,
+                              counts.data());
+    backend.fit_gaussians(counts.data(), specs.data(), n_regions, fit_options, fits.data());
+    for (int r = 0; r < n_regions; ++r) {
+        RegionStats& rs = out.regions[r];
+        rs.hist = specs[r];
+        rs.counts.assign(counts.begin() + specs[r].offset, counts.begin() + specs[r].offset + specs[r].nbins);
+        rs.hist.offset = 0;
+        rs.gaussian = summarise_fit(fits[r], rs.hist);
+    }
+}
+
+// The whole map: every valid pixel, labelled or not, as one histogram.
+void fit_whole_map_histogram(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                             const HistSpec& spec, const FitOptions& fit_options, Backend& backend,
+                             RegionStats& whole_map) {
+    whole_map.hist = spec;
+    whole_map.counts.assign(spec.nbins, 0);
+    FitResult fit;
+    backend.region_histograms(modulus_gpa.data(), mask.data(), nullptr, modulus_gpa.size(), &spec, 1,
+                              whole_map.counts.data());
+    backend.fit_gaussians(whole_map.counts.data(), &spec, 1, fit_options, &fit);
+    whole_map.gaussian = summarise_fit(fit, spec);
+}
+
+// A class of the given regions: its value statistics `values` (of its pixels), its regions'
+// counts, and the spread of their Gaussian centres.
+ClassStats class_stats(const std::string& name, const std::vector<int>& members,
+                       const std::vector<RegionStats>& regions, const PixelStats& values) {
+    ClassStats cs;
+    cs.class_name = name;
+    cs.pixels = value_stats(values);
+    std::vector<double> centres;
+    for (int r : members) {
+        cs.labels.push_back(regions[r].info.label);
+        add_counts(cs.pixels, regions[r].pixels);
+        if (std::isfinite(regions[r].gaussian.center_gpa)) centres.push_back(regions[r].gaussian.center_gpa);
+    }
+    cs.n_fitted_regions = (int)centres.size();
+    cs.region_center_mean_gpa = cs.region_center_sd_gpa = NAN;
+    if (!centres.empty()) {
+        cs.region_center_mean_gpa = std::accumulate(centres.begin(), centres.end(), 0.0) / centres.size();
+        if (centres.size() > 1) {
+            double ss = 0.0;
+            for (double x : centres) ss += (x - cs.region_center_mean_gpa) * (x - cs.region_center_mean_gpa);
+            cs.region_center_sd_gpa = std::sqrt(ss / (centres.size() - 1));
+        }
+    }
+    return cs;
+}
+
 }  // namespace
 
 int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double range) {
@@ -185,185 +408,31 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
                                     const HistogramConfig& hist_cfg, const FitOptions& fit_options,
                                     Backend& backend) {
     const int n_regions = (int)regions.regions.size();
-    const std::size_t n = modulus_gpa.size();
-    const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
-
     StatisticsResult out;
     out.regions.resize(n_regions);
+    for (int r = 0; r < n_regions; ++r) out.regions[r].info = regions.regions[r];
     out.whole_map.info = RegionInfo{0, "map", "all"};
 
-    // The pixels in chunks, one per thread. First each chunk counts its pixels per region (row
-    // n_regions: unlabelled) and combination of mask bits, which gives every count; then it copies
-    // its valid values to the whole map's and its regions' lists at offsets that keep pixel order.
-    constexpr int kCombos = 1 << kMaskBitCount;
-    static_assert(kMaskInvalid < kCombos, "validity is read from the counted bits");
-    const int rows = n_regions + 1;
-    const int n_chunks = (int)std::clamp<std::size_t>(n / 65536, 1, (std::size_t)omp_get_max_threads());
-    auto chunk_begin = [&](int c) { return n * c / n_chunks; };
-    auto row_of = [&](std::size_t i) {
-        const int r = index ? index[i] : 0;
-        return r < 0 ? n_regions : r;
-    };
-    std::vector<std::size_t> per_combo((std::size_t)n_chunks * rows * kCombos, 0);
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < n_chunks; ++c) {
-        std::size_t* count = &per_combo[(std::size_t)c * rows * kCombos];
-        for (std::size_t i = chunk_begin(c), end = chunk_begin(c + 1); i < end; ++i)
-            ++count[(std::size_t)row_of(i) * kCombos + (mask[i] & (kCombos - 1))];
-    }
-    // Valid values per chunk and row, turned into each chunk's write offsets.
-    std::vector<std::size_t> offset((std::size_t)n_chunks * rows, 0), map_offset(n_chunks, 0);
-    std::vector<std::size_t> row_valid(rows, 0);
-    std::size_t map_valid = 0;
-    for (int c = 0; c < n_chunks; ++c) {
-        map_offset[c] = map_valid;
-        for (int r = 0; r < rows; ++r) {
-            const std::size_t* count = &per_combo[((std::size_t)c * rows + r) * kCombos];
-            PixelStats& ps = r < n_regions ? out.regions[r].pixels : out.whole_map.pixels;
-            std::size_t valid = 0;
-            for (int m = 0; m < kCombos; ++m) {
-                if (!count[m]) continue;
-                ps.n_pixels += (long long)count[m];
-                if (!(m & kMaskInvalid)) valid += count[m];
-                for (int b = 0; b < kMaskBitCount; ++b)
-                    if (m & (1 << b)) ps.masked[b] += (long long)count[m];
-            }
-            ps.n_valid += (long long)valid;
-            offset[(std::size_t)c * rows + r] = row_valid[r];
-            row_valid[r] += valid;
-            map_valid += valid;
-        }
-    }
-    for (int r = 0; r < n_regions; ++r) add_counts(out.whole_map.pixels, out.regions[r].pixels);
-    PixelValues all_values(map_valid);
-    std::vector<PixelValues> values(n_regions);
-    for (int r = 0; r < n_regions; ++r) values[r].resize(row_valid[r]);
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < n_chunks; ++c) {
-        float* to_map = all_values.data() + map_offset[c];
-        std::vector<float*> to_region(n_regions);
-        for (int r = 0; r < n_regions; ++r) to_region[r] = values[r].data() + offset[(std::size_t)c * rows + r];
-        for (std::size_t i = chunk_begin(c), end = chunk_begin(c + 1); i < end; ++i) {
-            if (mask[i] & kMaskInvalid) continue;
-            *to_map++ = modulus_gpa[i];
-            const int r = row_of(i);
-            if (r < n_regions) *to_region[r]++ = modulus_gpa[i];
-        }
-    }
+    ValidValues values = gather_valid_values(modulus_gpa, mask, regions, out);
+    const ClassGroups classes = group_by_class(regions);
+    const Descriptions described = describe_all(values, classes, hist_cfg, out);
+    fit_region_histograms(modulus_gpa, mask, regions, described.specs, fit_options, backend, out);
 
-    // Classes in order of their first region; their values are the union of their regions'.
-    std::vector<std::string> class_order;
-    std::vector<std::vector<int>> class_regions;
-    {
-        std::map<std::string, int> class_index;
-        for (int r = 0; r < n_regions; ++r) {
-            const std::string& c = regions.regions[r].class_name;
-            const auto [it, added] = class_index.emplace(c, (int)class_order.size());
-            if (added) {
-                class_order.push_back(c);
-                class_regions.emplace_back();
-            }
-            class_regions[it->second].push_back(r);
-        }
-    }
-    const int n_classes = (int)class_order.size();
-
-    // Value statistics of each region, the whole map and each class of several regions: independent
-    // jobs, largest first, so the threads only change the schedule, never a result. A class of one
-    // region has that region's values in the same order, hence its statistics.
-    struct Job {
-        std::size_t size;
-        int region, cls;  // region >= 0: a region; cls >= 0: a class; neither: the whole map
-    };
-    std::vector<Job> jobs{{all_values.size(), -1, -1}};
-    for (int r = 0; r < n_regions; ++r) jobs.push_back({values[r].size(), r, -1});
-    std::vector<PixelStats> class_stats(n_classes);
-    std::vector<PixelValues> class_values(n_classes);  // of classes of several regions
-    for (int c = 0; c < n_classes; ++c) {
-        if (class_regions[c].size() < 2) continue;
-        std::size_t size = 0;
-        for (int r : class_regions[c]) size += values[r].size();
-        jobs.push_back({size, -1, c});
-    }
-    std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
-    std::vector<HistSpec> specs(n_regions);
-    ValueQuantiles map_q{};
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int j = 0; j < (int)jobs.size(); ++j) {
-        const Job& job = jobs[j];
-        if (job.region >= 0) {
-            const int r = job.region;
-            out.regions[r].info = regions.regions[r];
-            const ValueQuantiles q = describe_values(values[r], hist_cfg, out.regions[r].pixels);
-            specs[r] = histogram_layout(q, (long long)values[r].size(), hist_cfg, hist_cfg.log10_axis);
-        } else if (job.cls >= 0) {
-            PixelValues& joined = class_values[job.cls];
-            joined.reserve(job.size);
-            for (int r : class_regions[job.cls]) joined.insert(joined.end(), values[r].begin(), values[r].end());
-            describe_values(joined, hist_cfg, class_stats[job.cls]);
-        } else {
-            map_q = describe_values(all_values, hist_cfg, out.whole_map.pixels);
-        }
-    }
-    int total_bins = 0;
-    for (int r = 0; r < n_regions; ++r) {
-        specs[r].offset = total_bins;
-        total_bins += specs[r].nbins;
-    }
     // The whole map mixes classes whose moduli differ by decades (crystal ~100 GPa, binder
     // ~2 GPa): it is binned on a log10 axis when its robust range spans more than a factor 20.
+    const ValueQuantiles& map_q = described.map_quantiles;
     const bool map_log = hist_cfg.log10_axis ||
                          (!hist_cfg.fixed_range && map_q.range_lo > 0.0 && map_q.range_hi > 20.0 * map_q.range_lo);
-    const HistSpec map_spec = histogram_layout(map_q, (long long)all_values.size(), hist_cfg, map_log);
+    const HistSpec map_spec = histogram_layout(map_q, (long long)values.whole_map.size(), hist_cfg, map_log);
+    fit_whole_map_histogram(modulus_gpa, mask, map_spec, fit_options, backend, out.whole_map);
 
-    std::vector<std::uint32_t> counts(total_bins);
-    std::vector<FitResult> fits(n_regions);
-    if (n_regions > 0) {
-        backend.region_histograms(modulus_gpa.data(), mask.data(), index, n, specs.data(), n_regions,
-                                  counts.data());
-        backend.fit_gaussians(counts.data(), specs.data(), n_regions, fit_options, fits.data());
-    }
-    for (int r = 0; r < n_regions; ++r) {
-        RegionStats& rs = out.regions[r];
-        rs.hist = specs[r];
-        rs.counts.assign(counts.begin() + specs[r].offset, counts.begin() + specs[r].offset + specs[r].nbins);
-        rs.hist.offset = 0;
-        rs.gaussian = summarise_fit(fits[r], rs.hist);
-    }
-
-    // The whole map: every valid pixel, labelled or not, as one histogram.
-    out.whole_map.hist = map_spec;
-    out.whole_map.counts.assign(map_spec.nbins, 0);
-    FitResult map_fit;
-    backend.region_histograms(modulus_gpa.data(), mask.data(), nullptr, n, &map_spec, 1,
-                              out.whole_map.counts.data());
-    backend.fit_gaussians(out.whole_map.counts.data(), &map_spec, 1, fit_options, &map_fit);
-    out.whole_map.gaussian = summarise_fit(map_fit, map_spec);
-
-    for (int c = 0; c < n_classes; ++c) {
-        ClassStats cs;
-        cs.class_name = class_order[c];
-        const std::vector<int>& members = class_regions[c];
-        cs.pixels = members.size() < 2 ? value_stats(out.regions[members[0]].pixels) : class_stats[c];
-        cs.values_gpa = std::move(members.size() < 2 ? values[members[0]] : class_values[c]);
-        std::vector<double> centres;
-        for (int r : members) {
-            cs.labels.push_back(out.regions[r].info.label);
-            add_counts(cs.pixels, out.regions[r].pixels);
-            if (std::isfinite(out.regions[r].gaussian.center_gpa))
-                centres.push_back(out.regions[r].gaussian.center_gpa);
-        }
-        cs.n_fitted_regions = (int)centres.size();
-        cs.region_center_mean_gpa = cs.region_center_sd_gpa = NAN;
-        if (!centres.empty()) {
-            cs.region_center_mean_gpa = std::accumulate(centres.begin(), centres.end(), 0.0) / centres.size();
-            if (centres.size() > 1) {
-                double ss = 0.0;
-                for (double x : centres) ss += (x - cs.region_center_mean_gpa) * (x - cs.region_center_mean_gpa);
-                cs.region_center_sd_gpa = std::sqrt(ss / (centres.size() - 1));
-            }
-        }
-        out.classes.push_back(std::move(cs));
+    for (std::size_t c = 0; c < classes.names.size(); ++c) {
+        const std::vector<int>& members = classes.members[c];
+        const bool joined = members.size() > 1;
+        out.classes.push_back(class_stats(classes.names[c], members, out.regions,
+                                          joined ? described.joined_class_stats[c] : out.regions[members[0]].pixels));
+        out.classes.back().values_gpa =
+            std::move(joined ? values.joined_classes[c] : values.regions[(std::size_t)members[0]]);
     }
     return out;
 }
