@@ -90,92 +90,81 @@ float window_residual_rms(const float* zp, int nx, int ny, int x, int y, double 
 
 }  // namespace
 
-LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double dy_m, int half, bool want_slopes) {
-    if (half < 1) throw ConfigError("fit_local_planes: half window must be >= 1 (a 3x3 window at least)");
-    const int nx = height_m.nx, ny = height_m.ny, w = 2 * half + 1;
-    const std::size_t npx = (std::size_t)nx * ny;
-    const float* zp = height_m.data();
-    LocalPlanes out;
-    if (want_slopes) {
-        out.gx = Image<double>(nx, ny, NAN);
-        out.gy = Image<double>(nx, ny, NAN);
-    }
-    out.residual_m = Image<float>(nx, ny, NAN);
+namespace {
 
-    // Heights relative to one finite height of the map: the sums of z^2 below then cancel only
-    // the scan's relief, not its absolute offset.
-    double ref = 0.0;
-    for (std::size_t i = 0; i < npx; ++i)
-        if (std::isfinite(zp[i])) {
-            ref = zp[i];
-            break;
+// Sums over the window's columns k = -half..half of one row, for the columns whose window is
+// inside the map: z, k z, z^2 and the finite count.
+struct RowSums {
+    std::vector<double> s0, s1, s2;
+    std::vector<int> c;
+    explicit RowSums(int nx = 0) : s0(nx, 0.0), s1(nx, 0.0), s2(nx, 0.0), c(nx, 0) {}
+};
+
+// The sums of `row` (heights relative to ref_m). v and f: scratch rows of nx. Loops run over x
+// innermost without branches so that they vectorise: a missing height counts as 0 in the sums
+// and 0 in the finite count.
+void row_window_sums(const float* row, int nx, int half, double ref_m, RowSums& r, std::vector<double>& v,
+                     std::vector<int>& f) {
+    for (int x = 0; x < nx; ++x) {
+        const bool ok = std::isfinite(row[x]);
+        v[x] = ok ? (double)row[x] - ref_m : 0.0;
+        f[x] = ok;
+    }
+    std::fill(r.s0.begin(), r.s0.end(), 0.0);
+    std::fill(r.s1.begin(), r.s1.end(), 0.0);
+    std::fill(r.s2.begin(), r.s2.end(), 0.0);
+    std::fill(r.c.begin(), r.c.end(), 0);
+    for (int k = -half; k <= half; ++k)
+        for (int x = half; x < nx - half; ++x) {
+            const double vk = v[x + k];
+            r.s0[x] += vk;
+            r.s1[x] += k * vk;
+            r.s2[x] += vk * vk;
+            r.c[x] += f[x + k];
         }
-    // Full windows (inside the map, all heights finite) have sum u = sum v = sum uv = 0 and
-    // sum u^2 = sum v^2 = w * sum_{k} k^2, so slope_local_plane's normal equations reduce to
-    // a = sum(u z) / suu, b = sum(v z) / suu; the residual variance about that plane is
-    // (sum z^2 - (sum z)^2 / n - a sum(u z) - b sum(v z)) / n. Those window sums are separable:
-    // a row pass (sum over k of z, k z, z^2 and the finite count), then a column pass.
+}
+
+// Clipped or holed window: the tilt stage's own fit and the direct residual. Slopes only where
+// `out` has them.
+void fit_window_directly(const Image<float>& height_m, int x, int y, double dx_m, double dy_m, int half,
+                         LocalPlanes& out) {
+    const int nx = height_m.nx, ny = height_m.ny;
+    const float* zp = height_m.data();
+    auto z = [zp, nx](int xx, int yy) { return zp[(std::size_t)yy * nx + xx]; };
+    const std::size_t i = (std::size_t)y * nx + x;
+    const Slope s = slope_local_plane(z, nx, ny, x, y, dx_m, dy_m, half);
+    if (!s.ok) return;
+    if (!out.gx.px.empty()) {
+        out.gx.px[i] = s.gx;
+        out.gy.px[i] = s.gy;
+    }
+    out.residual_m.px[i] = window_residual_rms(zp, nx, ny, x, y, s.gx * dx_m, s.gy * dy_m, half);
+}
+
+// Full windows (inside the map, all heights finite) have sum u = sum v = sum uv = 0 and
+// sum u^2 = sum v^2 = w * sum_{k} k^2, so slope_local_plane's normal equations reduce to
+// a = sum(u z) / suu, b = sum(v z) / suu; the residual variance about that plane is
+// (sum z^2 - (sum z)^2 / n - a sum(u z) - b sum(v z)) / n. Those window sums are separable:
+// a row pass (row_window_sums), then a column pass. Interior rows in chunks per thread, each
+// keeping a ring of the w row sums its window needs; windows that are not full go to
+// fit_window_directly.
+void fit_interior_rows(const Image<float>& height_m, double dx_m, double dy_m, int half, double ref_m,
+                       LocalPlanes& out) {
+    const int nx = height_m.nx, ny = height_m.ny, w = 2 * half + 1;
+    const bool want_slopes = !out.gx.px.empty();
     double sk2 = 0.0;
     for (int k = -half; k <= half; ++k) sk2 += (double)k * k;
     const double suu = w * sk2, nfull = (double)w * w;
-    auto z = [&](int x, int y) { return zp[(std::size_t)y * nx + x]; };
-    // Row sums of row y, for the columns whose window is inside the map: z, k z, z^2, finite count.
-    struct RowSums {
-        std::vector<double> s0, s1, s2;
-        std::vector<int> c;
-    };
-    // Loops run over x innermost without branches so that they vectorise: a missing height
-    // counts as 0 in the sums and 0 in the finite count.
-    auto row_sums = [&](int y, RowSums& r, std::vector<double>& v, std::vector<int>& f) {
-        const float* row = zp + (std::size_t)y * nx;
-        for (int x = 0; x < nx; ++x) {
-            const bool ok = std::isfinite(row[x]);
-            v[x] = ok ? (double)row[x] - ref : 0.0;
-            f[x] = ok;
-        }
-        std::fill(r.s0.begin(), r.s0.end(), 0.0);
-        std::fill(r.s1.begin(), r.s1.end(), 0.0);
-        std::fill(r.s2.begin(), r.s2.end(), 0.0);
-        std::fill(r.c.begin(), r.c.end(), 0);
-        for (int k = -half; k <= half; ++k)
-            for (int x = half; x < nx - half; ++x) {
-                const double vk = v[x + k];
-                r.s0[x] += vk;
-                r.s1[x] += k * vk;
-                r.s2[x] += vk * vk;
-                r.c[x] += f[x + k];
-            }
-    };
-    // Clipped or holed window: the tilt stage's own fit and the direct residual.
-    auto fallback = [&](int x, int y) {
-        const std::size_t i = (std::size_t)y * nx + x;
-        const Slope s = slope_local_plane(z, nx, ny, x, y, dx_m, dy_m, half);
-        if (!s.ok) return;
-        if (want_slopes) {
-            out.gx.px[i] = s.gx;
-            out.gy.px[i] = s.gy;
-        }
-        out.residual_m.px[i] = window_residual_rms(zp, nx, ny, x, y, s.gx * dx_m, s.gy * dy_m, half);
-    };
-    for (int y = 0; y < ny; ++y)
-        if (y < half || y >= ny - half)
-            for (int x = 0; x < nx; ++x) fallback(x, y);
-    // Interior rows in chunks per thread, each keeping a ring of the w row sums its window needs.
 #pragma omp parallel
     {
-        std::vector<RowSums> ring(w);
-        for (RowSums& r : ring) {
-            r.s0.assign(nx, 0.0);
-            r.s1.assign(nx, 0.0);
-            r.s2.assign(nx, 0.0);
-            r.c.assign(nx, 0);
-        }
+        std::vector<RowSums> ring(w, RowSums(nx));
         std::vector<double> v(nx), ws0(nx), wsu(nx), wsv(nx), ws2(nx);  // row buffer, window sums
         std::vector<int> f(nx), wc(nx);
         int have = -1;  // last row whose sums are in the ring (at index row % w)
 #pragma omp for schedule(static)
         for (int y = half; y < ny - half; ++y) {
-            for (int yy = std::max(have + 1, y - half); yy <= y + half; ++yy) row_sums(yy, ring[yy % w], v, f);
+            for (int yy = std::max(have + 1, y - half); yy <= y + half; ++yy)
+                row_window_sums(height_m.data() + (std::size_t)yy * nx, nx, half, ref_m, ring[yy % w], v, f);
             have = y + half;
             std::fill(ws0.begin(), ws0.end(), 0.0);
             std::fill(wsu.begin(), wsu.end(), 0.0);
@@ -194,7 +183,7 @@ LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double d
             }
             for (int x = 0; x < nx; ++x) {
                 if (x < half || x >= nx - half || wc[x] != w * w) {
-                    fallback(x, y);
+                    fit_window_directly(height_m, x, y, dx_m, dy_m, half, out);
                     continue;
                 }
                 const std::size_t i = (std::size_t)y * nx + x;
@@ -208,6 +197,31 @@ LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double d
             }
         }
     }
+}
+
+}  // namespace
+
+LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double dy_m, int half, bool want_slopes) {
+    if (half < 1) throw ConfigError("fit_local_planes: half window must be >= 1 (a 3x3 window at least)");
+    const int nx = height_m.nx, ny = height_m.ny;
+    LocalPlanes out;
+    if (want_slopes) {
+        out.gx = Image<double>(nx, ny, NAN);
+        out.gy = Image<double>(nx, ny, NAN);
+    }
+    out.residual_m = Image<float>(nx, ny, NAN);
+    // Heights relative to one finite height of the map: the sums of z^2 then cancel only the
+    // scan's relief, not its absolute offset.
+    double ref_m = 0.0;
+    for (float z : height_m.px)
+        if (std::isfinite(z)) {
+            ref_m = z;
+            break;
+        }
+    for (int y = 0; y < ny; ++y)
+        if (y < half || y >= ny - half)
+            for (int x = 0; x < nx; ++x) fit_window_directly(height_m, x, y, dx_m, dy_m, half, out);
+    fit_interior_rows(height_m, dx_m, dy_m, half, ref_m, out);
     return out;
 }
 
