@@ -364,22 +364,10 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
     s.input_hash = input_hash;
     s.nx = result.modulus_gpa.nx;
     s.ny = result.modulus_gpa.ny;
-    // Class pixel values, gathered once per scan for the quantile sketches, then dropped.
-    const std::vector<ClassStats>& classes = result.stats.classes;
-    std::vector<int> class_of_region(result.regions.regions.size(), -1);
-    for (std::size_t r = 0; r < class_of_region.size(); ++r)
-        for (std::size_t c = 0; c < classes.size(); ++c)
-            if (classes[c].class_name == result.regions.regions[r].class_name) class_of_region[r] = (int)c;
-    std::vector<std::vector<float>> values(classes.size());
-    for (std::size_t c = 0; c < classes.size(); ++c) values[c].reserve((std::size_t)classes[c].pixels.n_valid);
-    const auto& idx = result.regions.index.px;
-    for (std::size_t i = 0; i < idx.size(); ++i) {
-        const int r = idx[i];
-        if (r < 0 || (result.mask.px[i] & kMaskInvalid) || class_of_region[(std::size_t)r] < 0) continue;
-        values[(std::size_t)class_of_region[(std::size_t)r]].push_back(result.modulus_gpa.px[i]);
+    for (const ClassStats& c : result.stats.classes) {
+        std::vector<float> values(c.values_gpa.begin(), c.values_gpa.end());  // the sketch sorts them
+        s.classes.push_back({class_row(c), make_quantile_sketch(values, kSeriesSketchLevels)});
     }
-    for (std::size_t c = 0; c < classes.size(); ++c)
-        s.classes.push_back({class_row(classes[c]), make_quantile_sketch(values[c], kSeriesSketchLevels)});
     for (const RegionStats& r : result.stats.regions) s.regions.push_back(region_row(r, result.systematic_rel));
     return s;
 }

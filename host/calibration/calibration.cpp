@@ -14,6 +14,7 @@
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt_correction.hpp"
 #include "host/method/pipeline.hpp"
+#include "host/method/quantiles.hpp"
 #include "host/method/regions.hpp"
 #include "host/model/yaml_text.hpp"
 
@@ -29,23 +30,6 @@ std::string fixed(double v, int decimals) {
 std::string lower(std::string s) {
     for (char& c : s) c = (char)std::tolower((unsigned char)c);
     return s;
-}
-
-// Median of the finite values (copy).
-double median_of(std::vector<double> v) {
-    if (v.empty()) return NAN;
-    const std::size_t mid = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + (long)mid, v.end());
-    return v[mid];
-}
-
-double percentile_of(std::vector<double> v, double p) {
-    if (v.empty()) return NAN;
-    std::sort(v.begin(), v.end());
-    const double pos = p / 100.0 * (double)(v.size() - 1);
-    const std::size_t i = (std::size_t)pos;
-    const double f = pos - (double)i;
-    return i + 1 < v.size() ? v[i] * (1.0 - f) + v[i + 1] * f : v[i];
 }
 
 }  // namespace
@@ -120,14 +104,13 @@ TipCalibrationResult calibrate_tip(const Scan& scan, const ReferenceSample& refe
     // goes through the same histogram rule and Gaussian fit as every modulus.
     std::vector<float> r_nm(r_m.size());
     std::vector<std::uint8_t> mask(r_m.size(), 0);
-    std::vector<double> valid_nm;
+    out.n_valid = 0;
     for (std::size_t i = 0; i < r_m.size(); ++i) {
         r_nm[i] = r_m.px[i] * 1e9f;
-        if (std::isfinite(r_m.px[i])) valid_nm.push_back(r_nm[i]);
+        if (std::isfinite(r_m.px[i])) ++out.n_valid;
         else mask[i] = kMaskNonFinite;
     }
     out.n_pixels = (long long)r_m.size();
-    out.n_valid = (long long)valid_nm.size();
     if (out.n_valid < kMinReferencePixels)
         throw DataError(scan.config.source + ": only " + std::to_string(out.n_valid) + " of " +
                         std::to_string(out.n_pixels) +
@@ -146,7 +129,7 @@ TipCalibrationResult calibrate_tip(const Scan& scan, const ReferenceSample& refe
         out.estimator = "gaussian centre";
     } else {
         // A failed fit is a reported state, not an error: fall back to the median and the SD.
-        out.radius_m = median_of(valid_nm) * 1e-9;
+        out.radius_m = out.histogram.pixels.median_gpa * 1e-9;
         out.spread_m = out.histogram.pixels.sd_gpa * 1e-9;
         out.estimator = std::string("median (fit ") + fit_state_name(g.fit.state) + ")";
     }
@@ -250,8 +233,9 @@ double fit_cos_exponent(const std::vector<double>& tilt_deg, const std::vector<d
     return n;
 }
 
-TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, Backend& backend) {
-    const std::string& src = scan.config.source;
+namespace {
+
+void check_tilt_fit_options(const TiltFitOptions& opt) {
     if (opt.order < 1 || opt.order >= kMaxKcCoefficients)
         throw ConfigError("--order must be in 1.." + std::to_string(kMaxKcCoefficients - 1) + ", got " +
                           std::to_string(opt.order));
@@ -260,37 +244,33 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
                           fixed(opt.slide_angle_deg, 1) + ") < 90 degrees");
     if (!(opt.bin_width_deg > 0.0)) throw ConfigError("tilt fit: bin width must be > 0");
     if (!(opt.nominal_modulus_pa > 0.0)) throw ConfigError("tilt fit: nominal modulus must be > 0");
+}
 
-    TiltFitResult out;
-    out.options = opt;
-
-    // The scan's own pipeline (levelling, tilt method, backend) with no correction and no cutoff:
-    // the apparent modulus and the tilt exactly as `process` would see them.
-    Scan raw = scan;
-    raw.config.tilt_correction.model = KcModel::None;
-    raw.config.tilt_correction.max_angle_deg = 89.999;
-    raw.labels = Image<std::uint16_t>{};
-    raw.config.regions = RegionsConfig{};
-    const ScanResult res = process_scan(raw, backend);
-
-    // Sphere pixels: above the film (the 5th height percentile) by the threshold.
+// Sphere pixels: above the film (the 5th height percentile) by the given height, or by a
+// quarter of the way to the top (99.9th percentile). Sets the film and threshold heights.
+void sphere_threshold(const Image<float>& height_leveled_m, const TiltFitOptions& opt, TiltFitResult& out) {
     std::vector<double> heights;
-    heights.reserve(res.height_leveled_m.size());
-    for (float h : res.height_leveled_m.px)
+    heights.reserve(height_leveled_m.size());
+    for (float h : height_leveled_m.px)
         if (std::isfinite(h)) heights.push_back(h);
-    out.n_pixels = (long long)res.modulus_gpa.size();
-    out.film_height_m = percentile_of(heights, 5.0);
-    const double top_m = percentile_of(heights, 99.9);
+    const std::vector<double> film_top_m = quantiles_inplace(heights, {0.05, 0.999});
+    out.film_height_m = film_top_m[0];
     out.threshold_height_m = out.film_height_m + (std::isfinite(opt.min_height_above_film_m)
                                                       ? opt.min_height_above_film_m
-                                                      : 0.25 * (top_m - out.film_height_m));
+                                                      : 0.25 * (film_top_m[1] - out.film_height_m));
+}
 
-    const int nbins = (int)std::ceil(opt.slide_angle_deg / opt.bin_width_deg - 1e-9);
-    struct Acc {
-        double n = 0, st = 0, sr = 0, srr = 0;
-    };
-    std::vector<Acc> acc((std::size_t)nbins);
-    std::vector<double> fit_tilt, fit_ratio;
+// Running sums of one tilt bin.
+struct TiltBinSums {
+    double n = 0, st = 0, sr = 0, srr = 0;
+};
+
+// Sorts every pixel into film, invalid, sliding or binned (counted in `out`); returns the bins'
+// sums and the tilt and ratio apparent / nominal of the pixels up to the cutoff (the fit's).
+std::vector<TiltBinSums> bin_sphere_pixels(const ScanResult& res, const TiltFitOptions& opt, int nbins,
+                                           TiltFitResult& out, std::vector<double>& fit_tilt,
+                                           std::vector<double>& fit_ratio) {
+    std::vector<TiltBinSums> acc((std::size_t)nbins);
     out.max_fitted_tilt_deg = 0.0;
     for (std::size_t i = 0; i < res.modulus_gpa.size(); ++i) {
         const float h = res.height_leveled_m.px[i];
@@ -308,7 +288,7 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
             continue;
         }
         const double ratio = e_gpa * 1e9 / opt.nominal_modulus_pa;
-        Acc& a = acc[(std::size_t)std::min(nbins - 1, (int)(tilt / opt.bin_width_deg))];
+        TiltBinSums& a = acc[(std::size_t)std::min(nbins - 1, (int)(tilt / opt.bin_width_deg))];
         a.n += 1;
         a.st += tilt;
         a.sr += ratio;
@@ -321,13 +301,17 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
         }
     }
     out.n_fitted = (long long)fit_tilt.size();
+    return acc;
+}
 
-    int covered = 0;  // bins inside the cutoff with enough pixels
-    for (int b = 0; b < nbins; ++b) {
+// The bins' table into out.bins; returns the number of bins inside the cutoff with enough pixels.
+int tilt_bins(const std::vector<TiltBinSums>& acc, const TiltFitOptions& opt, TiltFitResult& out) {
+    int covered = 0;
+    for (std::size_t b = 0; b < acc.size(); ++b) {
         TiltBin tb;
-        tb.lo_deg = b * opt.bin_width_deg;
-        tb.hi_deg = std::min(opt.slide_angle_deg, (b + 1) * opt.bin_width_deg);
-        const Acc& a = acc[(std::size_t)b];
+        tb.lo_deg = (double)b * opt.bin_width_deg;
+        tb.hi_deg = std::min(opt.slide_angle_deg, (double)(b + 1) * opt.bin_width_deg);
+        const TiltBinSums& a = acc[b];
         tb.count = (long long)a.n;
         if (a.n > 0) {
             tb.mean_tilt_deg = a.st / a.n;
@@ -340,8 +324,11 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
         if (tb.hi_deg <= opt.max_angle_deg + 1e-9 && tb.count >= opt.min_bin_pixels) ++covered;
         out.bins.push_back(tb);
     }
+    return covered;
+}
 
-    // The fit needs tilts spread over the range it will correct, not a flat scan's few degrees.
+// The fit needs tilts spread over the range it will correct, not a flat scan's few degrees.
+void check_tilt_range(const TiltFitResult& out, int covered, const TiltFitOptions& opt, const std::string& src) {
     const int needed_bins = std::max(opt.order + 2, 4);
     if (covered < needed_bins || out.max_fitted_tilt_deg < 0.6 * opt.max_angle_deg)
         throw DataError(src + ": no usable tilt range: " + std::to_string(out.n_fitted) +
@@ -352,7 +339,12 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
                         " pixels). Is this a sphere scan? (" + std::to_string(out.n_film) + " film, " +
                         std::to_string(out.n_invalid) + " invalid, " + std::to_string(out.n_sliding) +
                         " sliding pixels)");
+}
 
+// Both models fitted to the pixels up to the cutoff, with their residuals through the same Kc
+// functions `process` will use.
+void fit_kc_models(const std::vector<double>& fit_tilt, const std::vector<double>& fit_ratio,
+                   const TiltFitOptions& opt, TiltFitResult& out) {
     const std::vector<double> coeffs = fit_polynomial(fit_tilt, fit_ratio, opt.order, opt.max_angle_deg);
     TiltCorrection& tc = out.polynomial;
     tc.model = KcModel::Polynomial;
@@ -361,8 +353,6 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
     tc.max_angle_deg = opt.max_angle_deg;
     out.cos_exponent = fit_cos_exponent(fit_tilt, fit_ratio);
     tc.cos_exponent = out.cos_exponent;
-
-    // Residuals through the same Kc functions `process` will use.
     TiltCorrection cos_model = tc;
     cos_model.model = KcModel::CosPower;
     double sp = 0.0, sc = 0.0;
@@ -372,8 +362,33 @@ TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, 
     }
     out.rms_residual_polynomial = std::sqrt(sp / (double)fit_tilt.size());
     out.rms_residual_cos = std::sqrt(sc / (double)fit_tilt.size());
+}
 
-    const double kc0 = kc_factor(tc, 0.0);
+}  // namespace
+
+TiltFitResult fit_tilt_calibration(const Scan& scan, const TiltFitOptions& opt, Backend& backend) {
+    check_tilt_fit_options(opt);
+    TiltFitResult out;
+    out.options = opt;
+
+    // The scan's own pipeline (levelling, tilt method, backend) with no correction and no cutoff:
+    // the apparent modulus and the tilt exactly as `process` would see them.
+    Scan raw = scan;
+    raw.config.tilt_correction.model = KcModel::None;
+    raw.config.tilt_correction.max_angle_deg = 89.999;
+    raw.labels = Image<std::uint16_t>{};
+    raw.config.regions = RegionsConfig{};
+    const ScanResult res = process_scan(raw, backend);
+    out.n_pixels = (long long)res.modulus_gpa.size();
+    sphere_threshold(res.height_leveled_m, opt, out);
+
+    const int nbins = (int)std::ceil(opt.slide_angle_deg / opt.bin_width_deg - 1e-9);
+    std::vector<double> fit_tilt, fit_ratio;
+    const int covered = tilt_bins(bin_sphere_pixels(res, opt, nbins, out, fit_tilt, fit_ratio), opt, out);
+    check_tilt_range(out, covered, opt, scan.config.source);
+    fit_kc_models(fit_tilt, fit_ratio, opt, out);
+
+    const double kc0 = kc_factor(out.polynomial, 0.0);
     if (std::abs(kc0 - 1.0) > 0.05)
         out.warnings.push_back("the fitted Kc(0) is " + fixed(kc0, 3) +
                                ", not ~1: flat sphere tops do not read the nominal modulus; check tip.radius "

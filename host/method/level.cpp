@@ -3,12 +3,12 @@
 
 #include <Eigen/Dense>
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "amfm/kernels/error.hpp"
+#include "host/method/quantiles.hpp"
 
 namespace amfm {
 
@@ -68,10 +68,7 @@ void level_rows_median(Image<float>& height_m, const LevelReference& use) {
             for (int x = 0; x < height_m.nx; ++x)
                 if (std::isfinite(height_m.at(x, y))) row.push_back(height_m.at(x, y));
         if (row.empty()) continue;
-        const std::size_t mid = row.size() / 2;
-        std::nth_element(row.begin(), row.begin() + mid, row.end());
-        double median = row[mid];
-        if (row.size() % 2 == 0) median = 0.5 * (median + *std::max_element(row.begin(), row.begin() + mid));
+        const double median = quantiles_inplace(row, {0.5})[0];
         for (int x = 0; x < height_m.nx; ++x) {
             float& z = height_m.at(x, y);
             if (std::isfinite(z)) z = (float)((double)z - median);

@@ -13,6 +13,7 @@
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt.hpp"
+#include "host/method/quantiles.hpp"
 
 namespace amfm {
 namespace {
@@ -89,92 +90,81 @@ float window_residual_rms(const float* zp, int nx, int ny, int x, int y, double 
 
 }  // namespace
 
-LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double dy_m, int half, bool want_slopes) {
-    if (half < 1) throw ConfigError("fit_local_planes: half window must be >= 1 (a 3x3 window at least)");
-    const int nx = height_m.nx, ny = height_m.ny, w = 2 * half + 1;
-    const std::size_t npx = (std::size_t)nx * ny;
-    const float* zp = height_m.data();
-    LocalPlanes out;
-    if (want_slopes) {
-        out.gx = Image<double>(nx, ny, NAN);
-        out.gy = Image<double>(nx, ny, NAN);
-    }
-    out.residual_m = Image<float>(nx, ny, NAN);
+namespace {
 
-    // Heights relative to one finite height of the map: the sums of z^2 below then cancel only
-    // the scan's relief, not its absolute offset.
-    double ref = 0.0;
-    for (std::size_t i = 0; i < npx; ++i)
-        if (std::isfinite(zp[i])) {
-            ref = zp[i];
-            break;
+// Sums over the window's columns k = -half..half of one row, for the columns whose window is
+// inside the map: z, k z, z^2 and the finite count.
+struct RowSums {
+    std::vector<double> s0, s1, s2;
+    std::vector<int> c;
+    explicit RowSums(int nx = 0) : s0(nx, 0.0), s1(nx, 0.0), s2(nx, 0.0), c(nx, 0) {}
+};
+
+// The sums of `row` (heights relative to ref_m). v and f: scratch rows of nx. Loops run over x
+// innermost without branches so that they vectorise: a missing height counts as 0 in the sums
+// and 0 in the finite count.
+void row_window_sums(const float* row, int nx, int half, double ref_m, RowSums& r, std::vector<double>& v,
+                     std::vector<int>& f) {
+    for (int x = 0; x < nx; ++x) {
+        const bool ok = std::isfinite(row[x]);
+        v[x] = ok ? (double)row[x] - ref_m : 0.0;
+        f[x] = ok;
+    }
+    std::fill(r.s0.begin(), r.s0.end(), 0.0);
+    std::fill(r.s1.begin(), r.s1.end(), 0.0);
+    std::fill(r.s2.begin(), r.s2.end(), 0.0);
+    std::fill(r.c.begin(), r.c.end(), 0);
+    for (int k = -half; k <= half; ++k)
+        for (int x = half; x < nx - half; ++x) {
+            const double vk = v[x + k];
+            r.s0[x] += vk;
+            r.s1[x] += k * vk;
+            r.s2[x] += vk * vk;
+            r.c[x] += f[x + k];
         }
-    // Full windows (inside the map, all heights finite) have sum u = sum v = sum uv = 0 and
-    // sum u^2 = sum v^2 = w * sum_{k} k^2, so slope_local_plane's normal equations reduce to
-    // a = sum(u z) / suu, b = sum(v z) / suu; the residual variance about that plane is
-    // (sum z^2 - (sum z)^2 / n - a sum(u z) - b sum(v z)) / n. Those window sums are separable:
-    // a row pass (sum over k of z, k z, z^2 and the finite count), then a column pass.
+}
+
+// Clipped or holed window: the tilt stage's own fit and the direct residual. Slopes only where
+// `out` has them.
+void fit_window_directly(const Image<float>& height_m, int x, int y, double dx_m, double dy_m, int half,
+                         LocalPlanes& out) {
+    const int nx = height_m.nx, ny = height_m.ny;
+    const float* zp = height_m.data();
+    auto z = [zp, nx](int xx, int yy) { return zp[(std::size_t)yy * nx + xx]; };
+    const std::size_t i = (std::size_t)y * nx + x;
+    const Slope s = slope_local_plane(z, nx, ny, x, y, dx_m, dy_m, half);
+    if (!s.ok) return;
+    if (!out.gx.px.empty()) {
+        out.gx.px[i] = s.gx;
+        out.gy.px[i] = s.gy;
+    }
+    out.residual_m.px[i] = window_residual_rms(zp, nx, ny, x, y, s.gx * dx_m, s.gy * dy_m, half);
+}
+
+// Full windows (inside the map, all heights finite) have sum u = sum v = sum uv = 0 and
+// sum u^2 = sum v^2 = w * sum_{k} k^2, so slope_local_plane's normal equations reduce to
+// a = sum(u z) / suu, b = sum(v z) / suu; the residual variance about that plane is
+// (sum z^2 - (sum z)^2 / n - a sum(u z) - b sum(v z)) / n. Those window sums are separable:
+// a row pass (row_window_sums), then a column pass. Interior rows in chunks per thread, each
+// keeping a ring of the w row sums its window needs; windows that are not full go to
+// fit_window_directly.
+void fit_interior_rows(const Image<float>& height_m, double dx_m, double dy_m, int half, double ref_m,
+                       LocalPlanes& out) {
+    const int nx = height_m.nx, ny = height_m.ny, w = 2 * half + 1;
+    const bool want_slopes = !out.gx.px.empty();
     double sk2 = 0.0;
     for (int k = -half; k <= half; ++k) sk2 += (double)k * k;
     const double suu = w * sk2, nfull = (double)w * w;
-    auto z = [&](int x, int y) { return zp[(std::size_t)y * nx + x]; };
-    // Row sums of row y, for the columns whose window is inside the map: z, k z, z^2, finite count.
-    struct RowSums {
-        std::vector<double> s0, s1, s2;
-        std::vector<int> c;
-    };
-    // Loops run over x innermost without branches so that they vectorise: a missing height
-    // counts as 0 in the sums and 0 in the finite count.
-    auto row_sums = [&](int y, RowSums& r, std::vector<double>& v, std::vector<int>& f) {
-        const float* row = zp + (std::size_t)y * nx;
-        for (int x = 0; x < nx; ++x) {
-            const bool ok = std::isfinite(row[x]);
-            v[x] = ok ? (double)row[x] - ref : 0.0;
-            f[x] = ok;
-        }
-        std::fill(r.s0.begin(), r.s0.end(), 0.0);
-        std::fill(r.s1.begin(), r.s1.end(), 0.0);
-        std::fill(r.s2.begin(), r.s2.end(), 0.0);
-        std::fill(r.c.begin(), r.c.end(), 0);
-        for (int k = -half; k <= half; ++k)
-            for (int x = half; x < nx - half; ++x) {
-                const double vk = v[x + k];
-                r.s0[x] += vk;
-                r.s1[x] += k * vk;
-                r.s2[x] += vk * vk;
-                r.c[x] += f[x + k];
-            }
-    };
-    // Clipped or holed window: the tilt stage's own fit and the direct residual.
-    auto fallback = [&](int x, int y) {
-        const std::size_t i = (std::size_t)y * nx + x;
-        const Slope s = slope_local_plane(z, nx, ny, x, y, dx_m, dy_m, half);
-        if (!s.ok) return;
-        if (want_slopes) {
-            out.gx.px[i] = s.gx;
-            out.gy.px[i] = s.gy;
-        }
-        out.residual_m.px[i] = window_residual_rms(zp, nx, ny, x, y, s.gx * dx_m, s.gy * dy_m, half);
-    };
-    for (int y = 0; y < ny; ++y)
-        if (y < half || y >= ny - half)
-            for (int x = 0; x < nx; ++x) fallback(x, y);
-    // Interior rows in chunks per thread, each keeping a ring of the w row sums its window needs.
 #pragma omp parallel
     {
-        std::vector<RowSums> ring(w);
-        for (RowSums& r : ring) {
-            r.s0.assign(nx, 0.0);
-            r.s1.assign(nx, 0.0);
-            r.s2.assign(nx, 0.0);
-            r.c.assign(nx, 0);
-        }
+        std::vector<RowSums> ring(w, RowSums(nx));
         std::vector<double> v(nx), ws0(nx), wsu(nx), wsv(nx), ws2(nx);  // row buffer, window sums
         std::vector<int> f(nx), wc(nx);
         int have = -1;  // last row whose sums are in the ring (at index row % w)
 #pragma omp for schedule(static)
         for (int y = half; y < ny - half; ++y) {
-            for (int yy = std::max(have + 1, y - half); yy <= y + half; ++yy) row_sums(yy, ring[yy % w], v, f);
+            for (int yy = std::max(have + 1, y - half); yy <= y + half; ++yy)
+                row_window_sums(height_m.data() + (std::size_t)yy * nx, nx, half, ref_m, ring[yy % w], v, f);
             have = y + half;
             std::fill(ws0.begin(), ws0.end(), 0.0);
             std::fill(wsu.begin(), wsu.end(), 0.0);
@@ -193,7 +183,7 @@ LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double d
             }
             for (int x = 0; x < nx; ++x) {
                 if (x < half || x >= nx - half || wc[x] != w * w) {
-                    fallback(x, y);
+                    fit_window_directly(height_m, x, y, dx_m, dy_m, half, out);
                     continue;
                 }
                 const std::size_t i = (std::size_t)y * nx + x;
@@ -207,6 +197,31 @@ LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double d
             }
         }
     }
+}
+
+}  // namespace
+
+LocalPlanes fit_local_planes(const Image<float>& height_m, double dx_m, double dy_m, int half, bool want_slopes) {
+    if (half < 1) throw ConfigError("fit_local_planes: half window must be >= 1 (a 3x3 window at least)");
+    const int nx = height_m.nx, ny = height_m.ny;
+    LocalPlanes out;
+    if (want_slopes) {
+        out.gx = Image<double>(nx, ny, NAN);
+        out.gy = Image<double>(nx, ny, NAN);
+    }
+    out.residual_m = Image<float>(nx, ny, NAN);
+    // Heights relative to one finite height of the map: the sums of z^2 then cancel only the
+    // scan's relief, not its absolute offset.
+    double ref_m = 0.0;
+    for (float z : height_m.px)
+        if (std::isfinite(z)) {
+            ref_m = z;
+            break;
+        }
+    for (int y = 0; y < ny; ++y)
+        if (y < half || y >= ny - half)
+            for (int x = 0; x < nx; ++x) fit_window_directly(height_m, x, y, dx_m, dy_m, half, out);
+    fit_interior_rows(height_m, dx_m, dy_m, half, ref_m, out);
     return out;
 }
 
@@ -217,12 +232,8 @@ double otsu_threshold(const std::vector<float>& values) {
         if (std::isfinite(f)) v.push_back(f);
     if (v.size() < 2) return NAN;
     // Robust range: a few outliers must not squeeze the two modes into a handful of levels.
-    auto nth = [&](double q) {
-        const std::size_t k = std::min(v.size() - 1, (std::size_t)(q * (v.size() - 1)));
-        std::nth_element(v.begin(), v.begin() + k, v.end());
-        return (double)v[k];
-    };
-    double lo = nth(0.005), hi = nth(0.995);
+    const std::vector<double> range = quantiles_inplace(v, {0.005, 0.995});
+    double lo = range[0], hi = range[1];
     if (!(hi > lo)) {
         lo = *std::min_element(v.begin(), v.end());
         hi = *std::max_element(v.begin(), v.end());
@@ -238,144 +249,168 @@ double otsu_threshold(const std::vector<float>& values) {
     return lo + (t + 0.5) / scale;
 }
 
-Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modulus_gpa, double dx_m,
-                          double dy_m, const AutoRegionsConfig& cfg) {
-    const auto t0 = std::chrono::steady_clock::now();
-    check_config(cfg);
-    const int nx = height_m.nx, ny = height_m.ny;
-    if (nx < 1 || ny < 1) throw DataError("segmentation: empty height map");
-    if (!(dx_m > 0.0 && dy_m > 0.0)) throw DataError("segmentation: pixel size must be > 0");
-    const bool by_modulus = cfg.class_feature == "modulus";
-    if (by_modulus && (modulus_gpa.nx != nx || modulus_gpa.ny != ny))
-        throw DataError("segmentation: class_feature modulus needs a modulus map of the height map's size");
-    const std::size_t npx = (std::size_t)nx * ny;
-    const int half = cfg.window_px / 2;
+namespace {
 
-    Segmentation seg;
-    seg.class_feature = cfg.class_feature;
+// The pixel grid every step works on.
+struct Grid {
+    int nx, ny;
+    std::size_t npx;
+    double dx_m, dy_m;
+    const float* z_m;  // heights
+    // The 4-neighbours of pixel i; npx where the map ends.
+    void neighbours(std::size_t i, std::size_t (&nb)[4]) const {
+        const int x = (int)(i % nx), y = (int)(i / nx);
+        nb[0] = x > 0 ? i - 1 : npx;
+        nb[1] = x + 1 < nx ? i + 1 : npx;
+        nb[2] = y > 0 ? i - nx : npx;
+        nb[3] = y + 1 < ny ? i + nx : npx;
+    }
+};
 
-    // ---- per pixel: roughness (window_px) and normals (kCoreWindowPx), both local-plane fits ----
-    // The class split needs the wider window (a 3x3 residual is too noisy to tell smooth crystal
-    // from binder), the facet cores the narrower one (a narrow facet keeps core pixels and the
-    // band lost at an edge halves).
-    const int core_half = kCoreWindowPx / 2;
-    const LocalPlanes corefit = fit_local_planes(height_m, dx_m, dy_m, core_half);
-    seg.roughness_m =
-        core_half == half ? corefit.residual_m : fit_local_planes(height_m, dx_m, dy_m, half, false).residual_m;
-    std::vector<UnitNormal> normal(npx, UnitNormal{NAN, NAN, NAN});
-    for (std::size_t i = 0; i < npx; ++i)
-        if (std::isfinite(corefit.gx.px[i])) normal[i] = normal_from_slope(corefit.gx.px[i], corefit.gy.px[i]);
-    const float* zp = height_m.data();
+// Normals: unit normals of the narrow local planes (NaN where none fits).
+std::vector<UnitNormal> unit_normals(const LocalPlanes& planes) {
+    std::vector<UnitNormal> normal(planes.gx.px.size(), UnitNormal{NAN, NAN, NAN});
+    for (std::size_t i = 0; i < normal.size(); ++i)
+        if (std::isfinite(planes.gx.px[i])) normal[i] = normal_from_slope(planes.gx.px[i], planes.gy.px[i]);
+    return normal;
+}
 
-    // ---- class split: Otsu on log10 of the feature -------------------------------------------
-    std::vector<float> feature(npx, NAN);
-    for (std::size_t i = 0; i < npx; ++i) {
+// Class feature: log10 of the modulus, or of the roughness; NaN where undefined.
+std::vector<float> log_class_feature(const Image<float>& roughness_m, const Image<float>& modulus_gpa,
+                                     bool by_modulus) {
+    std::vector<float> feature(roughness_m.px.size(), NAN);
+    for (std::size_t i = 0; i < feature.size(); ++i) {
         if (by_modulus) {
             const float e = modulus_gpa.px[i];
             if (std::isfinite(e) && e > 0.0f) feature[i] = std::log10(e);
         } else {
             // A perfectly flat window has residual 0: floor it at a femtometre so log10 stays finite.
-            const float r = seg.roughness_m.px[i];
+            const float r = roughness_m.px[i];
             if (std::isfinite(r)) feature[i] = std::log10(std::max(r, 1e-15f));
         }
     }
+    return feature;
+}
+
+// Class split: Otsu's threshold on the log feature (into seg.class_threshold), then clean-up.
+// Returns the crystal mask (1: crystal).
+cv::Mat split_classes(const std::vector<float>& feature, const Grid& g, const AutoRegionsConfig& cfg,
+                      long long min_px, Segmentation& seg) {
+    const bool by_modulus = cfg.class_feature == "modulus";
     const double t_log = otsu_threshold(feature);
     if (!std::isfinite(t_log))
         throw DataError("segmentation: the " + cfg.class_feature + " map has fewer than two distinct values");
     seg.class_threshold = std::pow(10.0, t_log);
-
-    const long long min_px = min_area_px(cfg.min_area_um2, dx_m, dy_m);
-    cv::Mat crystal(ny, nx, CV_8U, cv::Scalar(0));
-    for (std::size_t i = 0; i < npx; ++i) {
+    cv::Mat crystal(g.ny, g.nx, CV_8U, cv::Scalar(0));
+    for (std::size_t i = 0; i < g.npx; ++i) {
         const float f = feature[i];
         if (std::isfinite(f) && (by_modulus ? f > t_log : f <= t_log)) crystal.data[i] = 1;
     }
     // Opening removes smooth specks in the binder; closing bridges the ridges, whose residual
     // is high over a band as wide as the window.
+    const int half = cfg.window_px / 2;
     const cv::Mat speck = cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3});
     const cv::Mat bridge = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * half + 3, 2 * half + 3});
     cv::morphologyEx(crystal, crystal, cv::MORPH_OPEN, speck);
     cv::morphologyEx(crystal, crystal, cv::MORPH_CLOSE, bridge, {-1, -1}, 1, cv::BORDER_REPLICATE);
     drop_small_components(crystal, 1, min_px);
     drop_small_components(crystal, 0, min_px);
+    return crystal;
+}
 
-    // ---- facets: region growing of core pixels by normal -------------------------------------
+// Core pixels: crystal pixels with a normal whose residual is at the noise level (below
+// kCoreResidualFactor times the crystal's median residual).
+std::vector<char> core_pixels(const cv::Mat& crystal, const Image<float>& residual_m,
+                              const std::vector<UnitNormal>& normal) {
+    const std::size_t npx = normal.size();
     std::vector<float> crystal_res;
     for (std::size_t i = 0; i < npx; ++i)
-        if (crystal.data[i] && std::isfinite(corefit.residual_m.px[i])) crystal_res.push_back(corefit.residual_m.px[i]);
+        if (crystal.data[i] && std::isfinite(residual_m.px[i])) crystal_res.push_back(residual_m.px[i]);
     double core_limit_m = -1.0;
-    if (!crystal_res.empty()) {
-        std::nth_element(crystal_res.begin(), crystal_res.begin() + crystal_res.size() / 2, crystal_res.end());
-        core_limit_m = kCoreResidualFactor * crystal_res[crystal_res.size() / 2];
-    }
-    std::vector<std::int32_t> region(npx, -1);  // growing: facet id; -1 none
+    if (!crystal_res.empty()) core_limit_m = kCoreResidualFactor * quantiles_inplace(crystal_res, {0.5})[0];
     std::vector<char> core(npx, 0);
     for (std::size_t i = 0; i < npx; ++i)
-        core[i] = crystal.data[i] && corefit.residual_m.px[i] <= core_limit_m && std::isfinite(normal[i].z);
+        core[i] = crystal.data[i] && residual_m.px[i] <= core_limit_m && std::isfinite(normal[i].z);
+    return core;
+}
 
-    const double cos_tol = std::cos(cfg.angle_tolerance_deg / kDegPerRad);
-    struct Grown {
-        double sx = 0, sy = 0, sz = 0;  // sum of unit normals
-        long long n = 0;
-        std::size_t first = 0;
-    };
+// A region grown from core pixels.
+struct Grown {
+    double sx = 0, sy = 0, sz = 0;  // sum of unit normals
+    long long n = 0;
+};
+
+// Facet grouping: core pixels grown into regions of equal normal (a 4-neighbour joins when its
+// normal is within the tolerance of the region's mean normal). region: the id per pixel, -1 none.
+std::vector<Grown> grow_regions(const std::vector<char>& core, const std::vector<UnitNormal>& normal, const Grid& g,
+                                double angle_tolerance_deg, std::vector<std::int32_t>& region) {
+    const double cos_tol = std::cos(angle_tolerance_deg / kDegPerRad);
+    region.assign(g.npx, -1);
     std::vector<Grown> grown;
     std::vector<std::size_t> queue;
-    queue.reserve(npx / 8);
-    for (std::size_t seed = 0; seed < npx; ++seed) {
+    queue.reserve(g.npx / 8);
+    for (std::size_t seed = 0; seed < g.npx; ++seed) {
         if (!core[seed] || region[seed] >= 0) continue;
         const int id = (int)grown.size();
-        Grown g;
-        g.first = seed;
+        Grown r;
         queue.clear();
         queue.push_back(seed);
         region[seed] = id;
         for (std::size_t q = 0; q < queue.size(); ++q) {
             const std::size_t i = queue[q];
-            g.sx += normal[i].x;
-            g.sy += normal[i].y;
-            g.sz += normal[i].z;
-            g.n += 1;
-            const double inv = 1.0 / std::sqrt(g.sx * g.sx + g.sy * g.sy + g.sz * g.sz);
-            const int x = (int)(i % nx), y = (int)(i / nx);
-            const std::size_t nb[4] = {x > 0 ? i - 1 : npx, x + 1 < nx ? i + 1 : npx, y > 0 ? i - nx : npx,
-                                       y + 1 < ny ? i + nx : npx};
+            r.sx += normal[i].x;
+            r.sy += normal[i].y;
+            r.sz += normal[i].z;
+            r.n += 1;
+            const double inv = 1.0 / std::sqrt(r.sx * r.sx + r.sy * r.sy + r.sz * r.sz);
+            std::size_t nb[4];
+            g.neighbours(i, nb);
             for (std::size_t j : nb) {
-                if (j == npx || !core[j] || region[j] >= 0) continue;
-                const double c = (normal[j].x * g.sx + normal[j].y * g.sy + normal[j].z * g.sz) * inv;
+                if (j == g.npx || !core[j] || region[j] >= 0) continue;
+                const double c = (normal[j].x * r.sx + normal[j].y * r.sy + normal[j].z * r.sz) * inv;
                 if (c < cos_tol) continue;
                 region[j] = id;
                 queue.push_back(j);
             }
         }
-        grown.push_back(g);
+        grown.push_back(r);
     }
+    return grown;
+}
 
-    // Candidate facets: regions with a core of at least a window's area (smaller ones are noise
-    // specks); min_area_um2 applies to the final area, after the edges are given back (below).
+// Each facet's plane: mean normal as a slope, through the mean height of its core pixels.
+struct Plane {
+    double gx = 0, gy = 0, z0 = 0;  // z = z0 + gx * x dx + gy * y dy
+    double distance_m(const Grid& g, std::size_t i) const {
+        return std::abs(g.z_m[i] - z0 - gx * (double)(i % g.nx) * g.dx_m - gy * (double)(i / g.nx) * g.dy_m);
+    }
+};
+
+// Candidate facets: grown regions with a core of at least a window's area (smaller ones are
+// noise specks), labelled 1..N by decreasing core size in `lab`; their FacetInfo into seg.facets.
+// min_area_um2 applies to the final area, after the edges are given back. Returns the planes
+// by label (index 0 unused).
+std::vector<Plane> candidate_facets(const std::vector<Grown>& grown, const std::vector<std::int32_t>& region,
+                                    const Grid& g, int window_px, std::vector<int>& lab, Segmentation& seg) {
     std::vector<int> order;
     for (int r = 0; r < (int)grown.size(); ++r)
-        if (grown[r].n >= (long long)cfg.window_px * cfg.window_px) order.push_back(r);
+        if (grown[r].n >= (long long)window_px * window_px) order.push_back(r);
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return grown[a].n > grown[b].n; });
     std::vector<int> label_of(grown.size(), 0);
     for (std::size_t k = 0; k < order.size(); ++k) label_of[order[k]] = (int)k + 1;
     const int nfacets = (int)order.size();
-    std::vector<int> lab(npx, 0);
-    for (std::size_t i = 0; i < npx; ++i)
+    lab.assign(g.npx, 0);
+    for (std::size_t i = 0; i < g.npx; ++i)
         if (region[i] >= 0) lab[i] = label_of[region[i]];
 
-    // Each facet's plane: mean normal as a slope, through the mean height of its core pixels.
-    struct Plane {
-        double gx, gy, z0;  // z = z0 + gx * x dx + gy * y dy
-    };
-    std::vector<Plane> plane(nfacets + 1, Plane{0, 0, 0});
+    std::vector<Plane> plane(nfacets + 1);
     seg.facets.resize(nfacets);
     for (int k = 0; k < nfacets; ++k) {
-        const Grown& g = grown[order[k]];
+        const Grown& r = grown[order[k]];
         FacetInfo& f = seg.facets[k];
         f.label = k + 1;
-        f.slope_x = -g.sx / g.sz;
-        f.slope_y = -g.sy / g.sz;
+        f.slope_x = -r.sx / r.sz;
+        f.slope_y = -r.sy / r.sz;
         f.tilt_deg = tilt_deg_from_slope(f.slope_x, f.slope_y);
         f.azimuth_deg = azimuth_deg_from_slope(f.slope_x, f.slope_y);
         plane[k + 1].gx = f.slope_x;
@@ -383,70 +418,71 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
     }
     std::vector<double> zsum(nfacets + 1, 0.0);
     std::vector<long long> zn(nfacets + 1, 0);
-    for (std::size_t i = 0; i < npx; ++i)
+    for (std::size_t i = 0; i < g.npx; ++i)
         if (lab[i] > 0) {
             const Plane& p = plane[lab[i]];
-            zsum[lab[i]] += zp[i] - p.gx * (double)(i % nx) * dx_m - p.gy * (double)(i / nx) * dy_m;
+            zsum[lab[i]] += g.z_m[i] - p.gx * (double)(i % g.nx) * g.dx_m - p.gy * (double)(i / g.nx) * g.dy_m;
             zn[lab[i]] += 1;
         }
     for (int k = 1; k <= nfacets; ++k) plane[k].z0 = zsum[k] / (double)zn[k];
-    auto plane_distance = [&](std::size_t i, int k) {
-        const Plane& p = plane[k];
-        return std::abs(zp[i] - p.z0 - p.gx * (double)(i % nx) * dx_m - p.gy * (double)(i / nx) * dy_m);
-    };
-    {
-        double ss = 0;
-        long long n = 0;
-        for (std::size_t i = 0; i < npx; ++i)
-            if (lab[i] > 0) {
-                const double d = plane_distance(i, lab[i]);
-                ss += d * d;
-                ++n;
-            }
-        seg.height_noise_m = n > 0 ? std::sqrt(ss / n) : 0.0;
-    }
+    return plane;
+}
 
-    // Give back the band the window lost: breadth-first from the facets, a pixel joins the
-    // neighbouring facet whose plane it lies closest to, within kPlaneToleranceSigma noise sigma,
-    // and within two roughness windows of the crystal mask. The limit is around the crystal, not
-    // a number of steps from the facet: the roughness window eats a band about one window wide
-    // at the crystal's outline, but along a narrow facet's tapering tip that band runs many
-    // windows long (the simulator's 35 deg corner strips); the limit still keeps a plane from
-    // creeping along a background that happens to touch it.
-    const double tol_m = kPlaneToleranceSigma * seg.height_noise_m;
+// RMS distance of the facets' core pixels from their planes.
+double height_noise_m(const std::vector<int>& lab, const std::vector<Plane>& plane, const Grid& g) {
+    double ss = 0;
+    long long n = 0;
+    for (std::size_t i = 0; i < g.npx; ++i)
+        if (lab[i] > 0) {
+            const double d = plane[lab[i]].distance_m(g, i);
+            ss += d * d;
+            ++n;
+        }
+    return n > 0 ? std::sqrt(ss / n) : 0.0;
+}
+
+// Give back the band the window lost: breadth-first from the facets, a pixel joins the
+// neighbouring facet whose plane it lies closest to, within tol_m, and within two roughness
+// windows of the crystal mask. The limit is around the crystal, not a number of steps from the
+// facet: the roughness window eats a band about one window wide at the crystal's outline, but
+// along a narrow facet's tapering tip that band runs many windows long (the simulator's 35 deg
+// corner strips); the limit still keeps a plane from creeping along a background that happens
+// to touch it.
+void give_back_edges(const std::vector<Plane>& plane, const cv::Mat& crystal, const Grid& g, int window_px,
+                     double tol_m, std::vector<int>& lab) {
     cv::Mat near_crystal;
-    cv::dilate(crystal, near_crystal,
-               cv::getStructuringElement(cv::MORPH_RECT, {4 * cfg.window_px + 1, 4 * cfg.window_px + 1}));
+    cv::dilate(crystal, near_crystal, cv::getStructuringElement(cv::MORPH_RECT, {4 * window_px + 1, 4 * window_px + 1}));
     // The first front: facet pixels with an unlabelled 4-neighbour (interior ones claim nothing).
     std::vector<std::size_t> front;
-    for (int y = 0; y < ny; ++y)
-        for (int x = 0; x < nx; ++x) {
-            const std::size_t i = (std::size_t)y * nx + x;
-            if (lab[i] <= 0) continue;
-            if ((x > 0 && lab[i - 1] == 0) || (x + 1 < nx && lab[i + 1] == 0) || (y > 0 && lab[i - nx] == 0) ||
-                (y + 1 < ny && lab[i + nx] == 0))
+    for (std::size_t i = 0; i < g.npx; ++i) {
+        if (lab[i] <= 0) continue;
+        std::size_t nb[4];
+        g.neighbours(i, nb);
+        for (std::size_t j : nb)
+            if (j != g.npx && lab[j] == 0) {
                 front.push_back(i);
-        }
+                break;
+            }
+    }
     // Per pixel the best claim of this step (closest plane, ties to the higher label, so the
     // result does not depend on the order of the front).
-    std::vector<double> claim_d(npx, HUGE_VAL);
-    std::vector<int> claim_label(npx, 0);
-    std::vector<char> is_touched(npx, 0);
+    std::vector<double> claim_d(g.npx, HUGE_VAL);
+    std::vector<int> claim_label(g.npx, 0);
+    std::vector<char> is_touched(g.npx, 0);
     std::vector<std::size_t> touched;
     while (!front.empty()) {
         touched.clear();
         for (std::size_t i : front) {
-            const int x = (int)(i % nx), y = (int)(i / nx);
-            const std::size_t nb[4] = {x > 0 ? i - 1 : npx, x + 1 < nx ? i + 1 : npx, y > 0 ? i - nx : npx,
-                                       y + 1 < ny ? i + nx : npx};
+            std::size_t nb[4];
+            g.neighbours(i, nb);
             for (std::size_t j : nb) {
-                if (j == npx || lab[j] != 0 || !near_crystal.data[j] || !std::isfinite(zp[j])) continue;
+                if (j == g.npx || lab[j] != 0 || !near_crystal.data[j] || !std::isfinite(g.z_m[j])) continue;
                 const int l = lab[i];
                 if (!is_touched[j]) {
                     is_touched[j] = 1;
                     touched.push_back(j);
                 }
-                const double d = plane_distance(j, l);
+                const double d = plane[l].distance_m(g, j);
                 if (d > tol_m) continue;
                 if (d < claim_d[j] || (d == claim_d[j] && l > claim_label[j])) {
                     claim_d[j] = d;
@@ -466,63 +502,70 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
         }
         front.swap(next);
     }
+}
 
-    // Drop facets under the minimum area; the rest are numbered by decreasing area.
-    {
-        std::vector<long long> area(nfacets + 1, 0);
-        for (std::size_t i = 0; i < npx; ++i)
-            if (lab[i] > 0) ++area[lab[i]];
-        std::vector<int> keep;
-        for (int k = 1; k <= nfacets; ++k)
-            if (area[k] >= min_px) keep.push_back(k);
-        std::stable_sort(keep.begin(), keep.end(), [&](int a, int b) { return area[a] > area[b]; });
-        std::vector<int> renumber(nfacets + 1, 0);
-        std::vector<FacetInfo> kept;
-        for (std::size_t k = 0; k < keep.size(); ++k) {
-            renumber[keep[k]] = (int)k + 1;
-            kept.push_back(seg.facets[keep[k] - 1]);
-            kept.back().label = (int)k + 1;
-        }
-        for (std::size_t i = 0; i < npx; ++i)
-            if (lab[i] > 0) lab[i] = renumber[lab[i]];
-        seg.facets.swap(kept);
+// Area rule: facets under min_px pixels are dropped; the rest are numbered by decreasing area.
+void drop_small_facets(long long min_px, std::vector<int>& lab, Segmentation& seg) {
+    const int nfacets = (int)seg.facets.size();
+    std::vector<long long> area(nfacets + 1, 0);
+    for (int l : lab)
+        if (l > 0) ++area[l];
+    std::vector<int> keep;
+    for (int k = 1; k <= nfacets; ++k)
+        if (area[k] >= min_px) keep.push_back(k);
+    std::stable_sort(keep.begin(), keep.end(), [&](int a, int b) { return area[a] > area[b]; });
+    std::vector<int> renumber(nfacets + 1, 0);
+    std::vector<FacetInfo> kept;
+    for (std::size_t k = 0; k < keep.size(); ++k) {
+        renumber[keep[k]] = (int)k + 1;
+        kept.push_back(seg.facets[keep[k] - 1]);
+        kept.back().label = (int)k + 1;
     }
+    for (int& l : lab)
+        if (l > 0) l = renumber[l];
+    seg.facets.swap(kept);
+}
 
-    // Class after the facets took their edges back; binder/carbon is the finite rest.
-    const int nkept = (int)seg.facets.size();
-    seg.binder_label = nkept + 1;
-    seg.crystal = Image<std::uint8_t>(nx, ny, 0);
-    seg.labels = Image<std::uint16_t>(nx, ny, 0);
-    for (std::size_t i = 0; i < npx; ++i) {
+// Label image: the class after the facets took their edges back; binder/carbon is the finite rest.
+void label_image(const std::vector<int>& lab, const cv::Mat& crystal, const Grid& g, Segmentation& seg) {
+    seg.binder_label = (int)seg.facets.size() + 1;
+    seg.crystal = Image<std::uint8_t>(g.nx, g.ny, 0);
+    seg.labels = Image<std::uint16_t>(g.nx, g.ny, 0);
+    for (std::size_t i = 0; i < g.npx; ++i) {
         const bool is_crystal = crystal.data[i] || lab[i] > 0;
         seg.crystal.px[i] = is_crystal ? 1 : 0;
         if (lab[i] > 0)
             seg.labels.px[i] = (std::uint16_t)lab[i];
-        else if (!is_crystal && std::isfinite(zp[i]))
+        else if (!is_crystal && std::isfinite(g.z_m[i]))
             seg.labels.px[i] = (std::uint16_t)seg.binder_label;
     }
-    if (cfg.edge_margin_px > 0) {
-        // A facet pixel with another label (or none) within the margin (square neighbourhood).
-        const int m = cfg.edge_margin_px;
-        const Image<std::uint16_t> before = seg.labels;
-        for (int y = 0; y < ny; ++y)
-            for (int x = 0; x < nx; ++x) {
-                const std::uint16_t l = before.at(x, y);
-                if (l == 0 || l == seg.binder_label) continue;
-                bool edge = false;
-                for (int j = -m; j <= m && !edge; ++j)
-                    for (int k = -m; k <= m; ++k) {
-                        const int xx = x + k, yy = y + j;
-                        if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
-                        if (before.at(xx, yy) != l) {
-                            edge = true;
-                            break;
-                        }
+}
+
+// Edge margin: facet pixels with another label (or none) within margin_px (square neighbourhood)
+// are left out; their central-difference tilt mixes two planes.
+void trim_facet_edges(int margin_px, Segmentation& seg) {
+    const Image<std::uint16_t> before = seg.labels;
+    const int nx = before.nx, ny = before.ny, m = margin_px;
+    for (int y = 0; y < ny; ++y)
+        for (int x = 0; x < nx; ++x) {
+            const std::uint16_t l = before.at(x, y);
+            if (l == 0 || l == seg.binder_label) continue;
+            bool edge = false;
+            for (int j = -m; j <= m && !edge; ++j)
+                for (int k = -m; k <= m; ++k) {
+                    const int xx = x + k, yy = y + j;
+                    if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+                    if (before.at(xx, yy) != l) {
+                        edge = true;
+                        break;
                     }
-                if (edge) seg.labels.at(x, y) = 0;
-            }
-    }
-    const double px_um2 = dx_m * dy_m * 1e12;
+                }
+            if (edge) seg.labels.at(x, y) = 0;
+        }
+}
+
+// Region table: pixels and area of every facet and of the binder.
+void count_region_pixels(const Grid& g, Segmentation& seg) {
     for (std::uint16_t l : seg.labels.px) {
         if (l == 0) continue;
         if (l == seg.binder_label)
@@ -530,7 +573,49 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
         else
             ++seg.facets[l - 1].pixels;
     }
+    const double px_um2 = g.dx_m * g.dy_m * 1e12;
     for (FacetInfo& f : seg.facets) f.area_um2 = (double)f.pixels * px_um2;
+}
+
+}  // namespace
+
+Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modulus_gpa, double dx_m,
+                          double dy_m, const AutoRegionsConfig& cfg) {
+    const auto t0 = std::chrono::steady_clock::now();
+    check_config(cfg);
+    const int nx = height_m.nx, ny = height_m.ny;
+    if (nx < 1 || ny < 1) throw DataError("segmentation: empty height map");
+    if (!(dx_m > 0.0 && dy_m > 0.0)) throw DataError("segmentation: pixel size must be > 0");
+    const bool by_modulus = cfg.class_feature == "modulus";
+    if (by_modulus && (modulus_gpa.nx != nx || modulus_gpa.ny != ny))
+        throw DataError("segmentation: class_feature modulus needs a modulus map of the height map's size");
+    const Grid g{nx, ny, (std::size_t)nx * ny, dx_m, dy_m, height_m.data()};
+    const long long min_px = min_area_px(cfg.min_area_um2, dx_m, dy_m);
+
+    Segmentation seg;
+    seg.class_feature = cfg.class_feature;
+    // Roughness (window_px) and normals (kCoreWindowPx), both local-plane fits. The class split
+    // needs the wider window (a 3x3 residual is too noisy to tell smooth crystal from binder), the
+    // facet cores the narrower one (a narrow facet keeps core pixels and the band lost at an edge halves).
+    const int half = cfg.window_px / 2, core_half = kCoreWindowPx / 2;
+    const LocalPlanes corefit = fit_local_planes(height_m, dx_m, dy_m, core_half);
+    seg.roughness_m =
+        core_half == half ? corefit.residual_m : fit_local_planes(height_m, dx_m, dy_m, half, false).residual_m;
+    const std::vector<UnitNormal> normal = unit_normals(corefit);
+
+    const cv::Mat crystal =
+        split_classes(log_class_feature(seg.roughness_m, modulus_gpa, by_modulus), g, cfg, min_px, seg);
+    std::vector<std::int32_t> region;
+    const std::vector<Grown> grown =
+        grow_regions(core_pixels(crystal, corefit.residual_m, normal), normal, g, cfg.angle_tolerance_deg, region);
+    std::vector<int> lab;
+    const std::vector<Plane> plane = candidate_facets(grown, region, g, cfg.window_px, lab, seg);
+    seg.height_noise_m = height_noise_m(lab, plane, g);
+    give_back_edges(plane, crystal, g, cfg.window_px, kPlaneToleranceSigma * seg.height_noise_m, lab);
+    drop_small_facets(min_px, lab, seg);
+    label_image(lab, crystal, g, seg);
+    if (cfg.edge_margin_px > 0) trim_facet_edges(cfg.edge_margin_px, seg);
+    count_region_pixels(g, seg);
     seg.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return seg;
 }

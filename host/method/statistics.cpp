@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -11,57 +10,14 @@
 #include <omp.h>
 
 #include "host/method/float_order.hpp"
+#include "host/method/quantiles.hpp"
 
 namespace amfm {
 namespace {
 
-// Quantiles (linear interpolation between order statistics, numpy's default) of `v`, which is
-// permuted. Probabilities are taken in ascending order and each step partitions only what is
-// left above the previous quantile. The reference: describe() selects faster for large inputs.
-std::vector<double> quantiles_inplace(std::vector<float>& v, const std::vector<double>& probs) {
-    std::vector<double> out(probs.size(), NAN);
-    const std::size_t n = v.size();
-    if (n == 0) return out;
-    std::vector<std::size_t> order(probs.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return probs[a] < probs[b]; });
-    std::size_t first = 0;
-    for (std::size_t k : order) {
-        const double h = (n - 1) * std::clamp(probs[k], 0.0, 1.0);
-        const std::size_t lo = std::min<std::size_t>((std::size_t)std::floor(h), n - 1);
-        if (lo >= first) {
-            std::nth_element(v.begin() + first, v.begin() + lo, v.end());
-            first = lo;
-        }
-        double value = v[lo];
-        const double frac = h - lo;
-        if (frac > 0.0 && lo + 1 < n) {
-            const float next = *std::min_element(v.begin() + lo + 1, v.end());
-            value += frac * ((double)next - value);
-        }
-        out[k] = value;
-    }
-    return out;
-}
-
-// Values to describe. Their elements start uninitialised (not zeroed): the parallel pass that
-// fills them is the first to touch their pages.
-template <class T>
-struct UninitialisedAllocator : std::allocator<T> {
-    template <class U>
-    struct rebind {
-        using other = UninitialisedAllocator<U>;
-    };
-    template <class U>
-    void construct(U* p) noexcept {
-        ::new (static_cast<void*>(p)) U;
-    }
-};
-using Values = std::vector<float, UninitialisedAllocator<float>>;
-
 // The sum of `v` in its order, counting each value's bucket (key >> shift) on the way. Out of
 // line: inlined into describe(), GCC keeps the sum on the stack and the pass takes twice as long.
-[[gnu::noinline]] double sum_and_histogram(const Values& v, std::uint32_t* hist, int shift) {
+[[gnu::noinline]] double sum_and_histogram(const PixelValues& v, std::uint32_t* hist, int shift) {
     double sum = 0.0;
     for (float x : v) {
         sum += x;
@@ -75,8 +31,8 @@ struct Description {
     std::vector<double> quantiles;
 };
 
-// Mean and SD from sums in the order of `v`; quantiles from quantiles_inplace on a copy.
-Description describe_by_partition(const Values& v, const std::vector<double>& probs) {
+// Mean and SD from sums in the order of `v`; quantiles by partitions of a copy.
+Description describe_by_partition(const PixelValues& v, const std::vector<double>& probs) {
     Description d;
     if (!v.empty()) {
         double sum = 0.0;
@@ -97,104 +53,26 @@ Description describe_by_partition(const Values& v, const std::vector<double>& pr
 constexpr std::size_t kMinRadixSelect = 2048;
 static_assert(kMinRadixSelect >= 2, "describe() divides by n - 1");
 
-// describe_by_partition's results bit for bit, in two passes over `v` and without its seven
-// partitions and min_element scans, by radix selection: a histogram of the top 16 key bits
-// (built in the pass that sums) tells which bucket holds each needed order statistic, and only
-// those few buckets' values (gathered in the pass that sums squares) are partitioned. Without
-// NaN and zeros, equal floats are bitwise equal, so every exact selection yields the same order
-// statistics. Otherwise which of -0/+0 lands at an order statistic (and what NaN does to
-// nth_element) depends on the exact sequence of partitions: such values go the reference way.
-Description describe(const Values& v, const std::vector<double>& probs) {
+// describe_by_partition's results bit for bit in two passes over `v`, without its partitions and
+// minimum scans: radix selection, its counting fused into the pass that sums and its keeping into
+// the pass that sums squares. Without NaN and zeros, equal floats are bitwise equal, so every
+// exact selection yields the same order statistics; inputs with them go the reference way.
+Description describe(const PixelValues& v, const std::vector<double>& probs) {
     const std::size_t n = v.size();
-    if (n < kMinRadixSelect || n > std::numeric_limits<std::uint32_t>::max()) return describe_by_partition(v, probs);
-
-    // The order statistics the interpolation needs, as in quantiles_inplace.
-    struct Point {
-        std::size_t lo;
-        double frac;
-    };
-    std::vector<Point> points;
-    std::vector<std::size_t> ranks;
-    for (double p : probs) {
-        const double h = (n - 1) * std::clamp(p, 0.0, 1.0);
-        const std::size_t lo = std::min<std::size_t>((std::size_t)std::floor(h), n - 1);
-        const double frac = h - lo;
-        points.push_back({lo, frac});
-        ranks.push_back(lo);
-        if (frac > 0.0 && lo + 1 < n) ranks.push_back(lo + 1);
-    }
-    std::sort(ranks.begin(), ranks.end());
-    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-
+    if (n < kMinRadixSelect) return describe_by_partition(v, probs);
     Description d;
-    constexpr int kShift = 16;
-    constexpr std::uint32_t kBuckets = 1u << (32 - kShift);
-    std::vector<std::uint32_t> hist(kBuckets, 0);
-    d.mean = sum_and_histogram(v, hist.data(), kShift) / n;
-    // The lowest and highest 128 buckets hold exactly the infinities and NaNs.
-    for (std::uint32_t b = 0; b < 128; ++b)
-        if (hist[b] || hist[kBuckets - 1 - b]) return describe_by_partition(v, probs);
-
-    // Bucket of each rank and the number of values below that bucket.
-    std::vector<std::uint32_t> rank_bucket(ranks.size());
-    std::vector<std::size_t> rank_base(ranks.size());
-    std::size_t below = 0, j = 0;
-    for (std::uint32_t b = 0; b < kBuckets && j < ranks.size(); ++b) {
-        for (; j < ranks.size() && ranks[j] < below + hist[b]; ++j) {
-            rank_bucket[j] = b;
-            rank_base[j] = below;
-        }
-        below += hist[b];
-    }
-    // Buckets 0x7fff and 0x8000 hold -0 and +0 (with the tiniest denormals).
-    for (std::uint32_t b : rank_bucket)
-        if (b == 0x7fffu || b == 0x8000u) return describe_by_partition(v, probs);
-
-    // The needed buckets' values, grouped by bucket in ascending order: a branch-free pass appends
-    // every value of a needed bucket to one buffer (the others are overwritten), which is then
-    // split by bucket. slot: 1 + the bucket's position among the needed ones, 0: not needed.
-    std::vector<std::uint8_t> slot(kBuckets, 0);
-    std::vector<std::size_t> group_begin;
-    std::size_t total = 0;
-    for (std::uint32_t b : rank_bucket)
-        if (!slot[b]) {
-            group_begin.push_back(total);
-            total += hist[b];
-            slot[b] = (std::uint8_t)group_begin.size();
-        }
-    std::vector<float> mixed(total + 1);
+    RadixSelection sel;
+    d.mean = sum_and_histogram(v, sel.counts(), RadixSelection::kShift) / n;
+    if (!sel.plan(n, quantile_ranks(n, probs))) return describe_by_partition(v, probs);
+    RadixSelection::Keeper keep = sel.keeper();
     double ss = 0.0;
-    std::size_t w = 0;
     for (float x : v) {
         ss += ((double)x - d.mean) * ((double)x - d.mean);
-        mixed[w] = x;
-        w += slot[float_order_key(x) >> kShift] != 0;
+        keep(x);
     }
     d.sd = std::sqrt(ss / (n - 1));
-    std::vector<float> grouped(total);
-    std::vector<std::size_t> group_end = group_begin;
-    for (std::size_t i = 0; i < total; ++i) grouped[group_end[slot[float_order_key(mixed[i]) >> kShift] - 1]++] = mixed[i];
-
-    // Ranks ascend, so within a bucket each partition only looks right of the previous one.
-    std::vector<float> stat(ranks.size());
-    std::vector<std::size_t> first = group_begin;
-    for (std::size_t i = 0; i < ranks.size(); ++i) {
-        const unsigned g = slot[rank_bucket[i]] - 1u;
-        const std::size_t at = group_begin[g] + (ranks[i] - rank_base[i]);
-        std::nth_element(grouped.begin() + first[g], grouped.begin() + at, grouped.begin() + group_end[g]);
-        stat[i] = grouped[at];
-        first[g] = at + 1;
-    }
-    auto order_stat = [&](std::size_t rank) {
-        return stat[std::lower_bound(ranks.begin(), ranks.end(), rank) - ranks.begin()];
-    };
-    d.quantiles.resize(probs.size());
-    for (std::size_t k = 0; k < probs.size(); ++k) {
-        const std::size_t lo = points[k].lo;
-        double value = order_stat(lo);
-        if (points[k].frac > 0.0 && lo + 1 < n) value += points[k].frac * ((double)order_stat(lo + 1) - value);
-        d.quantiles[k] = value;
-    }
+    sel.select();
+    for (double p : probs) d.quantiles.push_back(sel.quantile(quantile_position(n, p)));
     return d;
 }
 
@@ -203,7 +81,7 @@ struct ValueQuantiles {
 };
 
 // Fills the value statistics of `ps` and returns the quantiles the histogram layout needs.
-ValueQuantiles describe_values(const Values& values, const HistogramConfig& cfg, PixelStats& ps) {
+ValueQuantiles describe_values(const PixelValues& values, const HistogramConfig& cfg, PixelStats& ps) {
     const Description d = describe(values, {cfg.lo_percentile / 100.0, 0.05, 0.25, 0.5, 0.75, 0.95,
                                             cfg.hi_percentile / 100.0});
     ps.mean_gpa = d.mean;
@@ -283,6 +161,217 @@ void add_counts(PixelStats& into, const PixelStats& from) {
     for (int b = 0; b < kMaskBitCount; ++b) into.masked[b] += from.masked[b];
 }
 
+// Adds the pixels counted per combination of mask bits to `ps`; returns the valid ones.
+std::size_t add_combo_counts(const std::size_t* count, PixelStats& ps) {
+    std::size_t valid = 0;
+    for (int m = 0; m < (1 << kMaskBitCount); ++m) {
+        if (!count[m]) continue;
+        ps.n_pixels += (long long)count[m];
+        if (!(m & kMaskInvalid)) valid += count[m];
+        for (int b = 0; b < kMaskBitCount; ++b)
+            if (m & (1 << b)) ps.masked[b] += (long long)count[m];
+    }
+    ps.n_valid += (long long)valid;
+    return valid;
+}
+
+// The valid values of the whole map, of each region, and (filled by describe_all) of each
+// class of several regions: each list in pixel order.
+struct ValidValues {
+    PixelValues whole_map;
+    std::vector<PixelValues> regions;
+    std::vector<PixelValues> joined_classes;
+};
+
+// Pixels in chunks, one per thread, in pixel order.
+struct Chunks {
+    std::size_t n;
+    int count;
+    std::size_t begin(int c) const { return n * c / count; }
+};
+
+// Counts every region's (and the whole map's) pixels, valid ones and pixels per mask bit into
+// `out`, and returns the valid values. First each chunk counts its pixels per region (row
+// n_regions: unlabelled) and combination of mask bits, which gives every count; then it copies
+// its valid values to the whole map's and its regions' lists at offsets that keep pixel order.
+ValidValues gather_valid_values(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                                const RegionMap& regions, StatisticsResult& out) {
+    const int n_regions = (int)regions.regions.size();
+    const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
+    constexpr int kCombos = 1 << kMaskBitCount;
+    static_assert(kMaskInvalid < kCombos, "validity is read from the counted bits");
+    const int rows = n_regions + 1;
+    const Chunks chunks{modulus_gpa.size(),
+                        (int)std::clamp<std::size_t>(modulus_gpa.size() / 65536, 1, (std::size_t)omp_get_max_threads())};
+    auto row_of = [&](std::size_t i) {
+        const int r = index ? index[i] : 0;
+        return r < 0 ? n_regions : r;
+    };
+    std::vector<std::size_t> per_combo((std::size_t)chunks.count * rows * kCombos, 0);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < chunks.count; ++c) {
+        std::size_t* count = &per_combo[(std::size_t)c * rows * kCombos];
+        for (std::size_t i = chunks.begin(c), end = chunks.begin(c + 1); i < end; ++i)
+            ++count[(std::size_t)row_of(i) * kCombos + (mask[i] & (kCombos - 1))];
+    }
+    // Valid values per chunk and row, turned into each chunk's write offsets.
+    std::vector<std::size_t> offset((std::size_t)chunks.count * rows, 0), map_offset(chunks.count, 0);
+    std::vector<std::size_t> row_valid(rows, 0);
+    std::size_t map_valid = 0;
+    for (int c = 0; c < chunks.count; ++c) {
+        map_offset[c] = map_valid;
+        for (int r = 0; r < rows; ++r) {
+            PixelStats& ps = r < n_regions ? out.regions[r].pixels : out.whole_map.pixels;
+            const std::size_t valid = add_combo_counts(&per_combo[((std::size_t)c * rows + r) * kCombos], ps);
+            offset[(std::size_t)c * rows + r] = row_valid[r];
+            row_valid[r] += valid;
+            map_valid += valid;
+        }
+    }
+    for (int r = 0; r < n_regions; ++r) add_counts(out.whole_map.pixels, out.regions[r].pixels);
+    ValidValues v;
+    v.whole_map.resize(map_valid);
+    v.regions.resize(n_regions);
+    for (int r = 0; r < n_regions; ++r) v.regions[r].resize(row_valid[r]);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < chunks.count; ++c) {
+        float* to_map = v.whole_map.data() + map_offset[c];
+        std::vector<float*> to_region(n_regions);
+        for (int r = 0; r < n_regions; ++r) to_region[r] = v.regions[r].data() + offset[(std::size_t)c * rows + r];
+        for (std::size_t i = chunks.begin(c), end = chunks.begin(c + 1); i < end; ++i) {
+            if (mask[i] & kMaskInvalid) continue;
+            *to_map++ = modulus_gpa[i];
+            const int r = row_of(i);
+            if (r < n_regions) *to_region[r]++ = modulus_gpa[i];
+        }
+    }
+    return v;
+}
+
+// Classes in order of their first region, with their regions.
+struct ClassGroups {
+    std::vector<std::string> names;
+    std::vector<std::vector<int>> members;
+};
+
+ClassGroups group_by_class(const RegionMap& regions) {
+    ClassGroups g;
+    std::map<std::string, int> class_index;
+    for (int r = 0; r < (int)regions.regions.size(); ++r) {
+        const std::string& c = regions.regions[r].class_name;
+        const auto [it, added] = class_index.emplace(c, (int)g.names.size());
+        if (added) {
+            g.names.push_back(c);
+            g.members.emplace_back();
+        }
+        g.members[it->second].push_back(r);
+    }
+    return g;
+}
+
+struct Descriptions {
+    std::vector<HistSpec> specs;                 // per region, offsets not yet set
+    ValueQuantiles map_quantiles{};
+    std::vector<PixelStats> joined_class_stats;  // value statistics of each class of several regions
+};
+
+// Value statistics of each region (into `out`), the whole map and each class of several regions
+// (whose values, the union of its regions', are joined into values.joined_classes): independent
+// jobs, largest first, so the threads only change the schedule, never a result. A class of one
+// region has that region's values in the same order, hence its statistics.
+Descriptions describe_all(ValidValues& values, const ClassGroups& classes, const HistogramConfig& hist_cfg,
+                          StatisticsResult& out) {
+    struct Job {
+        std::size_t size;
+        int region, cls;  // region >= 0: a region; cls >= 0: a class; neither: the whole map
+    };
+    const int n_regions = (int)values.regions.size(), n_classes = (int)classes.names.size();
+    std::vector<Job> jobs{{values.whole_map.size(), -1, -1}};
+    for (int r = 0; r < n_regions; ++r) jobs.push_back({values.regions[r].size(), r, -1});
+    for (int c = 0; c < n_classes; ++c) {
+        if (classes.members[c].size() < 2) continue;
+        std::size_t size = 0;
+        for (int r : classes.members[c]) size += values.regions[r].size();
+        jobs.push_back({size, -1, c});
+    }
+    std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
+    Descriptions d;
+    d.specs.resize(n_regions);
+    d.joined_class_stats.resize(n_classes);
+    values.joined_classes.resize(n_classes);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int j = 0; j < (int)jobs.size(); ++j) {
+        const Job& job = jobs[j];
+        if (job.region >= 0) {
+            const PixelValues& v = values.regions[job.region];
+            const ValueQuantiles q = describe_values(v, hist_cfg, out.regions[job.region].pixels);
+            d.specs[job.region] = histogram_layout(q, (long long)v.size(), hist_cfg, hist_cfg.log10_axis);
+        } else if (job.cls >= 0) {
+            PixelValues& joined = values.joined_classes[job.cls];
+            joined.reserve(job.size);
+            for (int r : classes.members[job.cls])
+                joined.insert(joined.end(), values.regions[r].begin(), values.regions[r].end());
+            describe_values(joined, hist_cfg, d.joined_class_stats[job.cls]);
+        } else {
+            d.map_quantiles = describe_values(values.whole_map, hist_cfg, out.whole_map.pixels);
+        }
+    }
+    return d;
+}
+
+// Every region's histogram (by `specs`) and the whole map's (every valid pixel, labelled or not,
+// by `map_spec`) in one pass over the pixels on the backend, then every Gaussian fit in one call.
+void fit_histograms(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                    const RegionMap& regions, std::vector<HistSpec> specs, const HistSpec& map_spec,
+                    const FitOptions& fit_options, Backend& backend, StatisticsResult& out) {
+    const int n_regions = (int)specs.size();
+    specs.push_back(map_spec);
+    int total_bins = 0;
+    for (HistSpec& h : specs) {
+        h.offset = total_bins;
+        total_bins += h.nbins;
+    }
+    std::vector<std::uint32_t> counts(total_bins);
+    std::vector<FitResult> fits(specs.size());
+    const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
+    backend.region_histograms(modulus_gpa.data(), mask.data(), index, modulus_gpa.size(), specs.data(), n_regions,
+                              true, counts.data());
+    backend.fit_gaussians(counts.data(), specs.data(), (int)specs.size(), fit_options, fits.data());
+    for (int k = 0; k <= n_regions; ++k) {
+        RegionStats& rs = k < n_regions ? out.regions[k] : out.whole_map;
+        rs.hist = specs[k];
+        rs.counts.assign(counts.begin() + specs[k].offset, counts.begin() + specs[k].offset + specs[k].nbins);
+        rs.hist.offset = 0;
+        rs.gaussian = summarise_fit(fits[k], rs.hist);
+    }
+}
+
+// A class of the given regions: its value statistics `values` (of its pixels), its regions'
+// counts, and the spread of their Gaussian centres.
+ClassStats class_stats(const std::string& name, const std::vector<int>& members,
+                       const std::vector<RegionStats>& regions, const PixelStats& values) {
+    ClassStats cs;
+    cs.class_name = name;
+    cs.pixels = value_stats(values);
+    std::vector<double> centres;
+    for (int r : members) {
+        cs.labels.push_back(regions[r].info.label);
+        add_counts(cs.pixels, regions[r].pixels);
+        if (std::isfinite(regions[r].gaussian.center_gpa)) centres.push_back(regions[r].gaussian.center_gpa);
+    }
+    cs.n_fitted_regions = (int)centres.size();
+    cs.region_center_mean_gpa = cs.region_center_sd_gpa = NAN;
+    if (!centres.empty()) {
+        cs.region_center_mean_gpa = std::accumulate(centres.begin(), centres.end(), 0.0) / centres.size();
+        if (centres.size() > 1) {
+            double ss = 0.0;
+            for (double x : centres) ss += (x - cs.region_center_mean_gpa) * (x - cs.region_center_mean_gpa);
+            cs.region_center_sd_gpa = std::sqrt(ss / (centres.size() - 1));
+        }
+    }
+    return cs;
+}
+
 }  // namespace
 
 int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double range) {
@@ -306,177 +395,30 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
                                     const HistogramConfig& hist_cfg, const FitOptions& fit_options,
                                     Backend& backend) {
     const int n_regions = (int)regions.regions.size();
-    const std::size_t n = modulus_gpa.size();
-    const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
-
     StatisticsResult out;
     out.regions.resize(n_regions);
+    for (int r = 0; r < n_regions; ++r) out.regions[r].info = regions.regions[r];
     out.whole_map.info = RegionInfo{0, "map", "all"};
 
-    // The pixels in chunks, one per thread. First each chunk counts its pixels per region (row
-    // n_regions: unlabelled) and combination of mask bits, which gives every count; then it copies
-    // its valid values to the whole map's and its regions' lists at offsets that keep pixel order.
-    constexpr int kCombos = 1 << kMaskBitCount;
-    static_assert(kMaskInvalid < kCombos, "validity is read from the counted bits");
-    const int rows = n_regions + 1;
-    const int n_chunks = (int)std::clamp<std::size_t>(n / 65536, 1, (std::size_t)omp_get_max_threads());
-    auto chunk_begin = [&](int c) { return n * c / n_chunks; };
-    auto row_of = [&](std::size_t i) {
-        const int r = index ? index[i] : 0;
-        return r < 0 ? n_regions : r;
-    };
-    std::vector<std::size_t> per_combo((std::size_t)n_chunks * rows * kCombos, 0);
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < n_chunks; ++c) {
-        std::size_t* count = &per_combo[(std::size_t)c * rows * kCombos];
-        for (std::size_t i = chunk_begin(c), end = chunk_begin(c + 1); i < end; ++i)
-            ++count[(std::size_t)row_of(i) * kCombos + (mask[i] & (kCombos - 1))];
-    }
-    // Valid values per chunk and row, turned into each chunk's write offsets.
-    std::vector<std::size_t> offset((std::size_t)n_chunks * rows, 0), map_offset(n_chunks, 0);
-    std::vector<std::size_t> row_valid(rows, 0);
-    std::size_t map_valid = 0;
-    for (int c = 0; c < n_chunks; ++c) {
-        map_offset[c] = map_valid;
-        for (int r = 0; r < rows; ++r) {
-            const std::size_t* count = &per_combo[((std::size_t)c * rows + r) * kCombos];
-            PixelStats& ps = r < n_regions ? out.regions[r].pixels : out.whole_map.pixels;
-            std::size_t valid = 0;
-            for (int m = 0; m < kCombos; ++m) {
-                if (!count[m]) continue;
-                ps.n_pixels += (long long)count[m];
-                if (!(m & kMaskInvalid)) valid += count[m];
-                for (int b = 0; b < kMaskBitCount; ++b)
-                    if (m & (1 << b)) ps.masked[b] += (long long)count[m];
-            }
-            ps.n_valid += (long long)valid;
-            offset[(std::size_t)c * rows + r] = row_valid[r];
-            row_valid[r] += valid;
-            map_valid += valid;
-        }
-    }
-    for (int r = 0; r < n_regions; ++r) add_counts(out.whole_map.pixels, out.regions[r].pixels);
-    Values all_values(map_valid);
-    std::vector<Values> values(n_regions);
-    for (int r = 0; r < n_regions; ++r) values[r].resize(row_valid[r]);
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < n_chunks; ++c) {
-        float* to_map = all_values.data() + map_offset[c];
-        std::vector<float*> to_region(n_regions);
-        for (int r = 0; r < n_regions; ++r) to_region[r] = values[r].data() + offset[(std::size_t)c * rows + r];
-        for (std::size_t i = chunk_begin(c), end = chunk_begin(c + 1); i < end; ++i) {
-            if (mask[i] & kMaskInvalid) continue;
-            *to_map++ = modulus_gpa[i];
-            const int r = row_of(i);
-            if (r < n_regions) *to_region[r]++ = modulus_gpa[i];
-        }
-    }
+    ValidValues values = gather_valid_values(modulus_gpa, mask, regions, out);
+    const ClassGroups classes = group_by_class(regions);
+    const Descriptions described = describe_all(values, classes, hist_cfg, out);
 
-    // Classes in order of their first region; their values are the union of their regions'.
-    std::vector<std::string> class_order;
-    std::vector<std::vector<int>> class_regions;
-    {
-        std::map<std::string, int> class_index;
-        for (int r = 0; r < n_regions; ++r) {
-            const std::string& c = regions.regions[r].class_name;
-            const auto [it, added] = class_index.emplace(c, (int)class_order.size());
-            if (added) {
-                class_order.push_back(c);
-                class_regions.emplace_back();
-            }
-            class_regions[it->second].push_back(r);
-        }
-    }
-    const int n_classes = (int)class_order.size();
-
-    // Value statistics of each region, the whole map and each class of several regions: independent
-    // jobs, largest first, so the threads only change the schedule, never a result. A class of one
-    // region has that region's values in the same order, hence its statistics.
-    struct Job {
-        std::size_t size;
-        int region, cls;  // region >= 0: a region; cls >= 0: a class; neither: the whole map
-    };
-    std::vector<Job> jobs{{all_values.size(), -1, -1}};
-    for (int r = 0; r < n_regions; ++r) jobs.push_back({values[r].size(), r, -1});
-    std::vector<PixelStats> class_stats(n_classes);
-    for (int c = 0; c < n_classes; ++c) {
-        if (class_regions[c].size() < 2) continue;
-        std::size_t size = 0;
-        for (int r : class_regions[c]) size += values[r].size();
-        jobs.push_back({size, -1, c});
-    }
-    std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
-    std::vector<HistSpec> specs(n_regions);
-    ValueQuantiles map_q{};
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int j = 0; j < (int)jobs.size(); ++j) {
-        const Job& job = jobs[j];
-        if (job.region >= 0) {
-            const int r = job.region;
-            out.regions[r].info = regions.regions[r];
-            const ValueQuantiles q = describe_values(values[r], hist_cfg, out.regions[r].pixels);
-            specs[r] = histogram_layout(q, (long long)values[r].size(), hist_cfg, hist_cfg.log10_axis);
-        } else if (job.cls >= 0) {
-            Values class_values;
-            class_values.reserve(job.size);
-            for (int r : class_regions[job.cls])
-                class_values.insert(class_values.end(), values[r].begin(), values[r].end());
-            describe_values(class_values, hist_cfg, class_stats[job.cls]);
-        } else {
-            map_q = describe_values(all_values, hist_cfg, out.whole_map.pixels);
-        }
-    }
-    int total_bins = 0;
-    for (int r = 0; r < n_regions; ++r) {
-        specs[r].offset = total_bins;
-        total_bins += specs[r].nbins;
-    }
     // The whole map mixes classes whose moduli differ by decades (crystal ~100 GPa, binder
     // ~2 GPa): it is binned on a log10 axis when its robust range spans more than a factor 20.
+    const ValueQuantiles& map_q = described.map_quantiles;
     const bool map_log = hist_cfg.log10_axis ||
                          (!hist_cfg.fixed_range && map_q.range_lo > 0.0 && map_q.range_hi > 20.0 * map_q.range_lo);
-    const HistSpec map_spec = histogram_layout(map_q, (long long)all_values.size(), hist_cfg, map_log);
+    const HistSpec map_spec = histogram_layout(map_q, (long long)values.whole_map.size(), hist_cfg, map_log);
+    fit_histograms(modulus_gpa, mask, regions, described.specs, map_spec, fit_options, backend, out);
 
-    // The regions' histograms and the whole map's (every valid pixel, labelled or not) in one
-    // pass over the pixels, then every fit in one call.
-    specs.push_back(map_spec);
-    specs.back().offset = total_bins;
-    std::vector<std::uint32_t> counts((std::size_t)total_bins + map_spec.nbins);
-    std::vector<FitResult> fits(n_regions + 1);
-    backend.region_histograms(modulus_gpa.data(), mask.data(), index, n, specs.data(), n_regions, true, counts.data());
-    backend.fit_gaussians(counts.data(), specs.data(), n_regions + 1, fit_options, fits.data());
-    auto take = [&](int k, RegionStats& rs) {
-        rs.hist = specs[k];
-        rs.counts.assign(counts.begin() + specs[k].offset, counts.begin() + specs[k].offset + specs[k].nbins);
-        rs.hist.offset = 0;
-        rs.gaussian = summarise_fit(fits[k], rs.hist);
-    };
-    for (int r = 0; r < n_regions; ++r) take(r, out.regions[r]);
-    take(n_regions, out.whole_map);
-
-    for (int c = 0; c < n_classes; ++c) {
-        ClassStats cs;
-        cs.class_name = class_order[c];
-        const std::vector<int>& members = class_regions[c];
-        cs.pixels = members.size() < 2 ? value_stats(out.regions[members[0]].pixels) : class_stats[c];
-        std::vector<double> centres;
-        for (int r : members) {
-            cs.labels.push_back(out.regions[r].info.label);
-            add_counts(cs.pixels, out.regions[r].pixels);
-            if (std::isfinite(out.regions[r].gaussian.center_gpa))
-                centres.push_back(out.regions[r].gaussian.center_gpa);
-        }
-        cs.n_fitted_regions = (int)centres.size();
-        cs.region_center_mean_gpa = cs.region_center_sd_gpa = NAN;
-        if (!centres.empty()) {
-            cs.region_center_mean_gpa = std::accumulate(centres.begin(), centres.end(), 0.0) / centres.size();
-            if (centres.size() > 1) {
-                double ss = 0.0;
-                for (double x : centres) ss += (x - cs.region_center_mean_gpa) * (x - cs.region_center_mean_gpa);
-                cs.region_center_sd_gpa = std::sqrt(ss / (centres.size() - 1));
-            }
-        }
-        out.classes.push_back(std::move(cs));
+    for (std::size_t c = 0; c < classes.names.size(); ++c) {
+        const std::vector<int>& members = classes.members[c];
+        const bool joined = members.size() > 1;
+        out.classes.push_back(class_stats(classes.names[c], members, out.regions,
+                                          joined ? described.joined_class_stats[c] : out.regions[members[0]].pixels));
+        out.classes.back().values_gpa =
+            std::move(joined ? values.joined_classes[c] : values.regions[(std::size_t)members[0]]);
     }
     return out;
 }

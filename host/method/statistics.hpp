@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -36,10 +38,28 @@ struct RegionStats {
     GaussianSummary gaussian;
 };
 
+// Pixel values whose elements start uninitialised (not zeroed): the parallel pass that fills
+// them is the first to touch their pages.
+template <class T>
+struct UninitialisedAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = UninitialisedAllocator<U>;
+    };
+    template <class U>
+    void construct(U* p) noexcept {
+        ::new (static_cast<void*>(p)) U;
+    }
+};
+using PixelValues = std::vector<float, UninitialisedAllocator<float>>;
+
 struct ClassStats {
     std::string class_name;
     std::vector<int> labels;
     PixelStats pixels;
+    // The valid moduli (GPa) the statistics describe: each region's in turn, in pixel order.
+    // Kept for the series' quantile sketches, so they need not gather them again.
+    PixelValues values_gpa;
     // Sample SD across the class's regions' Gaussian centres (the paper's Table 1 spread
     // across facets); NaN with fewer than two fitted regions.
     double region_center_mean_gpa = 0.0, region_center_sd_gpa = 0.0;

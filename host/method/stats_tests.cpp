@@ -5,8 +5,6 @@
 #include <cmath>
 #include <limits>
 
-#include "host/method/float_order.hpp"
-
 namespace amfm {
 namespace {
 
@@ -106,23 +104,6 @@ WelchResult welch_test(long long n_a, double mean_a, double sd_a, long long n_b,
     r.ci_lo = r.diff - tq * r.se;
     r.ci_hi = r.diff + tq * r.se;
     return r;
-}
-
-QuantileSketch make_quantile_sketch(std::vector<float>& values, int k) {
-    QuantileSketch s;
-    s.n = (long long)values.size();
-    if (values.empty() || k < 1) return s;
-    sort_floats(values);
-    s.quantiles.resize((std::size_t)k + 1);
-    const double last = (double)(values.size() - 1);
-    for (int j = 0; j <= k; ++j) {
-        const double pos = last * j / k;
-        const std::size_t i = (std::size_t)pos;
-        const double frac = pos - (double)i;
-        const double v0 = values[i], v1 = values[std::min(i + 1, values.size() - 1)];
-        s.quantiles[(std::size_t)j] = v0 + frac * (v1 - v0);
-    }
-    return s;
 }
 
 namespace {

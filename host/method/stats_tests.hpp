@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "host/method/quantiles.hpp"
+
 namespace amfm {
 
 // Regularised incomplete beta I_x(a, b), 0 <= x <= 1 (continued fraction, Lentz).
@@ -30,18 +32,6 @@ struct WelchResult {
 // SDs are zero.
 WelchResult welch_test(long long n_a, double mean_a, double sd_a, long long n_b, double mean_b, double sd_b,
                        double confidence = 0.95);
-
-// A distribution as its quantiles at the evenly spaced levels 0, 1/K, ..., 1 (K + 1 values,
-// non-decreasing), with the number of values it summarises. The CDF between two levels is
-// linear, so the sketch resolves probabilities to 1/K.
-struct QuantileSketch {
-    std::vector<double> quantiles;
-    long long n = 0;
-};
-
-// Quantiles at K + 1 evenly spaced levels of `values` (sorted in place; linear interpolation
-// between order statistics). Empty sketch for no values.
-QuantileSketch make_quantile_sketch(std::vector<float>& values, int k);
 
 // CDF of a pooled group: the n-weighted mixture of the sketches' CDFs.
 double mixture_cdf(const std::vector<const QuantileSketch*>& parts, double x);

@@ -18,6 +18,7 @@
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
 #include "host/method/float_order.hpp"
+#include "host/method/quantiles.hpp"
 #include "host/report/plot_kit.hpp"
 
 namespace amfm {
@@ -32,50 +33,32 @@ const cv::Scalar kNaNGrey(64, 64, 64);  // NaN pixels in maps
 // The usable values of a map: finite, and positive too when they go to a log scale.
 bool usable(float v, bool log_scale) { return std::isfinite(v) && (!log_scale || v > 0.0f); }
 
-// The p_lo-th and p_hi-th percentiles (0..100) of a map's usable values: the values of rank
-// round(p / 100 * (n - 1)) in ascending order, as std::nth_element on a copy of them would
-// give, without the copy or a pass of nth_element over all of them. One pass counts the values
-// per 16-bit prefix of their order key, a second collects the few values in the two prefixes
-// that hold the wanted ranks, and nth_element runs on those only. False when none is usable.
+// The p_lo-th and p_hi-th percentiles (0..100) of a map's usable values, by radix selection
+// (no copy of the map); by partitions of a copy where that declines. False when none is usable.
+// A display range, not a statistic: the value of rank round(p / 100 (n - 1)), which the figures
+// have always used (the statistics' interpolated quantiles would change their pixels).
 bool percentile_pair(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
                      double& hi) {
-    constexpr int kShift = 16;
-    std::vector<std::size_t> count(std::size_t(1) << (32 - kShift), 0);
+    const auto keep = [log_scale](float v) { return usable(v, log_scale); };
+    auto nearest_ranks = [&](std::size_t n) {
+        auto rank = [n](double p) { return std::min(n - 1, (std::size_t)std::lround(p / 100.0 * (n - 1))); };
+        return std::vector<std::size_t>{rank(p_lo), rank(p_hi)};
+    };
+    RadixSelection sel;
     std::size_t n = 0;
-    for (float v : px) {
-        if (!usable(v, log_scale)) continue;
-        ++count[float_order_key(v) >> kShift];
-        ++n;
+    if (radix_select(px, keep, nearest_ranks, sel, n)) {
+        const std::vector<std::size_t> ranks = nearest_ranks(n);
+        lo = sel.order_statistic(ranks[0]);
+        hi = sel.order_statistic(ranks[1]);
+        return true;
     }
-    if (n == 0) return false;
-    auto rank = [&](double p) { return std::min(n - 1, (std::size_t)std::lround(p / 100.0 * (n - 1))); };
-    const std::size_t rank_of[2] = {rank(p_lo), rank(p_hi)};
-    std::uint32_t bucket[2] = {0, 0};
-    std::size_t rank_in_bucket[2] = {0, 0};
-    for (int i = 0; i < 2; ++i) {
-        std::size_t below = 0;
-        std::uint32_t b = 0;
-        while (below + count[b] <= rank_of[i]) below += count[b++];
-        bucket[i] = b;
-        rank_in_bucket[i] = rank_of[i] - below;
-    }
-    std::vector<float> in_bucket[2];
-    for (int i = 0; i < 2; ++i) in_bucket[i].reserve(count[bucket[i]]);
-    for (float v : px) {
-        if (!usable(v, log_scale)) continue;
-        const std::uint32_t b = float_order_key(v) >> kShift;
-        if (b == bucket[0]) in_bucket[0].push_back(v);
-        else if (b == bucket[1]) in_bucket[1].push_back(v);
-    }
-    if (bucket[1] == bucket[0]) in_bucket[1] = in_bucket[0];
-    double out[2];
-    for (int i = 0; i < 2; ++i) {
-        std::vector<float>& v = in_bucket[i];
-        std::nth_element(v.begin(), v.begin() + (std::ptrdiff_t)rank_in_bucket[i], v.end());
-        out[i] = v[rank_in_bucket[i]];
-    }
-    lo = out[0];
-    hi = out[1];
+    std::vector<float> values;
+    for (float v : px)
+        if (keep(v)) values.push_back(v);
+    if (values.empty()) return false;
+    const std::vector<double> at = order_statistics_inplace(values, nearest_ranks(values.size()));
+    lo = at[0];
+    hi = at[1];
     return true;
 }
 
