@@ -217,7 +217,7 @@ void bench_outputs(amfm::Backend& backend, int n, int repeats) {
                     k.name == kinds[0].name ? "" : "  incl. the tables");
     }
     const amfm::Scan scan = amfm::load_scan(amfm::load_scan_config((dir / "scan" / "scan.yaml").string()));
-    const amfm::ScanResult result = amfm::process_scan(scan, backend);
+    const amfm::ScanResult result = amfm::process_scan(scan, backend, amfm::ProcessOptions{true});
     amfm::SeriesEntry entry;
     entry.id = "scan";
     entry.cycle = 30;

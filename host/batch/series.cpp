@@ -365,6 +365,8 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
     s.nx = result.modulus_gpa.nx;
     s.ny = result.modulus_gpa.ny;
     for (const ClassStats& c : result.stats.classes) {
+        if (c.values_gpa.size() != (std::size_t)c.pixels.n_valid)
+            throw std::logic_error("summarize_scan: the scan was processed without keep_class_values");
         std::vector<float> values(c.values_gpa.begin(), c.values_gpa.end());  // the sketch sorts them
         s.classes.push_back({class_row(c), make_quantile_sketch(values, kSeriesSketchLevels)});
     }
@@ -595,7 +597,7 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
                 if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
                 item.scan = std::move(f.scan);
                 const auto t1 = clock::now();
-                item.result = process_scan(*item.scan, *backend);
+                item.result = process_scan(*item.scan, *backend, ProcessOptions{true});
                 p.seconds_process = std::chrono::duration<double>(clock::now() - t1).count();
             }
         } catch (const BackendUnavailable&) {

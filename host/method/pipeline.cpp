@@ -37,7 +37,7 @@ PixelParams make_pixel_params(const ScanConfig& cfg, int nx, int ny) {
     return p;
 }
 
-ScanResult process_scan(const Scan& scan, Backend& backend) {
+ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions& options) {
     using clock = std::chrono::steady_clock;
     const ScanConfig& cfg = scan.config;
     const int nx = scan.nx(), ny = scan.ny();
@@ -82,7 +82,8 @@ ScanResult process_scan(const Scan& scan, Backend& backend) {
         mark_unlabelled(r.regions, r.mask);
     }
     const auto t1 = clock::now();
-    r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend);
+    r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend,
+                                 options.keep_class_values);
     r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
     const auto t2 = clock::now();
     r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();

@@ -30,6 +30,10 @@ struct ScanResult {
 // The per-pixel parameters for a scan's configuration (shared by process and bench).
 PixelParams make_pixel_params(const ScanConfig& cfg, int nx, int ny);
 
-ScanResult process_scan(const Scan& scan, Backend& backend);
+struct ProcessOptions {
+    bool keep_class_values = false;  // ClassStats::values_gpa filled (a series' quantile sketches)
+};
+
+ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions& options = {});
 
 }  // namespace amfm

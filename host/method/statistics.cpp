@@ -393,7 +393,7 @@ int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double r
 StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
                                     const std::vector<std::uint8_t>& mask, const RegionMap& regions,
                                     const HistogramConfig& hist_cfg, const FitOptions& fit_options,
-                                    Backend& backend) {
+                                    Backend& backend, bool keep_class_values) {
     const int n_regions = (int)regions.regions.size();
     StatisticsResult out;
     out.regions.resize(n_regions);
@@ -417,8 +417,9 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
         const bool joined = members.size() > 1;
         out.classes.push_back(class_stats(classes.names[c], members, out.regions,
                                           joined ? described.joined_class_stats[c] : out.regions[members[0]].pixels));
-        out.classes.back().values_gpa =
-            std::move(joined ? values.joined_classes[c] : values.regions[(std::size_t)members[0]]);
+        if (keep_class_values)
+            out.classes.back().values_gpa =
+                std::move(joined ? values.joined_classes[c] : values.regions[(std::size_t)members[0]]);
     }
     return out;
 }

@@ -57,8 +57,9 @@ struct ClassStats {
     std::string class_name;
     std::vector<int> labels;
     PixelStats pixels;
-    // The valid moduli (GPa) the statistics describe: each region's in turn, in pixel order.
-    // Kept for the series' quantile sketches, so they need not gather them again.
+    // The valid moduli (GPa) the statistics describe, each region's in turn, in pixel order;
+    // kept only when asked (compute_statistics' keep_class_values: the series' quantile
+    // sketches), else empty, so a single scan does not hold a copy of its map to the end.
     PixelValues values_gpa;
     // Sample SD across the class's regions' Gaussian centres (the paper's Table 1 spread
     // across facets); NaN with fewer than two fitted regions.
@@ -76,8 +77,10 @@ struct StatisticsResult {
 int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double range);
 
 // Region and class statistics for one processed map. Histograms and fits run on `backend`.
+// `keep_class_values`: ClassStats::values_gpa keeps each class's valid moduli.
 StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
                                     const RegionMap& regions, const HistogramConfig& hist_cfg,
-                                    const FitOptions& fit_options, Backend& backend);
+                                    const FitOptions& fit_options, Backend& backend,
+                                    bool keep_class_values = false);
 
 }  // namespace amfm
