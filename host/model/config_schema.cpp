@@ -144,11 +144,9 @@ void emit_stack_pages(YAML::Emitter& out, const ScanConfig& c) {
 // rejected rather than silently ignored.
 void finish_stack(const ConfigReader& r, const std::string&, ScanConfig& c) {
     c.stack.enabled = true;
-    const std::pair<const char*, const ChannelSpec*> channels[] = {
-        {"height", &c.height}, {"phase1", &c.phase1}, {"df2", &c.df2}, {"amplitude1", &c.amplitude1}};
-    for (const auto& ch : channels)
-        if (ch.second->page >= 0)
-            r.fail(std::string("channels.") + ch.first + ".page",
+    for (const ChannelRole& role : kChannelRoles)
+        if ((c.*role.spec).page >= 0)
+            r.fail(std::string("channels.") + role.name + ".page",
                    "not allowed with stack: (page k of every channel file is scan k); use one or the other");
 }
 
@@ -262,7 +260,7 @@ std::string channel_role(const std::string& key) {
 }
 
 const ChannelSpec& channel(const ScanConfig& c, const std::string& role) {
-    return role == "height" ? c.height : role == "phase1" ? c.phase1 : role == "df2" ? c.df2 : c.amplitude1;
+    return c.*find_channel_role(role)->spec;  // the schema's channel keys are the roles
 }
 
 // channels.<role>.unit: one of the role's units.
