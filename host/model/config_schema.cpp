@@ -73,6 +73,15 @@ ConfigKey path(const std::string& key, Need need, std::string* (*at)(ScanConfig&
     return k;
 }
 
+// "{}" in a choice's doc lists its names ("a | b | c"), so a new name shows in the template.
+void list_choices_in_doc(ConfigKey& k) {
+    const auto at = k.doc.find("{}");
+    if (at == std::string::npos) return;
+    std::string names;
+    for (const auto& c : k.choices) names += (names.empty() ? "" : " | ") + c.second;
+    k.doc.replace(at, 2, names);
+}
+
 // A choice kept as its name.
 ConfigKey choice(const std::string& key, std::string* (*at)(ScanConfig&), std::initializer_list<const char*> names,
                  const char* doc) {
@@ -80,6 +89,7 @@ ConfigKey choice(const std::string& key, std::string* (*at)(ScanConfig&), std::i
     k.text = at;
     int i = 0;
     for (const char* n : names) k.choices.emplace_back(i++, n);
+    list_choices_in_doc(k);
     return k;
 }
 
@@ -97,6 +107,7 @@ ConfigKey choice(const std::string& key, int (*get)(const ScanConfig&), void (*s
     ConfigKey k = row(key, KeyType::Choice, Need::Optional, doc);
     k.get = get, k.set = set;
     k.choices = std::move(names);
+    list_choices_in_doc(k);
     return k;
 }
 
@@ -497,7 +508,7 @@ std::vector<ConfigKey> build_schema() {
 
         section("processing", Need::Optional, "how the maps are computed"),
         choice("processing.level", ENUM_AT(level, Leveling), names_of(kLevelingNames, &LevelingName::level),
-               "height levelling: none | plane | rows (changes real facet tilt!)"),
+               "height levelling: {} (changes real facet tilt!)"),
         custom("processing.level_labels", Need::Unset, read_level_labels, emit_level_labels,
                "fit the levelling on these labels only (a flat reference area)")
             .show("[5]"),
@@ -507,11 +518,11 @@ std::vector<ConfigKey> build_schema() {
         integer("processing.tilt_window", Need::Optional, AT(tilt_window), 3, 255,
                 "local plane window edge, pixels (odd, >= 3)")
             .then(finish_tilt_window),
-        choice("processing.backend", AT(backend), {"auto", "cpu", "cuda"}, "compute backend: auto | cpu | cuda"),
+        choice("processing.backend", AT(backend), {"auto", "cpu", "cuda"}, "compute backend: {}"),
 
         section("tilt_correction", Need::Optional, "corrected E = E / Kc(theta)"),
         choice("tilt_correction.model", ENUM_AT(tilt_correction.model, KcModel),
-               names_of(kKcModelNames, &KcModelName::model), "Kc model: polynomial | cos | none"),
+               names_of(kKcModelNames, &KcModelName::model), "Kc model: {}"),
         custom("tilt_correction.coefficients", Need::Optional, read_coefficients, emit_coefficients,
                "Kc = c0 + c1 theta + ... (theta in deg, up to 8)"),
         number("tilt_correction.cos_exponent", Need::Optional, AT(tilt_correction.cos_exponent),
