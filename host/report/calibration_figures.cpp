@@ -1,22 +1,11 @@
 // Figures of the calibrations: Fig. 6c (tilt fit).
 #include "host/report/calibration_figures.hpp"
 
-#include <cstdio>
-
 #include "amfm/kernels/tilt_correction.hpp"
 #include "host/report/figures.hpp"
+#include "host/report/plot_kit.hpp"
 
 namespace amfm {
-
-namespace {
-
-std::string fixed(double v, int decimals) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.*f", decimals, v);
-    return b;
-}
-
-}  // namespace
 
 void save_tilt_fit_png(const std::string& path, const TiltFitResult& fit, const std::string& title) {
     ErrorBarPlot p;
@@ -33,7 +22,7 @@ void save_tilt_fit_png(const std::string& path, const TiltFitResult& fit, const 
         }
     p.points_label = "binned ratio +- SE (" + std::to_string(fit.n_binned) + " px)";
     ErrorBarPlot::Curve poly{"polynomial, order " + std::to_string(fit.polynomial.n_coefficients - 1), 0, {}, {}};
-    ErrorBarPlot::Curve cosm{"(cos t)^" + fixed(fit.cos_exponent, 2), 1, {}, {}};
+    ErrorBarPlot::Curve cosm{"(cos t)^" + plot::format_fixed(fit.cos_exponent, 2), 1, {}, {}};
     TiltCorrection cos_model = fit.polynomial;
     cos_model.model = KcModel::CosPower;
     for (int i = 0; i <= 200; ++i) {
@@ -48,7 +37,7 @@ void save_tilt_fit_png(const std::string& path, const TiltFitResult& fit, const 
     }
     p.curves = {poly, cosm};
     p.vline_x = fit.polynomial.max_angle_deg;
-    p.vline_label = "cutoff " + fixed(fit.polynomial.max_angle_deg, 0) + " deg";
+    p.vline_label = "cutoff " + plot::format_fixed(fit.polynomial.max_angle_deg, 0) + " deg";
     save_error_bar_plot_png(path, p);
 }
 
