@@ -1,10 +1,8 @@
-// A series: the series file, content hashes, per-scan processing into scans/<id>/, shards, merge.
+// A series: content hashes, per-scan processing into scans/<id>/, shards, merge. The series file
+// is read in series_spec.cpp.
 #include "host/batch/series.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -17,9 +15,6 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
-
-#include <fnmatch.h>
 
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
@@ -42,95 +37,6 @@ namespace {
 
 constexpr const char* kEntryFile = "series_entry.json";
 constexpr const char* kManifestFile = "series_manifest.json";
-
-// Nested maps become dotted keys, leaves become YAML flow text: {tip: {radius: 9e-9}} -> tip.radius=9e-09.
-void flatten_settings(const YAML::Node& node, const std::string& prefix, std::vector<std::string>& out,
-                      const std::string& where) {
-    if (node.IsNull()) return;
-    if (!node.IsMap()) throw ConfigError(where + ": 'settings' must be a map of keys to values");
-    for (const auto& kv : node) {
-        const std::string key = prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
-        if (kv.second.IsMap()) {
-            flatten_settings(kv.second, key, out, where);
-        } else {
-            YAML::Emitter e;
-            e << YAML::Flow << kv.second;
-            out.push_back(key + "=" + e.c_str());
-        }
-    }
-}
-
-std::string sanitize_id(const std::string& s) {
-    std::string out;
-    for (char c : s) out += (std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.') ? c : '_';
-    if (out.empty() || out == "." || out == "..") out = "scan";
-    return out;
-}
-
-// cycle_030/scan.yaml -> cycle_030; data/a.yaml -> a; a folder -> its name; cycle_030/scan.ibw
-// (as `amfm simulate --format ibw` names it) -> cycle_030; data/LNMO0001.ibw -> LNMO0001.
-std::string default_id(const std::string& scan) {
-    fs::path p(scan);
-    while (!p.empty() && p.filename().empty()) p = p.parent_path();  // trailing slash
-    const std::string file = p.filename().string();
-    if ((file == "scan.yaml" || file == "scan.yml" || file == "scan.ibw") && !p.parent_path().filename().empty())
-        return sanitize_id(p.parent_path().filename().string());
-    if (p.has_extension()) return sanitize_id(p.stem().string());
-    return sanitize_id(file);
-}
-
-// `config:` — one path or a list, merged in order — relative to the series file's folder; each
-// must exist, checked here so a typo stops the series before any scan rather than failing every scan.
-std::vector<std::string> resolve_configs(const YAML::Node& node, const std::string& base_dir, const std::string& where) {
-    std::vector<std::string> paths;
-    if (node.IsScalar()) paths.push_back(node.as<std::string>());
-    else if (node.IsSequence())
-        for (const auto& n : node) paths.push_back(n.as<std::string>());
-    else throw ConfigError(where + ": config: expected a YAML file or a list of them");
-    std::vector<std::string> out;
-    for (const std::string& path : paths) {
-        fs::path p(path);
-        if (p.is_relative()) p = fs::path(base_dir) / p;
-        std::error_code ec;
-        if (!fs::is_regular_file(p, ec)) throw ConfigError(where + ": config '" + path + "': no such file");
-        out.push_back(p.lexically_normal().string());
-    }
-    return out;
-}
-
-bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
-
-// `glob:` -> the matching files, as written (folder part of the pattern + file name), in byte
-// order of the names so that every shard of a job array sees the same entries in the same order.
-// Wildcards only in the file name: a folder wildcard would make the id (the file name) ambiguous.
-std::vector<std::string> expand_glob(const std::string& pattern, const std::string& base_dir, const std::string& where) {
-    const fs::path pat(pattern);
-    const std::string name_pattern = pat.filename().string();
-    const fs::path folder = pat.parent_path();
-    if (name_pattern.empty() || has_wildcard(folder.string()))
-        throw ConfigError(where + ": glob '" + pattern + "': wildcards may only appear in the file name, "
-                                  "e.g. \"cycle_200/*.ibw\"");
-    fs::path dir = folder.is_relative() ? fs::path(base_dir) / folder : folder;
-    if (dir.empty()) dir = ".";
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw ConfigError(where + ": glob '" + pattern + "': no folder " + dir.string());
-    std::vector<std::string> names;
-    for (const auto& de : fs::directory_iterator(dir, ec)) {
-        const std::string name = de.path().filename().string();
-        // FNM_PERIOD: "*" does not match hidden files (editor backups, ._ files from macOS).
-        if (fnmatch(name_pattern.c_str(), name.c_str(), FNM_PERIOD) != 0 || !de.is_regular_file(ec)) continue;
-        if (!find_scan_reader(de.path().string()))
-            throw ConfigError(where + ": glob '" + pattern + "' matches " + name +
-                              ", which is not a scan (.ibw or scan YAML); narrow the pattern, e.g. \"*.ibw\"");
-        names.push_back(name);
-    }
-    if (ec) throw ConfigError(where + ": glob '" + pattern + "': cannot list " + dir.string() + " (" + ec.message() + ")");
-    if (names.empty()) throw ConfigError(where + ": glob '" + pattern + "' matches no file in " + dir.string());
-    std::sort(names.begin(), names.end());
-    std::vector<std::string> out;
-    for (const std::string& n : names) out.push_back((folder / n).generic_string());
-    return out;
-}
 
 json entry_ref_json(const SeriesEntry& e) {
     return {{"id", e.id}, {"scan", e.scan}, {"cycle", e.cycle}, {"sample", e.sample}, {"notes", e.notes}};
@@ -173,129 +79,6 @@ void set_entry_metadata(EntrySummary& s, const SeriesEntry& e) {
 }
 
 }  // namespace
-
-SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& base_dir,
-                             const std::string& source_name, const std::vector<std::string>& extra_overrides) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(yaml_text);
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(source_name + ": not valid YAML (" + e.msg + ")");
-    }
-    if (!root.IsMap()) throw ConfigError(source_name + ": expected a map with a 'scans' list");
-    SeriesSpec spec;
-    spec.source = source_name;
-    std::vector<std::string> shared;
-    std::vector<std::string> shared_configs;
-    try {
-        for (const auto& kv : root) {
-            const std::string key = kv.first.as<std::string>();
-            if (key == "name") {
-                spec.name = kv.second.as<std::string>();
-            } else if (key == "settings") {
-                flatten_settings(kv.second, "", shared, source_name);
-            } else if (key == "config") {
-                shared_configs = resolve_configs(kv.second, base_dir, source_name);
-            } else if (key != "scans") {
-                throw ConfigError(source_name + ": unknown key '" + key + "' (expected name, settings, config, scans)");
-            }
-        }
-    } catch (const YAML::Exception& ex) {
-        throw ConfigError(source_name + ": " + ex.msg);
-    }
-    shared.insert(shared.end(), extra_overrides.begin(), extra_overrides.end());
-    const YAML::Node scans = root["scans"];
-    if (!scans || !scans.IsSequence() || scans.size() == 0)
-        throw ConfigError(source_name + ": 'scans' must be a non-empty list");
-    std::map<std::string, std::string> seen;  // id -> where it was defined
-    for (std::size_t i = 0; i < scans.size(); ++i) {
-        const YAML::Node s = scans[i];
-        const std::string where = source_name + ": scans[" + std::to_string(i) + "]";
-        if (!s.IsMap()) throw ConfigError(where + ": expected {scan: PATH, cycle: N, ...}");
-        SeriesEntry proto;
-        std::vector<std::string> own;
-        std::string glob, id_prefix;
-        std::vector<std::string> own_configs;
-        bool has_cycle = false, has_id_prefix = false;
-        try {
-            for (const auto& kv : s) {
-                const std::string key = kv.first.as<std::string>();
-                if (key == "scan") proto.scan = kv.second.as<std::string>();
-                else if (key == "glob") glob = kv.second.as<std::string>();
-                else if (key == "cycle") proto.cycle = kv.second.as<int>(), has_cycle = true;
-                else if (key == "sample") proto.sample = kv.second.as<std::string>();
-                else if (key == "notes") proto.notes = kv.second.as<std::string>();
-                else if (key == "id") proto.id = kv.second.as<std::string>();
-                else if (key == "id_prefix") id_prefix = kv.second.as<std::string>(), has_id_prefix = true;
-                else if (key == "settings") flatten_settings(kv.second, "", own, where);
-                else if (key == "config") own_configs = resolve_configs(kv.second, base_dir, where);
-                else if (key == "direction") proto.direction = kv.second.as<std::string>();
-                else throw ConfigError(where + ": unknown key '" + key +
-                                       "' (expected scan or glob, cycle, sample, notes, id, id_prefix, settings, "
-                                       "config, direction)");
-            }
-        } catch (const YAML::Exception& ex) {
-            throw ConfigError(where + ": " + ex.msg);
-        }
-        if (proto.scan.empty() && glob.empty())
-            throw ConfigError(where + ": 'scan' (a scan YAML, its folder or an .ibw) or 'glob' (e.g. "
-                                      "\"cycle_200/*.ibw\") is required");
-        if (!proto.scan.empty() && !glob.empty())
-            throw ConfigError(where + ": give 'scan' (one scan) or 'glob' (one scan per matching file), not both");
-        if (!has_cycle) throw ConfigError(where + ": 'cycle' (cycle number, 0 = pristine) is required");
-        if (!proto.direction.empty()) parse_scan_direction(proto.direction, where);
-        if (proto.cycle < 0) throw ConfigError(where + ": 'cycle' must be >= 0");
-        if (!glob.empty() && !proto.id.empty())
-            throw ConfigError(where + ": 'id' names one scan; a glob entry takes 'id_prefix' (ids are the prefix + file names)");
-        if (glob.empty() && has_id_prefix)
-            throw ConfigError(where + ": 'id_prefix' applies to glob entries only; use 'id'");
-        proto.configs = own_configs.empty() ? shared_configs : own_configs;
-        proto.overrides = shared;
-        proto.overrides.insert(proto.overrides.end(), own.begin(), own.end());
-
-        std::vector<SeriesEntry> expanded;
-        if (glob.empty()) {
-            fs::path p(proto.scan);
-            if (p.is_relative()) p = fs::path(base_dir) / p;
-            std::error_code ec;
-            if (fs::is_directory(p, ec)) p /= "scan.yaml";
-            proto.scan_path = p.lexically_normal().string();
-            proto.id = proto.id.empty() ? default_id(proto.scan) : sanitize_id(proto.id);
-            expanded.push_back(std::move(proto));
-        } else {
-            for (const std::string& file : expand_glob(glob, base_dir, where)) {
-                SeriesEntry e = proto;
-                e.scan = file;
-                const fs::path p = fs::path(file).is_relative() ? fs::path(base_dir) / file : fs::path(file);
-                e.scan_path = p.lexically_normal().string();
-                e.id = sanitize_id(id_prefix + fs::path(file).stem().string());
-                expanded.push_back(std::move(e));
-            }
-        }
-        for (SeriesEntry& e : expanded) {
-            const std::string here = glob.empty() ? where : where + " (" + e.scan + ")";
-            const ScanReader* reader = e.direction.empty() ? nullptr : find_scan_reader(e.scan_path);
-            if (reader && !reader->has_directions)
-                throw ConfigError(here + ": 'direction' applies to .ibw files; " + e.scan + " is a " + reader->name +
-                                  " (its channel files are one direction already)");
-            if (seen.count(e.id))
-                throw ConfigError(here + ": id '" + e.id + "' already used by " + seen[e.id] + "; give " +
-                                  (glob.empty() ? "one of them an explicit 'id'" : "the glob entry an 'id_prefix'"));
-            seen[e.id] = here;
-            spec.entries.push_back(std::move(e));
-        }
-    }
-    return spec;
-}
-
-SeriesSpec load_series_spec(const std::string& yaml_path, const std::vector<std::string>& extra_overrides) {
-    std::ifstream f(yaml_path);
-    if (!f) throw ConfigError(yaml_path + ": cannot open series file");
-    std::stringstream text;
-    text << f.rdbuf();
-    const fs::path dir = fs::absolute(yaml_path).parent_path();
-    return parse_series_spec(text.str(), dir.string(), yaml_path, extra_overrides);
-}
 
 Shard parse_shard(const std::string& text) {
     Shard s;
