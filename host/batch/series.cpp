@@ -1,5 +1,6 @@
-// A series: per-scan processing into scans/<id>/, shards, merge. The series file is read in
-// series_spec.cpp, an entry's inputs and summary are series_entry.cpp's.
+// A series run: the shard's entries processed into scans/<id>/ (read ahead, write behind), the
+// manifest, shards and their merge. The series file is read in series_spec.cpp, an entry's inputs
+// and summary are series_entry.cpp's.
 #include "host/batch/series.hpp"
 
 #include <chrono>
@@ -155,105 +156,129 @@ void write_entry(const SeriesEntry& e, const fs::path& dir, const Scan& scan, co
     p.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
+// One entry's way through the stages: its progress record, and what the writer needs.
+struct Processed {
+    SeriesProgress p;
+    std::string hash;
+    std::optional<Scan> scan;  // empty: nothing to write (skipped or failed)
+    std::optional<ScanResult> result;
+};
 
-SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
-    const fs::path out(o.out_dir), scans_dir = out / "scans";
-    fs::create_directories(scans_dir);
-    write_manifest(spec, o.shard, out);
-    auto backend = make_backend(parse_backend_kind(o.backend));
+// The processing stage of one entry (main thread): a scan whose inputs and settings are unchanged
+// is skipped (its recorded summary takes the series file's metadata), any other is processed; a
+// failure is recorded in dir with its reason. Only an unavailable backend stops the run.
+Processed process_entry(const SeriesEntry& e, const fs::path& dir, Fetched&& f, Backend& backend, SeriesProgress p) {
+    const fs::path entry_file = dir / kEntryFile;
+    Processed item;
+    item.p = std::move(p);
+    item.p.seconds_prepare = f.seconds_prepare;
+    item.p.seconds_load = f.seconds_load;
+    item.p.input_bytes = f.input_bytes;
+    item.hash = f.hash;
+    try {
+        if (f.error) std::rethrow_exception(f.error);
+        if (f.unchanged) {
+            EntrySummary& old = *f.unchanged;
+            set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
+            const std::string text = entry_summary_json(old);
+            if (read_file(entry_file) != text) write_file_atomic(entry_file, text);
+            item.p.status = "skipped";
+        } else {
+            std::error_code ec;
+            if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
+            item.scan = std::move(f.scan);
+            const auto t1 = std::chrono::steady_clock::now();
+            item.result = process_scan(*item.scan, backend, ProcessOptions{true});
+            item.p.seconds_process = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+        }
+    } catch (const BackendUnavailable&) {
+        throw;
+    } catch (const std::exception& ex) {
+        item.scan.reset();
+        std::error_code ec;
+        if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
+        fs::create_directories(dir);
+        write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
+        item.p.status = "failed";
+        item.p.reason = ex.what();
+    }
+    return item;
+}
 
-    std::vector<std::size_t> selected;
-    for (std::size_t k = 0; k < spec.entries.size(); ++k)
-        if (shard_contains(o.shard, k)) selected.push_back(k);
-    SeriesRunCounts counts;
-    counts.selected = (int)selected.size();
+// Counts the run's scans and times them for the progress reports.
+class RunProgress {
+public:
+    explicit RunProgress(const std::function<void(const SeriesProgress&)>& on_progress, std::size_t n_selected)
+        : on_progress_(on_progress) {
+        counts.selected = (int)n_selected;
+    }
 
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    double processed_seconds = 0.0;
-    auto last_report = start;
     // Reports one scan, in series order, once its outputs are on disk. Its `seconds` are the wall
-    // time since the previous report: with overlap, what the scan added to the run.
-    auto report = [&](SeriesProgress& p) {
+    // time since the previous report: with overlap, what the scan added to the run. The ETA
+    // extrapolates the scans processed so far (skipped ones take no time).
+    void report(SeriesProgress& p) {
         if (p.status == "processed") ++counts.processed;
         else if (p.status == "failed") ++counts.failed;
         else ++counts.skipped;
         const auto now = clock::now();
-        p.seconds = std::chrono::duration<double>(now - last_report).count();
-        last_report = now;
-        if (p.status != "skipped") processed_seconds += p.seconds;
-        p.elapsed_seconds = std::chrono::duration<double>(now - start).count();
+        p.seconds = std::chrono::duration<double>(now - last_report_).count();
+        last_report_ = now;
+        if (p.status != "skipped") processed_seconds_ += p.seconds;
+        p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
         p.scans_per_second = p.elapsed_seconds > 0 ? (double)p.position / p.elapsed_seconds : 0.0;
         const std::size_t worked = (std::size_t)(counts.processed + counts.failed);
-        const double per_scan = worked ? processed_seconds / (double)worked : 0.0;
+        const double per_scan = worked ? processed_seconds_ / (double)worked : 0.0;
         p.eta_seconds = per_scan * (double)(p.total - p.position);
-        if (o.on_progress) o.on_progress(p);
-    };
+        if (on_progress_) on_progress_(p);
+    }
 
-    // One entry's way through the stages: its progress record, and what the writer needs.
-    struct Processed {
-        SeriesProgress p;
-        std::string hash;
-        std::optional<Scan> scan;  // empty: nothing to write (skipped or failed)
-        std::optional<ScanResult> result;
-    };
+    SeriesRunCounts counts;
+
+private:
+    using clock = std::chrono::steady_clock;
+    const std::function<void(const SeriesProgress&)>& on_progress_;
+    const clock::time_point start_ = clock::now();
+    clock::time_point last_report_ = start_;
+    double processed_seconds_ = 0.0;
+};
+
+}  // namespace
+
+SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& o) {
+    // Prepare: the output folder with the manifest, the backend, and the shard's entries.
+    const fs::path out(o.out_dir), scans_dir = out / "scans";
+    fs::create_directories(scans_dir);
+    write_manifest(spec, o.shard, out);
+    auto backend = make_backend(parse_backend_kind(o.backend));
+    std::vector<const SeriesEntry*> selected;
+    for (std::size_t k = 0; k < spec.entries.size(); ++k)
+        if (shard_contains(o.shard, k)) selected.push_back(&spec.entries[k]);
+    RunProgress progress(o.on_progress, selected.size());
+
+    // Each entry is read (ahead, with overlap), processed, written (behind), then reported.
     auto read = [&](std::size_t pos) {
-        const SeriesEntry& e = spec.entries[selected[pos]];
+        const SeriesEntry& e = *selected[pos];
         return fetch_entry(e, scans_dir / e.id, o.force, stage_threads_have_spare_cores(o.overlap));
     };
     auto process = [&](std::size_t pos, Fetched&& f, double waited) {
-        const SeriesEntry& e = spec.entries[selected[pos]];
-        const fs::path dir = scans_dir / e.id, entry_file = dir / kEntryFile;
-        Processed item;
-        SeriesProgress& p = item.p;
+        const SeriesEntry& e = *selected[pos];
+        SeriesProgress p;
         p.position = pos + 1;
         p.total = selected.size();
         p.entry = &e;
         p.seconds_waiting_for_inputs = waited;
-        p.seconds_prepare = f.seconds_prepare;
-        p.seconds_load = f.seconds_load;
-        p.input_bytes = f.input_bytes;
-        item.hash = f.hash;
-        try {
-            if (f.error) std::rethrow_exception(f.error);
-            if (f.unchanged) {
-                EntrySummary& old = *f.unchanged;
-                set_entry_metadata(old, e);  // cycle, sample, notes may be edited without reprocessing
-                const std::string text = entry_summary_json(old);
-                if (read_file(entry_file) != text) write_file_atomic(entry_file, text);
-                p.status = "skipped";
-            } else {
-                std::error_code ec;
-                if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
-                item.scan = std::move(f.scan);
-                const auto t1 = clock::now();
-                item.result = process_scan(*item.scan, *backend, ProcessOptions{true});
-                p.seconds_process = std::chrono::duration<double>(clock::now() - t1).count();
-            }
-        } catch (const BackendUnavailable&) {
-            throw;
-        } catch (const std::exception& ex) {
-            item.scan.reset();
-            std::error_code ec;
-            if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
-            fs::create_directories(dir);
-            write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
-            p.status = "failed";
-            p.reason = ex.what();
-        }
-        return item;
+        return process_entry(e, scans_dir / e.id, std::move(f), *backend, std::move(p));
     };
     auto write = [&](std::size_t pos, Processed&& item) {
         if (item.result) {
-            const SeriesEntry& e = spec.entries[selected[pos]];
+            const SeriesEntry& e = *selected[pos];
             write_entry(e, scans_dir / e.id, *item.scan, *item.result, item.hash, o.run, item.p);
         }
         return std::move(item.p);
     };
     run_pipelined(selected.size(), o.overlap, read, process, write,
-                  [&](std::size_t, SeriesProgress&& p) { report(p); });
-    return counts;
+                  [&](std::size_t, SeriesProgress&& p) { progress.report(p); });
+    return progress.counts;
 }
 
 SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard) {
