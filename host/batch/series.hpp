@@ -113,6 +113,9 @@ std::string entry_input_hash(const ScanConfig& cfg,
                              const std::vector<std::pair<std::string, std::string>>& channel_map = {},
                              std::map<std::string, std::string>* file_hashes = nullptr);
 
+// The series file is the authority for an entry's id, scan, cycle, sample and notes: they may be
+// edited without reprocessing the scan.
+void set_entry_metadata(EntrySummary& s, const SeriesEntry& entry);
 EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, const std::string& input_hash);
 
 // series_entry.json's class and region objects (a class's also holds its quantiles_gpa).

@@ -447,12 +447,7 @@ std::vector<EntrySummary> read_entries(const SeriesSpec& spec, const fs::path& o
             s.status = "missing";
             s.reason = "not processed (no scans/" + e.id + "/series_entry.json)";
         }
-        // The series file is the authority for the metadata.
-        s.id = e.id;
-        s.scan = e.scan;
-        s.cycle = e.cycle;
-        s.sample = e.sample;
-        s.notes = e.notes;
+        set_entry_metadata(s, e);
         entries.push_back(std::move(s));
     }
     return entries;

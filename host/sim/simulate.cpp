@@ -469,14 +469,12 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
 
 // ---- writing ---------------------------------------------------------------------------------
 
-void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
-    const SimulationSpec& s = sim.spec;
-    const fs::path d(dir);
-    std::error_code ec;
-    fs::create_directories(d, ec);
-    if (ec || !fs::is_directory(d)) throw DataError(dir + ": cannot create folder");
+namespace {
 
-    const double dx = s.scan_size_m / s.nx, dy = dx;
+using nlohmann::ordered_json;
+
+// The channels and the labels as TIFFs with their pixel size.
+void write_channel_tiffs(const SimulatedScan& sim, const fs::path& d, double dx, double dy) {
     TiffCalibration cal;
     cal.pixel_size_x_m = dx;
     cal.pixel_size_y_m = dy;
@@ -489,9 +487,10 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
     write_tiff((d / "df2.tif").string(), sim.df2_hz, cal);
     cal.description = "labels (simulated)";
     write_tiff((d / "labels.tif").string(), sim.labels, cal);
+}
 
-    // truth.json
-    using nlohmann::ordered_json;
+// truth.json's settings: the spec, the generator's constants, the cantilever, tip and Kc model.
+ordered_json truth_settings_json(const SimulationSpec& s, double dx, double dy) {
     const TiltCorrection& tc = s.tilt_correction;
     const Cantilever& c = s.cantilever;
     ordered_json j;
@@ -519,31 +518,38 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
                        {"a1_free", c.a1_free_m},
                        {"a1_set", c.a1_set_m}};
     j["tip_radius_m"] = s.tip_radius_m;
-    {
-        ordered_json t;
-        t["model"] = kc_model_name(tc.model);
-        std::vector<double> co(tc.coefficients, tc.coefficients + tc.n_coefficients);
-        t["coefficients"] = co;
-        t["cos_exponent"] = tc.cos_exponent;
-        t["max_angle_deg"] = tc.max_angle_deg;
-        j["tilt_correction"] = t;
-    }
+    ordered_json t;
+    t["model"] = kc_model_name(tc.model);
+    std::vector<double> co(tc.coefficients, tc.coefficients + tc.n_coefficients);
+    t["coefficients"] = co;
+    t["cos_exponent"] = tc.cos_exponent;
+    t["max_angle_deg"] = tc.max_angle_deg;
+    j["tilt_correction"] = t;
+    return j;
+}
 
-    // Per region and per class statistics over labelled pixels.
-    struct Acc {
-        double n = 0, s = 0, ss = 0, kc = 0, tilt = 0;
-    };
-    std::map<int, Acc> by_label;
+// Sums over the labelled pixels of a region or a class.
+struct TruthSums {
+    double n = 0, s = 0, ss = 0, kc = 0, tilt = 0;
+};
+
+struct LabelledTruth {
+    std::map<int, TruthSums> by_label;
+    std::map<std::string, TruthSums> by_class;
+};
+
+LabelledTruth sum_labelled_truth(const SimulatedScan& sim) {
+    const TiltCorrection& tc = sim.spec.tilt_correction;
+    LabelledTruth sums;
     std::map<int, std::string> class_of;
-    for (const RegionTruth& r : s.regions) class_of[r.label] = r.class_name;
-    std::map<std::string, Acc> by_class;
+    for (const RegionTruth& r : sim.spec.regions) class_of[r.label] = r.class_name;
     for (std::size_t i = 0; i < sim.labels.size(); ++i) {
         const int l = sim.labels.px[i];
         if (l == 0) continue;
         const double e = sim.modulus_true_gpa.px[i];
         const double th = sim.tilt_true_deg.px[i];
         const double k = kc_factor(tc, std::min(th, tc.max_angle_deg));
-        for (Acc* a : {&by_label[l], &by_class[class_of[l]]}) {
+        for (TruthSums* a : {&sums.by_label[l], &sums.by_class[class_of[l]]}) {
             a->n += 1;
             a->s += e;
             a->ss += e * e;
@@ -551,17 +557,25 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
             a->tilt += th;
         }
     }
-    auto mean_sd = [](const Acc& a, ordered_json& o) {
-        const double m = a.n > 0 ? a.s / a.n : NAN;
-        const double v = a.n > 1 ? std::max(0.0, (a.ss - a.n * m * m) / (a.n - 1)) : NAN;
-        o["labelled_pixels"] = (long long)a.n;
-        o["true_mean_gpa"] = a.n > 0 ? ordered_json(m) : ordered_json(nullptr);
-        o["true_sd_gpa"] = a.n > 1 ? ordered_json(std::sqrt(v)) : ordered_json(nullptr);
-        o["mean_tilt_deg"] = a.n > 0 ? ordered_json(a.tilt / a.n) : ordered_json(nullptr);
-        o["mean_kc"] = a.n > 0 ? ordered_json(a.kc / a.n) : ordered_json(nullptr);
-    };
+    return sums;
+}
+
+// Pixel count, true mean and sample SD, mean tilt and Kc; null where there are too few pixels.
+void put_truth_stats(const TruthSums& a, ordered_json& o) {
+    const double m = a.n > 0 ? a.s / a.n : NAN;
+    const double v = a.n > 1 ? std::max(0.0, (a.ss - a.n * m * m) / (a.n - 1)) : NAN;
+    o["labelled_pixels"] = (long long)a.n;
+    o["true_mean_gpa"] = a.n > 0 ? ordered_json(m) : ordered_json(nullptr);
+    o["true_sd_gpa"] = a.n > 1 ? ordered_json(std::sqrt(v)) : ordered_json(nullptr);
+    o["mean_tilt_deg"] = a.n > 0 ? ordered_json(a.tilt / a.n) : ordered_json(nullptr);
+    o["mean_kc"] = a.n > 0 ? ordered_json(a.kc / a.n) : ordered_json(nullptr);
+}
+
+// truth.json's regions (each region's truth and its labelled pixels) and classes.
+void put_truth_regions(const SimulatedScan& sim, ordered_json& j) {
+    LabelledTruth sums = sum_labelled_truth(sim);
     ordered_json regions = ordered_json::array();
-    for (const RegionTruth& r : s.regions) {
+    for (const RegionTruth& r : sim.spec.regions) {
         ordered_json o;
         o["label"] = r.label;
         o["name"] = r.name;
@@ -570,24 +584,23 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
         o["sigma_gpa"] = r.sigma_gpa;
         o["tilt_deg"] = std::isfinite(r.tilt_deg) ? ordered_json(r.tilt_deg) : ordered_json(nullptr);
         o["azimuth_deg"] = std::isfinite(r.azimuth_deg) ? ordered_json(r.azimuth_deg) : ordered_json(nullptr);
-        mean_sd(by_label[r.label], o);
+        put_truth_stats(sums.by_label[r.label], o);
         regions.push_back(o);
     }
     j["regions"] = regions;
     ordered_json classes = ordered_json::object();
-    for (const auto& kv : by_class) {
+    for (const auto& kv : sums.by_class) {
         ordered_json o;
-        mean_sd(kv.second, o);
+        put_truth_stats(kv.second, o);
         classes[kv.first] = o;
     }
     j["classes"] = classes;
-    j["notes"] =
-        "azimuth: direction of steepest ascent, atan2(dz/dy, dz/dx), y = row index (down the image); "
-        "true_sd_gpa: sample SD over labelled pixels; mean_kc: mean Kc(min(theta, max_angle)) over labelled "
-        "pixels; true modulus clamped to >= modulus_floor_fraction_of_center * center";
-    write_file_atomic(d / "truth.json", j.dump(2) + "\n");
+}
 
-    // scan.yaml (written last: its presence means the set is complete)
+// scan.yaml: the channel files, the scan size, the cantilever, tip and Kc model, the regions.
+std::string scan_yaml_text(const SimulationSpec& s, double dx, double dy) {
+    const TiltCorrection& tc = s.tilt_correction;
+    const Cantilever& c = s.cantilever;
     std::ostringstream y;
     y << "# Simulated AM-FM scan (amfm simulate_scan, seed " << s.seed << "); truth in truth.json\n";
     y << "sample: {name: " << yaml_quoted(s.sample) << ", cycle: " << s.cycle << "}\n";
@@ -615,7 +628,31 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
     for (std::size_t i = 0; i < s.regions.size(); ++i)
         y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].class_name);
     y << "}}\n";
-    write_file_atomic(d / "scan.yaml", y.str());
+    return y.str();
+}
+
+}  // namespace
+
+void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
+    const SimulationSpec& s = sim.spec;
+    const fs::path d(dir);
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec || !fs::is_directory(d)) throw DataError(dir + ": cannot create folder");
+
+    const double dx = s.scan_size_m / s.nx, dy = dx;
+    write_channel_tiffs(sim, d, dx, dy);
+
+    ordered_json truth = truth_settings_json(s, dx, dy);
+    put_truth_regions(sim, truth);
+    truth["notes"] =
+        "azimuth: direction of steepest ascent, atan2(dz/dy, dz/dx), y = row index (down the image); "
+        "true_sd_gpa: sample SD over labelled pixels; mean_kc: mean Kc(min(theta, max_angle)) over labelled "
+        "pixels; true modulus clamped to >= modulus_floor_fraction_of_center * center";
+    write_file_atomic(d / "truth.json", truth.dump(2) + "\n");
+
+    // scan.yaml written last: its presence means the set is complete.
+    write_file_atomic(d / "scan.yaml", scan_yaml_text(s, dx, dy));
 }
 
 }  // namespace amfm
