@@ -11,6 +11,7 @@
 #include "host/batch/stack.hpp"
 #include "host/formats/open_scan.hpp"
 #include "host/method/pipeline.hpp"
+#include "host/method/sanity.hpp"
 #include "host/model/config.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
@@ -43,7 +44,7 @@ struct Options {
     std::string direction;                   // --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
-    bool no_figures = false, gwy = false, sequential = false;
+    bool no_figures = false, gwy = false, sequential = false, strict = false;
 };
 
 // A schema column of the row as the console shows it.
@@ -99,6 +100,12 @@ void report_file_values(const amfm::OpenedScan& opened, const Context& ctx) {
     }
 }
 
+// Sanity warnings on stderr, also under --quiet: a doubtful result is never silent.
+void report_warnings(const std::vector<amfm::SanityWarning>& warnings) {
+    for (const amfm::SanityWarning& w : warnings)
+        std::fprintf(stderr, "amfm: warning: %s\n", amfm::warning_text(w).c_str());
+}
+
 // stack: in the YAML: every page is a scan, written to OUT/page_NNN/, with OUT/stack.csv.
 int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx) {
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
@@ -137,7 +144,13 @@ int run(const Options& o, const Context& ctx) {
     progress(ctx, timing + o.out_dir);
     amfm::write_scan_outputs(scan, result, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line});
     if (!ctx.quiet) print_summary(result);
+    report_warnings(result.warnings);
     progress(ctx, "done: " + o.out_dir);
+    if (o.strict && !result.warnings.empty()) {
+        std::fprintf(stderr, "amfm: input error: %zu sanity warning(s) and --strict (results written to %s)\n",
+                     result.warnings.size(), o.out_dir.c_str());
+        return kExitData;
+    }
     return kExitOk;
 }
 
@@ -163,6 +176,8 @@ Runner add_process_command(CLI::App& app) {
         ->allow_extra_args(false);
     cmd->add_flag("--no-figures", o->no_figures, "Skip the PNG figures [outputs.figures=false]");
     cmd->add_flag("--gwy", o->gwy, "Also write results.gwy for Gwyddion [outputs.gwy=true]");
+    cmd->add_flag("--strict", o->strict,
+                  "Exit 3 when a sanity check warns (the results are still written, the warnings in regions.json)");
     cmd->add_flag("--sequential", o->sequential,
                   "Stacks: read, process and write one page at a time (default: the next page is read and the "
                   "previous one written while one is processed)");

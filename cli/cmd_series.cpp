@@ -15,7 +15,7 @@ namespace {
 struct Options {
     std::string series_yaml, out_dir, backend = "auto", shard;
     std::vector<std::string> sets;
-    bool no_figures = false, gwy = false, force = false, sequential = false;
+    bool no_figures = false, gwy = false, force = false, sequential = false, strict = false;
 };
 
 std::string duration(double s) {
@@ -60,9 +60,16 @@ int run(const Options& o, const Context& ctx) {
     }
     const amfm::SeriesOutcome out = amfm::write_series_outputs(spec, o.out_dir);
     progress(ctx, "tables, figures and report: " + o.out_dir + "/report.html");
+    // Sanity warnings on stderr, also under --quiet: a doubtful result is never silent.
+    for (const std::string& w : out.warnings) std::fprintf(stderr, "amfm: warning: %s\n", w.c_str());
     if (out.n_failed || out.n_missing) {
         progress(ctx, std::to_string(out.n_failed + out.n_missing) + " of " + std::to_string(spec.entries.size()) +
                           " scans failed (reasons in report.html and series.json)");
+        return kExitData;
+    }
+    if (o.strict && !out.warnings.empty()) {
+        std::fprintf(stderr, "amfm: input error: %zu sanity warning(s) and --strict (listed in report.html)\n",
+                     out.warnings.size());
         return kExitData;
     }
     return kExitOk;
@@ -87,6 +94,8 @@ Runner add_series_command(CLI::App& app) {
                                          "combine with `amfm merge`");
     cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures [outputs.figures=false]");
     cmd->add_flag("--gwy", o->gwy, "Also write each scan's results.gwy for Gwyddion [outputs.gwy=true]");
+    cmd->add_flag("--strict", o->strict,
+                  "Exit 3 when a sanity check warns on any scan (the outputs are still written)");
     cmd->add_flag("--force", o->force, "Reprocess scans whose inputs and settings are unchanged");
     cmd->add_flag("--sequential", o->sequential,
                   "Read, process and write one scan at a time (default: the next scan is read and the previous "

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     app.fallthrough();  // -q and --version also after the subcommand
     app.set_version_flag("--version", versions_text());
     Context ctx;
-    app.add_flag("-q,--quiet", ctx.quiet, "Only errors on stderr");
+    app.add_flag("-q,--quiet", ctx.quiet, "Only errors and warnings on stderr");
 
     const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
         std::vector<std::pair<CLI::App*, Runner>> c;

@@ -222,3 +222,67 @@ TEST_F(Cli, UnknownFormatIsOneLineNamingTheFormats) {
     EXPECT_EQ(r.code, 3);
     EXPECT_NE(r.err.find("not an Igor binary wave"), std::string::npos) << r.err;
 }
+
+// The unit mistakes of issue 13 are never silent: a warning on stderr and in regions.json, or
+// exit 3 when nothing valid is left.
+std::string warning_codes(const fs::path& regions_json) {
+    std::ifstream f(regions_json);
+    const nlohmann::json doc = nlohmann::json::parse(f);
+    std::string codes;
+    for (const auto& w : doc.at("warnings")) codes += w.at("code").get<std::string>() + " ";
+    return codes;
+}
+
+TEST_F(Cli, CleanScanHasNoWarnings) {
+    const CliRun r = run_amfm("process scan/scan.yaml --out res --no-figures --strict", tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(warning_codes(tmp.path() / "res" / "regions.json"), "");
+    EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, HeightInNmDeclaredMetresExitsThreeNamingTiltAndUnit) {
+    // scale 1e9 with unit m: the heights as a file in nm declared m gives them.
+    const CliRun r = run_amfm("process scan/scan.yaml --out res -q --set channels.height.scale=1e9", tmp.path());
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("every pixel is masked, mostly tilt_over_cutoff"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("channels.height (unit: m)"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(tmp.path() / "res"));
+}
+
+TEST_F(Cli, PhaseInDegreesDeclaredRadiansWarns) {
+    const CliRun r = run_amfm("process scan/scan.yaml --out res -q --no-figures --set channels.phase1.unit=rad",
+                              tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("amfm: warning: phase_unit: channels.phase1 (unit: rad)"), std::string::npos) << r.err;
+    EXPECT_NE(warning_codes(tmp.path() / "res" / "regions.json").find("phase_unit"), std::string::npos);
+    const CliRun strict = run_amfm("process scan/scan.yaml --out res2 -q --no-figures --strict "
+                                   "--set channels.phase1.unit=rad", tmp.path());
+    EXPECT_EQ(strict.code, 3) << strict.err;
+    EXPECT_NE(strict.err.find("--strict"), std::string::npos) << strict.err;
+    EXPECT_TRUE(fs::exists(tmp.path() / "res2" / "regions.json"));
+}
+
+TEST_F(Cli, Df2InHzDeclaredKhzWarns) {
+    const CliRun r = run_amfm("process scan/scan.yaml --out res -q --no-figures --set channels.df2.unit=kHz",
+                              tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("amfm: warning: df2_unit: channels.df2 (unit: kHz)"), std::string::npos) << r.err;
+    const std::string codes = warning_codes(tmp.path() / "res" / "regions.json");
+    EXPECT_NE(codes.find("df2_unit"), std::string::npos) << codes;
+    EXPECT_NE(codes.find("modulus_range"), std::string::npos) << codes;
+}
+
+TEST_F(Cli, SeriesCarriesWarningsIntoTheReportAndStrictExitsThree) {
+    write("series.yaml", "scans:\n  - {scan: scan/scan.yaml, cycle: 5, id: ok}\n"
+                         "  - {scan: scan/scan.yaml, cycle: 6, id: khz, settings: {channels.df2.unit: kHz}}\n");
+    const CliRun r = run_amfm("series series.yaml --out ser -q --no-figures", tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("amfm: warning: khz: df2_unit"), std::string::npos) << r.err;
+    std::ifstream f(tmp.path() / "ser" / "report.html");
+    const std::string html((std::istreambuf_iterator<char>(f)), {});
+    EXPECT_NE(html.find("<h2 class=failed>Warnings</h2>"), std::string::npos);
+    EXPECT_NE(html.find("df2_unit"), std::string::npos);
+    const CliRun strict = run_amfm("series series.yaml --out ser -q --no-figures --strict", tmp.path());
+    EXPECT_EQ(strict.code, 3) << strict.err;  // the scans are unchanged (skipped): their warnings are kept
+}

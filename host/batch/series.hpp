@@ -83,6 +83,7 @@ struct EntrySummary {
     int nx = 0, ny = 0;
     std::vector<ClassSummary> classes;
     std::vector<StatsRow> regions;
+    std::vector<std::string> warnings;  // the scan's sanity warnings, as warning_text writes them
 };
 
 // Levels of the per-class quantile sketches (resolves CDFs to 1/400).
@@ -164,6 +165,7 @@ SeriesRunCounts run_series(const SeriesSpec& spec, const SeriesRunOptions& optio
 
 struct SeriesOutcome {
     int n_ok = 0, n_failed = 0, n_missing = 0;
+    std::vector<std::string> warnings;  // every scan's sanity warnings, each as "<id>: <warning_text>"
 };
 
 // Reads scans/<id>/series_entry.json for every entry and writes series.csv,

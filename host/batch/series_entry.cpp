@@ -12,6 +12,7 @@
 #include "host/formats/open_scan.hpp"
 #include "host/formats/scan_loading.hpp"
 #include "host/method/quantiles.hpp"
+#include "host/method/sanity.hpp"
 #include "host/model/channels.hpp"
 #include "host/model/config.hpp"
 #include "host/model/hash.hpp"
@@ -82,6 +83,7 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
         s.classes.push_back({class_row(c), make_quantile_sketch(values, kSeriesSketchLevels)});
     }
     for (const RegionStats& r : result.stats.regions) s.regions.push_back(region_row(r, result.systematic_rel));
+    for (const SanityWarning& w : result.warnings) s.warnings.push_back(warning_text(w));
     return s;
 }
 
@@ -114,7 +116,8 @@ std::string entry_summary_json(const EntrySummary& s) {
                     {"scan", s.scan},  {"cycle", s.cycle},   {"sample", s.sample},
                     {"notes", s.notes}, {"status", s.status}, {"reason", s.reason},
                     {"input_hash", s.input_hash}, {"nx", s.nx}, {"ny", s.ny},
-                    {"sketch_levels", kSeriesSketchLevels}, {"classes", classes}, {"regions", regions}};
+                    {"sketch_levels", kSeriesSketchLevels}, {"classes", classes}, {"regions", regions},
+                    {"warnings", s.warnings}};
     return j.dump(1) + "\n";
 }
 
@@ -134,6 +137,7 @@ EntrySummary read_entry_summary(const std::string& path) {
         s.input_hash = j.at("input_hash");
         s.nx = j.at("nx");
         s.ny = j.at("ny");
+        s.warnings = j.value("warnings", std::vector<std::string>{});  // absent in entries of earlier versions
         for (const auto& c : j.at("classes")) {
             ClassSummary cs;
             cs.stats.kind = "class";

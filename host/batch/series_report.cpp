@@ -340,6 +340,18 @@ void html_scans(std::ostringstream& h, const SeriesSpec& spec, const std::vector
     h << "</table>\n";
 }
 
+// The scans' sanity warnings (none: no section).
+void html_warnings(std::ostringstream& h, const std::vector<EntrySummary>& entries) {
+    std::ostringstream items;
+    for (const auto* e : by_cycle(entries))
+        for (const std::string& w : e->warnings)
+            items << "<li><a href=\"#scan-" << html_escape(e->id) << "\">" << html_escape(e->id) << "</a>: "
+                  << html_escape(w) << "</li>\n";
+    if (!items.str().empty())
+        h << "<h2 class=failed>Warnings</h2>\n<p>Sanity checks that failed: the values of these scans are doubtful."
+             "</p>\n<ul>\n" << items.str() << "</ul>\n";
+}
+
 void html_table1(std::ostringstream& h, const SeriesTables& t) {
     h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Mean +- SD over the valid pixels of all "
          "scans of that cycle number; N = valid pixels.</p>\n<table><tr><th>cycle</th>";
@@ -423,6 +435,7 @@ std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>&
                         const fs::path& out_dir) {
     std::ostringstream h;
     html_scans(h, spec, entries);
+    html_warnings(h, entries);
     html_table1(h, t);
     html_comparisons(h, comps);
     h << "<h2>Figures</h2>\n";
@@ -467,6 +480,8 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
     const std::vector<EntrySummary> entries = read_entries(spec, out);
     SeriesOutcome o;
     for (const auto& e : entries) (e.status == "ok" ? o.n_ok : e.status == "failed" ? o.n_failed : o.n_missing)++;
+    for (const auto& e : entries)
+        for (const std::string& w : e.warnings) o.warnings.push_back(e.id + ": " + w);
     const SeriesTables t = build_tables(entries);
     const auto comps = build_comparisons(t);
     const auto figs = series_figures(t);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "host/method/level.hpp"
+#include "host/method/sanity.hpp"
 #include "host/method/uncertainty.hpp"
 #include "amfm/kernels/mask.hpp"
 
@@ -85,6 +86,9 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend,
                                  options.keep_class_values);
     r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
+    r.warnings = check_scan_inputs(scan);
+    for (SanityWarning& w : check_scan_result(r)) r.warnings.push_back(std::move(w));
+    require_valid_pixels(scan, r);
     const auto t2 = clock::now();
     r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();
     r.seconds_statistics = std::chrono::duration<double>(t2 - t1).count();

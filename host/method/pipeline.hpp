@@ -5,6 +5,7 @@
 
 #include "amfm/kernels/backend.hpp"
 #include "host/method/regions.hpp"
+#include "host/method/sanity.hpp"
 #include "host/method/segmentation.hpp"
 #include "host/method/statistics.hpp"
 #include "host/model/scan.hpp"
@@ -23,6 +24,7 @@ struct ScanResult {
     // Relative systematic uncertainty of every modulus from the tip radius's (and k1's)
     // calibration uncertainty; 0 when none is given.
     double systematic_rel = 0.0;
+    std::vector<SanityWarning> warnings;  // the sanity checks' findings (sanity.hpp); empty for a clean scan
     std::string backend_name, backend_device;
     double seconds_pixel_stage = 0.0, seconds_statistics = 0.0;
 };
@@ -34,6 +36,7 @@ struct ProcessOptions {
     bool keep_class_values = false;  // ClassStats::values_gpa filled (a series' quantile sketches)
 };
 
+// DataError (require_valid_pixels) when every pixel is masked: nothing meaningful to report.
 ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions& options = {});
 
 }  // namespace amfm

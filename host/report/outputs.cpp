@@ -209,6 +209,8 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     doc["classes"] = classes;
     doc["map"] = region_json(rows.back(), result.stats.whole_map.counts);
     doc["systematic_uncertainty_rel"] = json_number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
+    doc["warnings"] = json::array();
+    for (const SanityWarning& w : result.warnings) doc["warnings"].push_back({{"code", w.code}, {"message", w.message}});
     if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);
     return doc.dump(2) + "\n";
 }
