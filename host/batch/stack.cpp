@@ -103,10 +103,10 @@ const Table<StackRow>& stack_csv_table() {
         stats_col<StackRow>("center_gpa", "gaussian_center_gpa"),
         stats_col<StackRow>("sigma_gpa", "gaussian_sigma_gpa"),
         stats_col<StackRow>("fit_state"),
-        stats_col<StackRow>("quality"),
-        stats_col<StackRow>("valid_fraction"),
         stats_col<StackRow>("mean_gpa"),
         stats_col<StackRow>("sd_gpa"),
+        stats_col<StackRow>("quality"),
+        stats_col<StackRow>("valid_fraction"),
     };
     return t;
 }

@@ -169,14 +169,16 @@ const Table<StatsRow>& regions_csv_table() {
     static const Table<StatsRow> t = [] {
         std::vector<std::string> names = {"kind", "label", "name", "class", "n_pixels", "n_valid"};
         for (int b = 0; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
-        names.push_back("valid_fraction");
-        for (int b = 0; b < kMaskBitCount; ++b)
-            if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
         for (const char* n : {"mean_gpa", "sd_gpa", "median_gpa", "p05_gpa", "p95_gpa", "center_gpa", "sigma_gpa",
-                              "fwhm_gpa", "amplitude", "r2", "fit_state", "quality", "fit_iterations", "hist_axis", "hist_lo",
+                              "fwhm_gpa", "amplitude", "r2", "fit_state", "fit_iterations", "hist_axis", "hist_lo",
                               "hist_hi", "hist_bins", "normal_tilt_deg", "normal_azimuth_deg", "area_um2",
                               "systematic_gpa"})
             names.push_back(n);
+        // Added later, so at the end: the columns scripts know keep their places.
+        names.push_back("quality");
+        names.push_back("valid_fraction");
+        for (int b = 0; b < kMaskBitCount; ++b)
+            if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
         return stats_cols<StatsRow>(names);
     }();
     return t;
