@@ -1,5 +1,6 @@
 // amfm process SCAN --out DIR: one scan (any format open_scan reads) through the whole method.
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -62,7 +63,8 @@ void print_summary(const amfm::ScanResult& result) {
         {"pixels", 9, 1, [](const StatsRow& r) { return shown(r, "n_pixels"); }},
         {"valid", 9, 1, [](const StatsRow& r) { return shown(r, "n_valid"); }},
         {"gaussian (GPa)", -22, 2, amfm::console_gaussian},
-        {"fit", 0, 1, [](const StatsRow& r) { return shown(r, "fit_state"); }},
+        {"fit", -14, 1, [](const StatsRow& r) { return shown(r, "fit_state"); }},
+        {"quality", 0, 1, [](const StatsRow& r) { return shown(r, "quality"); }},
     };
     std::fputs(amfm::console_header(regions).c_str(), stdout);
     for (const StatsRow& r : amfm::scan_rows(result)) {
@@ -71,6 +73,16 @@ void print_summary(const amfm::ScanResult& result) {
             std::printf("class %-12s mean %s +- %s GPa (SD over %s valid pixels)\n", r.class_name.c_str(),
                         shown(r, "mean_gpa").c_str(), shown(r, "sd_gpa").c_str(), shown(r, "n_valid").c_str());
     }
+}
+
+// Why a region (or the map) has no centre, one line each on stderr, whatever --quiet says.
+void warn_about_quality(const amfm::ScanResult& result, double cutoff_deg) {
+    for (const amfm::RegionStats& r : result.stats.regions) {
+        const std::string w = amfm::region_quality_warning(r, cutoff_deg);
+        if (!w.empty()) std::cerr << "amfm: warning: " << w << std::endl;
+    }
+    const std::string w = amfm::region_quality_warning(result.stats.whole_map, cutoff_deg);
+    if (!w.empty()) std::cerr << "amfm: warning: " << w << std::endl;
 }
 
 // A stack's regions and classes, page by page.
@@ -143,6 +155,7 @@ int run(const Options& o, const Context& ctx) {
                   result.seconds_pixel_stage * 1e3, result.seconds_statistics * 1e3);
     progress(ctx, timing + o.out_dir);
     amfm::write_scan_outputs(scan, result, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line});
+    warn_about_quality(result, cfg.tilt_correction.max_angle_deg);
     if (!ctx.quiet) print_summary(result);
     report_warnings(result.warnings);
     progress(ctx, "done: " + o.out_dir);

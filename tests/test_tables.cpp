@@ -110,12 +110,14 @@ TEST(Tables, EveryWriterHeaderComesFromTheSchema) {
               "kind,label,name,class,n_pixels,n_valid,masked_tilt_over_cutoff,masked_phase_not_repulsive,"
               "masked_df2_not_positive,masked_non_finite_input,masked_unlabelled,mean_gpa,sd_gpa,median_gpa,p05_gpa,p95_gpa,center_gpa,sigma_gpa,fwhm_gpa,amplitude,"
               "r2,fit_state,fit_iterations,hist_axis,hist_lo,hist_hi,hist_bins,normal_tilt_deg,normal_azimuth_deg,"
-              "area_um2,systematic_gpa\n");
+              "area_um2,systematic_gpa,quality,valid_fraction,lost_tilt_over_cutoff_fraction,"
+              "lost_phase_not_repulsive_fraction,lost_df2_not_positive_fraction,lost_non_finite_input_fraction\n");
     EXPECT_EQ(csv_header(stack_csv_table()),
               "page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,fit_state,mean_gpa,"
-              "sd_gpa\n");
+              "sd_gpa,quality,valid_fraction\n");
     EXPECT_EQ(csv_header(series_csv_table()),
-              "kind,cycle,scan,class,region,label,n_scans,n_valid,mean_gpa,sd_gpa,center_gpa,sigma_gpa,fwhm_gpa,fit\n");
+              "kind,cycle,scan,class,region,label,n_scans,n_valid,mean_gpa,sd_gpa,center_gpa,sigma_gpa,fwhm_gpa,fit,"
+              "quality\n");
 }
 
 TEST(Tables, RowsShowOnlyWhatTheyHave) {

@@ -97,6 +97,7 @@ const Table<StatsRow>& entry_region_table() {
         Table<StatsRow> r = stats_cols<StatsRow>(
             {"label", "name", "class", "n_valid", "mean_gpa", "sd_gpa", "center_gpa", "sigma_gpa", "fwhm_gpa"});
         r.push_back(stats_col<StatsRow>("fit_state", "fit"));
+        r.push_back(stats_col<StatsRow>("quality"));
         return r;
     }();
     return t;

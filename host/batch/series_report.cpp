@@ -354,14 +354,20 @@ void html_warnings(std::ostringstream& h, const std::vector<EntrySummary>& entri
 
 void html_table1(std::ostringstream& h, const SeriesTables& t) {
     h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Mean +- SD over the valid pixels of all "
-         "scans of that cycle number; N = valid pixels.</p>\n<table><tr><th>cycle</th>";
+         "scans of that cycle number; N = valid pixels; regions whose quality is not ok (no centre) are "
+         "counted under the value.</p>\n<table><tr><th>cycle</th>";
     for (const auto& c : t.classes) h << "<th>" << html_escape(c) << " (GPa)</th><th>N</th>";
     h << "</tr>\n";
     for (int cy : t.cycles) {
         h << "<tr><td>" << cy << "</td>";
         for (const auto& c : t.classes) {
             const PooledClass* p = t.find(cy, c);
-            h << "<td>" << (p ? fmt(p->mean, 2) + " &plusmn; " + fmt(p->sd, 2) : "") << "</td><td>"
+            const bool flagged = p && p->n_regions_not_ok > 0;
+            h << "<td>" << (p ? fmt(p->mean, 2) + " &plusmn; " + fmt(p->sd, 2) : "")
+              << (flagged ? "<br><small>" + std::to_string(p->n_regions_not_ok) + " of " +
+                                std::to_string(p->n_regions) + " regions not ok</small>"
+                          : "")
+              << "</td><td>"
               << (p ? std::to_string(p->n) : "") << "</td>";
         }
         h << "</tr>\n";
@@ -396,14 +402,14 @@ void html_comparisons(std::ostringstream& h, const std::vector<SeriesComparison>
 
 void html_regions(std::ostringstream& h, const std::vector<EntrySummary>& entries) {
     h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<table><tr><th>cycle</th><th>scan</th><th>region</th>"
-         "<th>class</th><th>valid pixels</th><th>centre &plusmn; &sigma; (GPa)</th><th>fit</th></tr>\n";
+         "<th>class</th><th>valid pixels</th><th>centre &plusmn; &sigma; (GPa)</th><th>fit</th><th>quality</th></tr>\n";
     for (const auto* e : by_cycle(entries))
         for (const StatsRow& r : e->regions)
             h << "<tr><td>" << e->cycle << "</td><td class=t>" << html_escape(e->id) << "</td><td class=t>"
               << html_escape(r.name) << "</td><td class=t>" << html_escape(r.class_name) << "</td><td>"
               << r.pixels.n_valid << "</td><td>" << fmt(r.gaussian.center_gpa, 2) << " &plusmn; "
               << fmt(r.gaussian.sigma_gpa, 2) << "</td><td class=t>" << fit_state_name(r.gaussian.fit.state)
-              << "</td></tr>\n";
+              << "</td><td class=t>" << region_quality_name(r.quality) << "</td></tr>\n";
     h << "</table>\n";
 }
 

@@ -57,6 +57,11 @@ SeriesTables build_tables(const std::vector<EntrySummary>& entries) {
             p.class_name = c.stats.class_name;
             pool(p, c);
         }
+        for (const StatsRow& r : e.regions) {
+            PooledClass& p = t.pooled[{e.cycle, r.class_name}];
+            ++p.n_regions;
+            if (r.quality != RegionQuality::Ok) ++p.n_regions_not_ok;
+        }
     }
     t.cycles.assign(cycles.begin(), cycles.end());
     t.classes.assign(classes.begin(), classes.end());
@@ -122,6 +127,7 @@ const Table<SeriesRow>& series_csv_table() {
         for (auto& c : stats_cols<SeriesRow>({"n_valid", "mean_gpa", "sd_gpa", "center_gpa", "sigma_gpa", "fwhm_gpa"}))
             cols.push_back(c);
         cols.push_back(stats_col<SeriesRow>("fit_state", "fit"));
+        cols.push_back(stats_col<SeriesRow>("quality"));
         return cols;
     }();
     return t;
@@ -191,7 +197,7 @@ std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>&
     for (const SeriesRow& r : class_rows(t)) table1.push_back(json_object(table1_columns, r));
     Table<SeriesRow> region_columns = table_columns(
         series_csv_table(), {"cycle", "scan", "label", "region", "class", "n_valid", "mean_gpa", "sd_gpa",
-                             "center_gpa", "sigma_gpa", "fwhm_gpa", "fit"});
+                             "center_gpa", "sigma_gpa", "fwhm_gpa", "fit", "quality"});
     for (const SeriesRow& r : region_rows(entries)) regions.push_back(json_object(region_columns, r));
     for (const auto& c : build_comparisons(t)) {
         json j = {{"n_a", c.a->n}, {"n_b", c.b->n}, {"diff_gpa", json_number(c.welch.diff)},

@@ -22,6 +22,7 @@ struct PooledClass {
     int n_scans = 0;
     long long n = 0;
     double mean = std::numeric_limits<double>::quiet_NaN(), sd = std::numeric_limits<double>::quiet_NaN();
+    int n_regions = 0, n_regions_not_ok = 0;  // the class's regions in those scans; those without a centre
     std::vector<const QuantileSketch*> sketches;
 };
 

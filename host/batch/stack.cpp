@@ -105,6 +105,8 @@ const Table<StackRow>& stack_csv_table() {
         stats_col<StackRow>("fit_state"),
         stats_col<StackRow>("mean_gpa"),
         stats_col<StackRow>("sd_gpa"),
+        stats_col<StackRow>("quality"),
+        stats_col<StackRow>("valid_fraction"),
     };
     return t;
 }

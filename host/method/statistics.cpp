@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <stdexcept>
+#include <cstdio>
 
 #include <omp.h>
 
@@ -158,7 +160,10 @@ PixelStats value_stats(const PixelStats& from) {
 void add_counts(PixelStats& into, const PixelStats& from) {
     into.n_pixels += from.n_pixels;
     into.n_valid += from.n_valid;
-    for (int b = 0; b < kMaskBitCount; ++b) into.masked[b] += from.masked[b];
+    for (int b = 0; b < kMaskBitCount; ++b) {
+        into.masked[b] += from.masked[b];
+        into.lost[b] += from.lost[b];
+    }
 }
 
 // Adds the pixels counted per combination of mask bits to `ps`; returns the valid ones.
@@ -167,7 +172,9 @@ std::size_t add_combo_counts(const std::size_t* count, PixelStats& ps) {
     for (int m = 0; m < (1 << kMaskBitCount); ++m) {
         if (!count[m]) continue;
         ps.n_pixels += (long long)count[m];
-        if (!(m & kMaskInvalid)) valid += count[m];
+        const int invalid = m & kMaskInvalid;
+        if (!invalid) valid += count[m];
+        else ps.lost[__builtin_ctz((unsigned)invalid)] += (long long)count[m];  // its lowest reason bit
         for (int b = 0; b < kMaskBitCount; ++b)
             if (m & (1 << b)) ps.masked[b] += (long long)count[m];
     }
@@ -319,6 +326,28 @@ Descriptions describe_all(ValidValues& values, const ClassGroups& classes, const
     return d;
 }
 
+constexpr int kTiltBit = 0;  // PixelStats::lost's index of kMaskTiltOverCutoff
+static_assert(kMaskTiltOverCutoff == 1u << kTiltBit, "the tilt cutoff is reason bit 0");
+
+double share(long long part, long long whole) { return whole > 0 ? (double)part / whole : 0.0; }
+
+// A fit whose centre can be read as the modulus: converged, inside the binned range, finite width.
+bool fit_usable(const GaussianSummary& g, const HistSpec& h) {
+    const FitResult& f = g.fit;
+    return f.state == FitState::Converged && f.center >= h.lo && f.center <= h.hi && f.sigma > 0.0 &&
+           std::isfinite(g.center_gpa) && std::isfinite(g.sigma_gpa);
+}
+
+// The first state of RegionQuality's list that applies to `r`.
+RegionQuality assess_quality(const RegionStats& r) {
+    const PixelStats& p = r.pixels;
+    if (share(p.lost[kTiltBit], p.n_pixels) > kMostlyShare) return RegionQuality::MostlyBeyondCutoff;
+    if (share(p.n_pixels - p.n_valid, p.n_pixels) > kMostlyShare) return RegionQuality::MostlyMasked;
+    if (p.n_valid < kMinValidPixels) return RegionQuality::FewPixels;
+    if (!fit_usable(r.gaussian, r.hist)) return RegionQuality::FitFailed;
+    return RegionQuality::Ok;
+}
+
 // Every region's histogram (by `specs`) and the whole map's (every valid pixel, labelled or not,
 // by `map_spec`) in one pass over the pixels on the backend, then every Gaussian fit in one call.
 void fit_histograms(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
@@ -343,6 +372,8 @@ void fit_histograms(const std::vector<float>& modulus_gpa, const std::vector<std
         rs.counts.assign(counts.begin() + specs[k].offset, counts.begin() + specs[k].offset + specs[k].nbins);
         rs.hist.offset = 0;
         rs.gaussian = summarise_fit(fits[k], rs.hist);
+        rs.quality = assess_quality(rs);
+        if (rs.quality != RegionQuality::Ok) rs.gaussian.center_gpa = rs.gaussian.sigma_gpa = rs.gaussian.fwhm_gpa = NAN;
     }
 }
 
@@ -373,6 +404,56 @@ ClassStats class_stats(const std::string& name, const std::vector<int>& members,
 }
 
 }  // namespace
+
+const char* region_quality_name(RegionQuality q) {
+    switch (q) {
+        case RegionQuality::Ok: return "ok";
+        case RegionQuality::MostlyBeyondCutoff: return "mostly_beyond_cutoff";
+        case RegionQuality::MostlyMasked: return "mostly_masked";
+        case RegionQuality::FewPixels: return "few_pixels";
+        case RegionQuality::FitFailed: return "fit_failed";
+    }
+    return "unknown";
+}
+
+RegionQuality parse_region_quality(const std::string& name) {
+    for (RegionQuality q : {RegionQuality::Ok, RegionQuality::MostlyBeyondCutoff, RegionQuality::MostlyMasked,
+                            RegionQuality::FewPixels, RegionQuality::FitFailed})
+        if (name == region_quality_name(q)) return q;
+    throw std::invalid_argument("unknown region quality '" + name + "'");
+}
+
+std::string region_quality_warning(const RegionStats& r, double cutoff_deg) {
+    const PixelStats& p = r.pixels;
+    auto percent = [&](long long part) { return std::to_string((int)std::lround(100.0 * share(part, p.n_pixels))); };
+    std::string why;
+    switch (r.quality) {
+        case RegionQuality::Ok: return "";
+        case RegionQuality::MostlyBeyondCutoff: {
+            char cutoff[32];
+            std::snprintf(cutoff, sizeof cutoff, "%g", cutoff_deg);
+            why = percent(p.lost[kTiltBit]) + " % of its pixels are tilted beyond the " + cutoff + " deg cutoff";
+            break;
+        }
+        case RegionQuality::MostlyMasked: {
+            const int main = (int)(std::max_element(p.lost, p.lost + kMaskBitCount) - p.lost);
+            why = percent(p.n_pixels - p.n_valid) + " % of its pixels are masked (mostly " + mask_bit_name(main) +
+                  ", " + percent(p.lost[main]) + " %)";
+            break;
+        }
+        case RegionQuality::FewPixels:
+            why = std::to_string(p.n_valid) + " valid pixels, fewer than the " + std::to_string(kMinValidPixels) +
+                  " a histogram fit needs";
+            break;
+        case RegionQuality::FitFailed:
+            why = std::string("the Gaussian fit failed (") + fit_state_name(r.gaussian.fit.state) +
+                  (r.gaussian.fit.state == FitState::Converged ? ", centre outside the histogram" : "") + ")";
+            break;
+    }
+    const std::string who = r.info.label == 0 ? std::string("the whole map")
+                                              : "region " + std::to_string(r.info.label) + " '" + r.info.name + "'";
+    return who + ": " + why + "; no centre reported";
+}
 
 int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double range) {
     int bins;

@@ -20,6 +20,10 @@ struct PixelStats {
     long long n_pixels = 0;
     long long n_valid = 0;
     long long masked[kMaskBitCount] = {0, 0, 0, 0, 0};  // pixels carrying each reason bit
+    // Invalid pixels by the reason they are lost to: a pixel with several reasons counts under
+    // its lowest bit (tilt before phase before df2 before non-finite), so n_valid + sum(lost)
+    // == n_pixels. kMaskUnlabelled never loses a pixel.
+    long long lost[kMaskBitCount] = {0, 0, 0, 0, 0};
     double mean_gpa = 0.0, sd_gpa = 0.0, median_gpa = 0.0, p05_gpa = 0.0, p95_gpa = 0.0;
 };
 
@@ -30,13 +34,35 @@ struct GaussianSummary {
     double fwhm_gpa = 0.0;
 };
 
+// Whether a region's (or the whole map's) Gaussian centre is presented as its result. Only `Ok`
+// rows carry a centre, sigma and FWHM; the others keep the raw fit in GaussianSummary::fit and
+// say why (README, "Region quality"). Checked in this order, the first that applies:
+enum class RegionQuality : int {
+    Ok = 0,
+    MostlyBeyondCutoff,  // more than kMostlyShare of the pixels lost to the tilt cutoff
+    MostlyMasked,        // more than kMostlyShare of the pixels invalid (any reason)
+    FewPixels,           // fewer than kMinValidPixels valid pixels
+    FitFailed,           // the fit did not converge, or its centre lies outside the histogram
+};
+const char* region_quality_name(RegionQuality q);
+RegionQuality parse_region_quality(const std::string& name);  // std::invalid_argument for an unknown name
+
+// The quality thresholds, here only.
+constexpr double kMostlyShare = 0.5;
+constexpr long long kMinValidPixels = 30;
+
 struct RegionStats {
     RegionInfo info;
     PixelStats pixels;
     HistSpec hist;
     std::vector<std::uint32_t> counts;
     GaussianSummary gaussian;
+    RegionQuality quality = RegionQuality::Ok;
 };
+
+// Why a region (label 0: the whole map) has no centre, naming it and `cutoff_deg` (the tilt
+// cutoff) where that is the reason; "" for an `Ok` region.
+std::string region_quality_warning(const RegionStats& r, double cutoff_deg);
 
 // Pixel values whose elements start uninitialised (not zeroed): the parallel pass that fills
 // them is the first to touch their pages.

@@ -65,17 +65,20 @@ json yaml_to_json(const YAML::Node& n) {
 // regions.json nests a row's columns in groups, named as that file names them.
 const Table<StatsRow>& pixels_json_table() {
     static const Table<StatsRow> t =
-        stats_cols<StatsRow>({"n_pixels", "n_valid", "mean_gpa", "sd_gpa", "median_gpa", "p05_gpa", "p95_gpa"});
+        stats_cols<StatsRow>({"n_pixels", "n_valid", "valid_fraction", "mean_gpa", "sd_gpa", "median_gpa", "p05_gpa",
+                              "p95_gpa"});
     return t;
 }
 
 const Table<StatsRow>& gaussian_json_table() {
     static const Table<StatsRow> t = [] {
-        Table<StatsRow> g = stats_cols<StatsRow>({"center_gpa", "sigma_gpa", "fwhm_gpa", "systematic_gpa", "amplitude", "r2"});
+        Table<StatsRow> g = stats_cols<StatsRow>({"center_gpa", "sigma_gpa", "fwhm_gpa", "systematic_gpa", "amplitude", "r2",
+                                                  "quality"});
         // systematic_gpa comes from the calibration uncertainty of R (and k1): the same for every
         // pixel, so it shifts the whole distribution and is not part of sigma.
         for (const auto& [header, name] : {std::pair<const char*, const char*>{"offset", "fit_offset"},
-                                           {"chi2", "fit_chi2"}, {"iterations", "fit_iterations"}, {"state", "fit_state"}})
+                                           {"chi2", "fit_chi2"}, {"iterations", "fit_iterations"}, {"state", "fit_state"},
+                                           {"fit_center", "fit_center"}, {"fit_sigma", "fit_sigma"}})
             g.push_back(stats_col<StatsRow>(name, header));
         return g;
     }();
@@ -109,11 +112,19 @@ json pixel_stats_json(const StatsRow& row) {
     json masked = json::object();
     for (int b = 0; b < kMaskBitCount; ++b) masked[mask_bit_name(b)] = row.pixels.masked[b];
     j["masked"] = masked;
+    json lost = json::object();  // shares of the pixels, by the reason each is lost to
+    for (int b = 0; b < kMaskBitCount; ++b)
+        if ((1u << b) & kMaskInvalid)
+            lost[mask_bit_name(b)] = json_cell(stats_column(std::string("lost_") + mask_bit_name(b) + "_fraction").value(row));
+    j["lost_fraction"] = lost;
     return j;
 }
 
-json region_json(const StatsRow& row, const std::vector<std::uint32_t>& counts) {
+json region_json(const StatsRow& row, const RegionStats& stats, double cutoff_deg) {
+    const std::vector<std::uint32_t>& counts = stats.counts;
     json j = json_object(region_json_table(), row);
+    const std::string warning = region_quality_warning(stats, cutoff_deg);
+    j["warning"] = warning.empty() ? json(nullptr) : json(warning);
     j["gaussian"] = json_object(gaussian_json_table(), row);
     j["pixels"] = pixel_stats_json(row);
     j["histogram"] = json_object(histogram_json_table(), row);
@@ -163,6 +174,11 @@ const Table<StatsRow>& regions_csv_table() {
                               "hist_hi", "hist_bins", "normal_tilt_deg", "normal_azimuth_deg", "area_um2",
                               "systematic_gpa"})
             names.push_back(n);
+        // Added later, so at the end: the columns scripts know keep their places.
+        names.push_back("quality");
+        names.push_back("valid_fraction");
+        for (int b = 0; b < kMaskBitCount; ++b)
+            if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
         return stats_cols<StatsRow>(names);
     }();
     return t;
@@ -174,8 +190,12 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     // scan_rows: the regions, the classes, then the map, in the order of result.stats.
     const std::vector<StatsRow> rows = scan_rows(result);
     const std::size_t n_regions = result.stats.regions.size();
-    json regions = json::array();
-    for (std::size_t i = 0; i < n_regions; ++i) regions.push_back(region_json(rows[i], result.stats.regions[i].counts));
+    const double cutoff_deg = scan.config.tilt_correction.max_angle_deg;
+    json regions = json::array(), warnings = json::array();
+    for (std::size_t i = 0; i < n_regions; ++i) {
+        regions.push_back(region_json(rows[i], result.stats.regions[i], cutoff_deg));
+        if (!regions.back()["warning"].is_null()) warnings.push_back(regions.back()["warning"]);
+    }
     json classes = json::array();
     for (std::size_t i = 0; i < result.stats.classes.size(); ++i) {
         const StatsRow& row = rows[n_regions + i];
@@ -207,7 +227,9 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     for (int b = 0; b < kMaskBitCount; ++b) doc["mask_bits"][mask_bit_name(b)] = 1 << b;
     doc["regions"] = regions;
     doc["classes"] = classes;
-    doc["map"] = region_json(rows.back(), result.stats.whole_map.counts);
+    doc["map"] = region_json(rows.back(), result.stats.whole_map, cutoff_deg);
+    if (!doc["map"]["warning"].is_null()) warnings.push_back(doc["map"]["warning"]);
+    doc["warnings"] = warnings;
     doc["systematic_uncertainty_rel"] = json_number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
     doc["warnings"] = json::array();
     for (const SanityWarning& w : result.warnings) doc["warnings"].push_back({{"code", w.code}, {"message", w.message}});

@@ -30,9 +30,16 @@ std::string region_display_name(const RegionInfo& info) {
     return s;
 }
 
-bool fit_drawable(const FitResult& f) {
-    return f.state == FitState::Converged && std::isfinite(f.amplitude) && f.amplitude > 0.0 &&
+// A fit with a presented centre (the region's quality is ok) and a curve to draw.
+bool fit_drawable(const GaussianSummary& g) {
+    const FitResult& f = g.fit;
+    return std::isfinite(g.center_gpa) && f.state == FitState::Converged && std::isfinite(f.amplitude) && f.amplitude > 0.0 &&
            std::isfinite(f.center) && std::isfinite(f.sigma) && f.sigma > 0.0 && std::isfinite(f.offset);
+}
+
+// Why a region shows no centre: its quality, or the fit state when the fit alone failed.
+std::string no_centre_reason(const RegionStats& r) {
+    return r.quality == RegionQuality::FitFailed ? fit_state_name(r.gaussian.fit.state) : region_quality_name(r.quality);
 }
 
 std::string centre_text(const GaussianSummary& g) {
@@ -55,7 +62,7 @@ bool hist_range_ok(const HistSpec& h) {
 // A region whose fitted Gaussian can be drawn on the overview.
 bool region_drawable(const RegionStats& r) {
     const double wr = hist_bin_width(r.hist);
-    return fit_drawable(r.gaussian.fit) && wr > 0.0 && std::isfinite(wr);
+    return fit_drawable(r.gaussian) && wr > 0.0 && std::isfinite(wr);
 }
 
 // Log x when the whole map is binned on log10, or when fitted centres span over a decade.
@@ -212,7 +219,7 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
     const bool log_axis = h.log10_axis != 0;
     const std::vector<double> counts = hist_range_ok(h) ? region_counts(region) : std::vector<double>{};
     const FitResult& fit = region.gaussian.fit;
-    const bool curve = fit_drawable(fit);
+    const bool curve = fit_drawable(region.gaussian);
 
     // x range: the histogram's, else around the fit, else a placeholder.
     double x0 = 0.0, x1 = log_axis ? 3.0 : 1.0;
@@ -256,7 +263,7 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
         legend.push_back({"R2 = " + format_fixed(fit.r2, 3), kInk, 0});  // Hershey fonts draw ^ as ~
         legend.push_back({std::string("fit ") + fit_state_name(fit.state), kInk, 0});
     } else {
-        legend.push_back({std::string("no fit: ") + fit_state_name(fit.state), kMutedInk, 0});
+        legend.push_back({std::string("no centre: ") + no_centre_reason(region), kMutedInk, 0});
     }
     if (region.pixels.n_valid > 0) legend.push_back({"n = " + std::to_string(region.pixels.n_valid) + " px", kInk, 0});
     double ystep = 1.0;
@@ -300,7 +307,7 @@ void save_histogram_overview_png(const std::string& path, const StatisticsResult
     for (std::size_t i = 0; i < stats.regions.size(); ++i) {
         const RegionStats& r = stats.regions[i];
         if (curve_of[i] < 0)
-            legend.push_back({region_display_name(r.info) + ": no fit (" + fit_state_name(r.gaussian.fit.state) + ")",
+            legend.push_back({region_display_name(r.info) + ": no centre (" + no_centre_reason(r) + ")",
                               kMutedInk, 0});
         else
             legend.push_back({region_display_name(r.info) + ": " + centre_text(r.gaussian), region_colour(i), 1});

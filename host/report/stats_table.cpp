@@ -69,6 +69,7 @@ std::string console_pad(const std::string& text, int width) {
 
 std::string console_gaussian(const StatsRow& r) {
     if (!r.has_fit) return "";
+    if (!std::isfinite(r.gaussian.center_gpa)) return "-";
     return console_cell(stats_column("center_gpa").value(r)) + " +- " + console_cell(stats_column("sigma_gpa").value(r));
 }
 
@@ -82,6 +83,7 @@ StatsRow region_row(const RegionStats& r, double systematic_rel) {
     row.has_fit = true;
     row.hist = r.hist;
     row.gaussian = r.gaussian;
+    row.quality = r.quality;
     if (systematic_rel > 0.0) row.systematic_gpa = r.gaussian.center_gpa * systematic_rel;
     return row;
 }
@@ -165,6 +167,40 @@ FitState parse_fit_state(const std::string& name) {
     throw std::invalid_argument("unknown fit state '" + name + "'");
 }
 
+StatsColumn quality_column() {
+    StatsColumn c =
+        fit_only(derived("quality", "", [](const StatsRow& r) { return text_cell(region_quality_name(r.quality)); }));
+    // Series entries written before the state existed have none: their regions were reported as ok.
+    c.read = [](StatsRow& r, const json& j) {
+        r.quality = j.is_null() ? RegionQuality::Ok : parse_region_quality(j.get<std::string>());
+    };
+    return c;
+}
+
+// The fit's own centre or sigma (histogram axis units) wherever the fit gave numbers, also for a
+// row whose centre is not presented.
+StatsColumn raw_fit_parameter(std::string name, double FitResult::*param) {
+    return fit_only(derived(std::move(name), "hist_axis", [param](const StatsRow& r) {
+        const FitState s = r.gaussian.fit.state;
+        const bool fitted = s == FitState::Converged || s == FitState::MaxIterations;
+        return number_cell(fitted ? r.gaussian.fit.*param : StatsRow::kUndefined);
+    }));
+}
+
+// Shares of the row's pixels (undefined for a row without pixels): valid, and lost to each reason.
+void add_share_columns(std::vector<StatsColumn>& s) {
+    auto share = [](long long part, long long whole) { return whole > 0 ? (double)part / whole : StatsRow::kUndefined; };
+    s.push_back(derived("valid_fraction", "fraction", [share](const StatsRow& r) {
+        return number_cell(share(r.pixels.n_valid, r.pixels.n_pixels));
+    }));
+    for (int b = 0; b < kMaskBitCount; ++b) {
+        if (!((1u << b) & kMaskInvalid)) continue;
+        s.push_back(derived(std::string("lost_") + mask_bit_name(b) + "_fraction", "fraction", [b, share](const StatsRow& r) {
+            return number_cell(share(r.pixels.lost[b], r.pixels.n_pixels));
+        }));
+    }
+}
+
 StatsColumn fit_state_column() {
     StatsColumn c = fit_only(
         derived("fit_state", "", [](const StatsRow& r) { return text_cell(fit_state_name(r.gaussian.fit.state)); }));
@@ -190,6 +226,7 @@ void add_pixel_columns(std::vector<StatsColumn>& s) {
     for (int b = 0; b < kMaskBitCount; ++b)
         s.push_back(member(std::string("masked_") + mask_bit_name(b), "pixels",
                            [b](auto& r) -> auto& { return r.pixels.masked[b]; }));
+    add_share_columns(s);
     s.push_back(member("mean_gpa", "GPa", [](auto& r) -> auto& { return r.pixels.mean_gpa; }));
     s.push_back(member("sd_gpa", "GPa", [](auto& r) -> auto& { return r.pixels.sd_gpa; }));
     s.push_back(member("median_gpa", "GPa", [](auto& r) -> auto& { return r.pixels.median_gpa; }));
@@ -204,6 +241,7 @@ void add_fit_columns(std::vector<StatsColumn>& s) {
     s.push_back(fit_parameter("amplitude", "counts", &FitResult::amplitude));
     s.push_back(fit_parameter("r2", "", &FitResult::r2));
     s.push_back(fit_state_column());
+    s.push_back(quality_column());
     s.push_back(fit_only(member("fit_iterations", "", [](auto& r) -> auto& { return r.gaussian.fit.iterations; })));
     s.push_back(fit_only(derived("hist_axis", "", [](const StatsRow& r) {
         return text_cell(r.hist.log10_axis ? "log10_gpa" : "gpa");
@@ -226,6 +264,8 @@ std::vector<StatsColumn> make_schema() {
     // spread of a class's region centres.
     s.push_back(derived("region", "", [](const StatsRow& r) { return r.kind == "region" ? text_cell(r.name) : Cell{}; }));
     s.push_back(fit_parameter("fit_offset", "counts", &FitResult::offset));
+    s.push_back(raw_fit_parameter("fit_center", &FitResult::center));
+    s.push_back(raw_fit_parameter("fit_sigma", &FitResult::sigma));
     s.push_back(fit_only(member("fit_chi2", "counts^2", [](auto& r) -> auto& { return r.gaussian.fit.chi2; })));
     s.push_back(member("n_fitted_regions", "", [](auto& r) -> auto& { return r.n_fitted_regions; }));
     s.push_back(member("region_center_mean_gpa", "GPa", [](auto& r) -> auto& { return r.region_center_mean_gpa; }));

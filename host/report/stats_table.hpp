@@ -48,6 +48,7 @@ struct StatsRow {
     bool has_fit = false;  // regions and the map: a histogram and its Gaussian fit; classes neither
     HistSpec hist;
     GaussianSummary gaussian;
+    RegionQuality quality = RegionQuality::Ok;  // rows with a fit: whether the centre is presented
     double systematic_gpa = kUndefined;  // calibration uncertainty of the Gaussian centre
     double normal_tilt_deg = kUndefined, normal_azimuth_deg = kUndefined, area_um2 = kUndefined;  // automatic facets
     int n_fitted_regions = 0;  // classes: the spread of their regions' Gaussian centres
@@ -179,7 +180,8 @@ std::string console_line(const std::vector<ConsoleColumn<Row>>& t, const Row& r)
     return s + "\n";
 }
 
-// "centre +- sigma" of a row's Gaussian for the console; "" for rows without a fit.
+// "centre +- sigma" of a row's Gaussian for the console; "" for rows without a fit, "-" for rows
+// whose centre is not presented (a failed fit, a region that is not `ok`).
 std::string console_gaussian(const StatsRow& r);
 
 }  // namespace amfm
