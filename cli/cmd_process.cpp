@@ -75,16 +75,6 @@ void print_summary(const amfm::ScanResult& result) {
     }
 }
 
-// Why a region (or the map) has no centre, one line each on stderr, whatever --quiet says.
-void warn_about_quality(const amfm::ScanResult& result, double cutoff_deg) {
-    for (const amfm::RegionStats& r : result.stats.regions) {
-        const std::string w = amfm::region_quality_warning(r, cutoff_deg);
-        if (!w.empty()) std::cerr << "amfm: warning: " << w << std::endl;
-    }
-    const std::string w = amfm::region_quality_warning(result.stats.whole_map, cutoff_deg);
-    if (!w.empty()) std::cerr << "amfm: warning: " << w << std::endl;
-}
-
 // A stack's regions and classes, page by page.
 void print_stack_summary(const std::vector<amfm::StackRow>& rows) {
     using amfm::StackRow;
@@ -155,7 +145,6 @@ int run(const Options& o, const Context& ctx) {
                   result.seconds_pixel_stage * 1e3, result.seconds_statistics * 1e3);
     progress(ctx, timing + o.out_dir);
     amfm::write_scan_outputs(scan, result, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line});
-    warn_about_quality(result, cfg.tilt_correction.max_angle_deg);
     if (!ctx.quiet) print_summary(result);
     report_warnings(result.warnings);
     progress(ctx, "done: " + o.out_dir);

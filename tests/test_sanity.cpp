@@ -64,7 +64,22 @@ ScanResult result_with(long long n_valid, int bit, double median_gpa = 5.0) {
 
 TEST(Sanity, CleanScanHasNoWarning) {
     EXPECT_TRUE(check_scan_inputs(clean_scan()).empty()) << ::testing::PrintToString(codes(check_scan_inputs(clean_scan())));
-    EXPECT_TRUE(check_scan_result(result_with(kN * kN - 100, 0)).empty());
+    EXPECT_TRUE(check_scan_result(clean_scan(), result_with(kN * kN - 100, 0)).empty());
+}
+
+TEST(Sanity, RegionWithoutACentreIsAWarningNamingIt) {
+    ScanResult r = result_with(kN * kN - 100, 0);
+    RegionStats region;
+    region.info = RegionInfo{3, "II", "LNMO"};
+    region.pixels.n_pixels = 400;
+    region.pixels.n_valid = 12;
+    region.quality = RegionQuality::FewPixels;
+    r.stats.regions.push_back(region);
+    const std::string m = message_of(check_scan_result(clean_scan(), r), "few_pixels");
+    EXPECT_NE(m.find("region 3 'II'"), std::string::npos) << m;
+    r.stats.whole_map.quality = RegionQuality::FitFailed;  // the map's own fit is not a warning
+    r.stats.regions.clear();
+    EXPECT_TRUE(check_scan_result(clean_scan(), r).empty());
 }
 
 TEST(Sanity, HeightSpanBeyondAnyScanNamesTheUnit) {
@@ -120,16 +135,16 @@ TEST(Sanity, Df2RowJumpsLookLikeALostLock) {
 }
 
 TEST(Sanity, MostlyMaskedNamesTheReason) {
-    const std::vector<SanityWarning> w = check_scan_result(result_with(1000, 1));
+    const std::vector<SanityWarning> w = check_scan_result(clean_scan(), result_with(1000, 1));
     const std::string m = message_of(w, "mostly_masked");
     EXPECT_NE(m.find("phase_not_repulsive"), std::string::npos) << m;
     EXPECT_NE(m.find("76 %"), std::string::npos) << m;  // 1 - 1000 / 4096
 }
 
 TEST(Sanity, ModulusOutsideAnyMaterial) {
-    EXPECT_NE(message_of(check_scan_result(result_with(4000, 0, 85000.0)), "modulus_range"), "");
-    EXPECT_NE(message_of(check_scan_result(result_with(4000, 0, 1.0e-8)), "modulus_range"), "");
-    EXPECT_EQ(message_of(check_scan_result(result_with(4000, 0, 0.5)), "modulus_range"), "");
+    EXPECT_NE(message_of(check_scan_result(clean_scan(), result_with(4000, 0, 85000.0)), "modulus_range"), "");
+    EXPECT_NE(message_of(check_scan_result(clean_scan(), result_with(4000, 0, 1.0e-8)), "modulus_range"), "");
+    EXPECT_EQ(message_of(check_scan_result(clean_scan(), result_with(4000, 0, 0.5)), "modulus_range"), "");
 }
 
 TEST(Sanity, NothingValidIsADataErrorNamingReasonAndUnit) {

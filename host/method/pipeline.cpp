@@ -87,7 +87,7 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
                                  options.keep_class_values);
     r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
     r.warnings = check_scan_inputs(scan);
-    for (SanityWarning& w : check_scan_result(r)) r.warnings.push_back(std::move(w));
+    for (SanityWarning& w : check_scan_result(scan, r)) r.warnings.push_back(std::move(w));
     require_valid_pixels(scan, r);
     const auto t2 = clock::now();
     r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();

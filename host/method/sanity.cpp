@@ -199,10 +199,14 @@ std::vector<SanityWarning> check_scan_inputs(const Scan& scan) {
     return out;
 }
 
-std::vector<SanityWarning> check_scan_result(const ScanResult& result) {
+std::vector<SanityWarning> check_scan_result(const Scan& scan, const ScanResult& result) {
     std::vector<SanityWarning> out;
     check_masked_share(result, out);
     check_modulus_range(result, out);
+    for (const RegionStats& r : result.stats.regions) {
+        const std::string why = region_quality_warning(r, scan.config.tilt_correction.max_angle_deg);
+        if (!why.empty()) out.push_back({region_quality_name(r.quality), why});
+    }
     return out;
 }
 

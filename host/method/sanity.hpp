@@ -22,8 +22,10 @@ struct SanityWarning {
 // The loaded channels against their declared units (before any processing).
 std::vector<SanityWarning> check_scan_inputs(const Scan& scan);
 
-// What the method made of the scan: most pixels masked, a modulus outside 1 kPa..1 TPa.
-std::vector<SanityWarning> check_scan_result(const ScanResult& result);
+// What the method made of the scan: most pixels masked, a modulus outside 1 kPa..1 TPa, and
+// every region whose quality is not ok (code: the quality's name, e.g. "mostly_beyond_cutoff";
+// the whole map's own fit is not one: a map of crystals and binder is rarely one Gaussian).
+std::vector<SanityWarning> check_scan_result(const Scan& scan, const ScanResult& result);
 
 // DataError when no pixel of the map is valid, naming the dominant mask reason and the unit
 // mistake that most likely caused it (from result.warnings, so check the inputs first).

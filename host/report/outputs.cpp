@@ -191,11 +191,8 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     const std::vector<StatsRow> rows = scan_rows(result);
     const std::size_t n_regions = result.stats.regions.size();
     const double cutoff_deg = scan.config.tilt_correction.max_angle_deg;
-    json regions = json::array(), warnings = json::array();
-    for (std::size_t i = 0; i < n_regions; ++i) {
-        regions.push_back(region_json(rows[i], result.stats.regions[i], cutoff_deg));
-        if (!regions.back()["warning"].is_null()) warnings.push_back(regions.back()["warning"]);
-    }
+    json regions = json::array();
+    for (std::size_t i = 0; i < n_regions; ++i) regions.push_back(region_json(rows[i], result.stats.regions[i], cutoff_deg));
     json classes = json::array();
     for (std::size_t i = 0; i < result.stats.classes.size(); ++i) {
         const StatsRow& row = rows[n_regions + i];
@@ -228,10 +225,8 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     doc["regions"] = regions;
     doc["classes"] = classes;
     doc["map"] = region_json(rows.back(), result.stats.whole_map, cutoff_deg);
-    if (!doc["map"]["warning"].is_null()) warnings.push_back(doc["map"]["warning"]);
-    doc["warnings"] = warnings;
     doc["systematic_uncertainty_rel"] = json_number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
-    doc["warnings"] = json::array();
+    doc["warnings"] = json::array();  // the sanity checks' and the regions' (quality not ok)
     for (const SanityWarning& w : result.warnings) doc["warnings"].push_back({{"code", w.code}, {"message", w.message}});
     if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);
     return doc.dump(2) + "\n";
