@@ -18,10 +18,11 @@ struct Options {
     std::string out_dir;
     std::vector<int> cycles;
     bool paper_series = false;
-    int size = 256;
+    int size = 256, rows = 0;  // rows 0: size
     double scan_size_m = 8.0e-6;
     std::uint64_t seed = 1;
-    bool no_tilt_artefact = false;
+    bool no_tilt_artefact = false, stiff_crystals = false;
+    amfm::SimulationSpec realism;  // noise levels and imperfections, bound to their options
     std::string format = "tiff";
     // Calibration scans: --calibration reference | sphere-field.
     std::string calibration, reference = "polystyrene";
@@ -57,14 +58,15 @@ int run(const Options& o, const Context& ctx) {
     if (cycles.empty()) cycles = {0};
     const bool nested = cycles.size() > 1;
     for (int cycle : cycles) {
-        amfm::SimulationSpec spec;
-        spec.nx = spec.ny = o.size;
+        amfm::SimulationSpec spec = o.realism;
+        spec.nx = o.size;
+        spec.ny = o.rows > 0 ? o.rows : o.size;
         spec.scan_size_m = o.scan_size_m;
         spec.seed = o.seed * 1000003ull + (std::uint64_t)cycle;
         spec.cycle = cycle;
         spec.sample = cycle == 0 ? "simulated LNMO electrode, pristine"
                                  : "simulated LNMO electrode, " + std::to_string(cycle) + " cycles";
-        spec.regions = amfm::paper_region_truths(cycle);
+        spec.regions = o.stiff_crystals ? amfm::stiff_region_truths() : amfm::paper_region_truths(cycle);
         spec.apply_tilt_artefact = !o.no_tilt_artefact;
         char name[32];
         std::snprintf(name, sizeof name, "cycle_%03d", cycle);
@@ -79,6 +81,33 @@ int run(const Options& o, const Context& ctx) {
 
 }  // namespace
 
+// The realistic-scan options (SimulationSpec's noise and imperfection fields; defaults: the spec's).
+void add_realism_options(CLI::App* cmd, Options& o) {
+    amfm::SimulationSpec& r = o.realism;
+    cmd->add_option("--rows", o.rows, "Scan lines (default: --size)")->check(CLI::Range(16, 8192));
+    cmd->add_option("--scan-size-y", r.scan_size_y_m, "Scan height in metres (default: square pixels)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--height-noise", r.height_noise_m, "White height noise, m RMS")->capture_default_str();
+    cmd->add_option("--height-noise-1f", r.height_noise_1f_m, "1/f height noise along the raster, m RMS")
+        ->capture_default_str();
+    cmd->add_option("--line-offset", r.line_offset_m, "Height offset per scan line, m RMS")->capture_default_str();
+    cmd->add_option("--tip-convolution", r.tip_convolution_radius_m,
+                    "Round edges as a tip of this apex radius (m) images them; 0: off")
+        ->capture_default_str();
+    cmd->add_option("--phase-noise", r.phase_noise_deg, "White phase1 noise, deg RMS")->capture_default_str();
+    cmd->add_option("--df2-noise", r.df2_noise_rel, "Relative white df2 noise, RMS")->capture_default_str();
+    cmd->add_option("--dropouts", r.dropout_fraction, "Fraction of pixels NaN in every channel")
+        ->capture_default_str();
+    cmd->add_option("--lost-lines", r.lost_lines, "Scan lines NaN in every channel")->capture_default_str();
+    cmd->add_option("--extra-crystals", r.extra_crystals, "Further unlabelled crystals at seeded places")
+        ->capture_default_str();
+    cmd->add_flag("--stiff-crystals", o.stiff_crystals,
+                  "Facets I-IV at 100, 115, 130, 150 GPa beside b/c at 2 GPa (SD 0.1), whatever the cycle");
+    cmd->add_flag("--truth-maps", r.write_truth_maps,
+                  "Also write the per-pixel truth: truth_regions.tif, truth_planes.tif, truth_tilt_deg.tif, "
+                  "truth_modulus_gpa.tif");
+}
+
 Runner add_simulate_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand("simulate", "Write deterministic synthetic AM-FM scans with ground truth");
@@ -89,6 +118,7 @@ Runner add_simulate_command(CLI::App& app) {
     cmd->add_option("--scan-size", o->scan_size_m, "Scan edge in metres")->check(CLI::PositiveNumber);
     cmd->add_option("--seed", o->seed, "Random seed");
     cmd->add_flag("--no-tilt-artefact", o->no_tilt_artefact, "Leave E_apparent = E_true (no Kc)");
+    add_realism_options(cmd, *o);
     cmd->add_option("--format", o->format,
                     "tiff: channel TIFFs + scan.yaml; ibw: also scan.ibw (Asylum-style AM-FM wave with the "
                     "cantilever in its note) + ibw_extra.yaml")

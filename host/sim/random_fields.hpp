@@ -22,11 +22,19 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
+// The mt19937_64 seed of one purpose's stream.
+inline std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t stream) {
+    return splitmix64(seed ^ splitmix64(stream * 0xD1B54A32D192ED03ull + 1));
+}
+
+// Uniform numbers in [0, 1) from a 64-bit engine (the top 53 bits; the standard library's
+// distributions differ between implementations).
+inline double uniform01(std::mt19937_64& rng) { return (rng() >> 11) * 0x1.0p-53; }
+
 // Standard normal numbers from one mt19937_64 stream (Box-Muller, both outputs used).
 class Normal {
 public:
-    Normal(std::uint64_t seed, std::uint64_t stream)
-        : rng_(splitmix64(seed ^ splitmix64(stream * 0xD1B54A32D192ED03ull + 1))) {}
+    Normal(std::uint64_t seed, std::uint64_t stream) : rng_(stream_seed(seed, stream)) {}
     double operator()() {
         if (has_spare_) {
             has_spare_ = false;
@@ -47,9 +55,11 @@ private:
     bool has_spare_ = false;
 };
 
-// White noise of one stream blurred with a Gaussian of sigma_px (double precision, explicit
-// kernel size 2 ceil(4 sigma) + 1, reflected borders); sigma_px <= 0: the white noise.
-cv::Mat smooth_noise(int nx, int ny, double sigma_px, std::uint64_t seed, std::uint64_t stream);
+// White noise of one stream blurred with a Gaussian of sigma_x_px, sigma_y_px (double precision,
+// explicit kernel size 2 ceil(4 sigma) + 1, reflected borders); sigmas <= 0: the white noise.
+// Linear in pixels: sigmas over 24 px blur a block-averaged field and interpolate it back.
+cv::Mat smooth_noise(int nx, int ny, double sigma_x_px, double sigma_y_px, std::uint64_t seed,
+                     std::uint64_t stream);
 
 // Mean and sample SD (n - 1) of m over pixels where use(i) is true (all pixels when fewer than
 // two are).

@@ -46,14 +46,18 @@
 #include "host/formats/tiff_io.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/yaml_text.hpp"
+#include "host/sim/crystal_geometry.hpp"
 #include "host/sim/random_fields.hpp"
+#include "host/sim/realism.hpp"
 
 namespace amfm {
 namespace {
 
 namespace fs = std::filesystem;
+using sim::CrystalDef;
 using sim::moments;
 using sim::Normal;
+using sim::PlaneDef;
 using sim::smooth_noise;
 
 // ---- geometry tables -------------------------------------------------------------------
@@ -61,19 +65,6 @@ using sim::smooth_noise;
 constexpr int kLabelledFacets = 4;  // facets I-IV of crystal A
 constexpr int kGeometryVersion = 1;
 constexpr const char* kFacetNames[kLabelledFacets] = {"I", "II", "III", "IV"};
-
-struct PlaneDef {
-    double tilt_deg;
-    double azimuth_deg;  // direction of steepest ascent (toward the crystal's centre)
-    double r_frac;       // where the plane passes the top height, from the centre (fraction of S)
-    int facet;           // 0..3: labelled facet I..IV; -1: unlabelled (top, corners, crystal B)
-};
-
-struct CrystalDef {
-    double cx_frac, cy_frac;  // centre, fraction of the field's width / height
-    double top_frac;          // top height Zc above the background's mean, fraction of S
-    std::vector<PlaneDef> planes;
-};
 
 // Azimuths are of steepest ascent, so a facet facing east (sloping down toward +x) has 180.
 const std::vector<CrystalDef>& crystals() {
@@ -153,6 +144,7 @@ void validate(const SimulationSpec& s) {
                 c.a1_set_m > 0.0 && c.k2_n_per_m >= 0.0,
             "cantilever parameters must be > 0");
     require(s.tip_radius_m > 0.0, "tip_radius_m must be > 0");
+    sim::validate_realism(s);
 }
 
 }  // namespace
@@ -207,6 +199,16 @@ std::vector<RegionTruth> paper_region_truths(int cycle) {
     return out;
 }
 
+std::vector<RegionTruth> stiff_region_truths() {
+    std::vector<RegionTruth> out = paper_region_truths(5);  // facets I-IV and b/c, their labels
+    const double center_gpa[] = {100.0, 115.0, 130.0, 150.0, 2.0}, sigma_gpa[] = {4.0, 4.0, 4.0, 4.0, 0.1};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i].center_gpa = center_gpa[i];
+        out[i].sigma_gpa = sigma_gpa[i];
+    }
+    return out;
+}
+
 // ---- the simulation --------------------------------------------------------------------------
 
 namespace {
@@ -223,10 +225,18 @@ struct Crystals {
     std::vector<std::pair<int, int>> ranges;
 };
 
-// The fixed crystal table placed on a field of sx x sy metres (S the shorter side).
-Crystals place_crystals(double sx, double sy, double S) {
+// The fixed crystal table and the spec's extra crystals, on a field of sx x sy (S the shorter side).
+std::vector<CrystalDef> crystal_defs(const SimulationSpec& spec, double sx, double sy, double S) {
+    std::vector<CrystalDef> defs = crystals();
+    const std::vector<CrystalDef> more = sim::extra_crystals(spec.extra_crystals, defs, sx / S, sy / S, spec.seed);
+    defs.insert(defs.end(), more.begin(), more.end());
+    return defs;
+}
+
+// The crystals placed on a field of sx x sy metres (S the shorter side).
+Crystals place_crystals(const std::vector<CrystalDef>& defs, double sx, double sy, double S) {
     Crystals out;
-    for (const CrystalDef& c : crystals()) {
+    for (const CrystalDef& c : defs) {
         const int first = (int)out.planes.size();
         for (const PlaneDef& p : c.planes) {
             const double t = std::tan(p.tilt_deg / kDegPerRad);
@@ -254,8 +264,8 @@ void fill_facet_geometry(SimulationSpec& spec) {
 }
 
 // Background height: smooth random field, zero mean, fixed RMS.
-cv::Mat background_height(int nx, int ny, double dx, std::uint64_t seed) {
-    cv::Mat bg = smooth_noise(nx, ny, kBackgroundBlurM / dx, seed, kStreamBackground);
+cv::Mat background_height(int nx, int ny, double dx, double dy, std::uint64_t seed) {
+    cv::Mat bg = smooth_noise(nx, ny, kBackgroundBlurM / dx, kBackgroundBlurM / dy, seed, kStreamBackground);
     double mu, sd;
     moments(bg, [](std::size_t) { return true; }, &mu, &sd);
     return (bg - mu) * (kBackgroundRmsM / sd);
@@ -307,10 +317,11 @@ Surface noise_free_surface(const cv::Mat& bg, const Crystals& cs, double dx, dou
 }
 
 // Segmentation ground truth: every crystal's planes and the owner map.
-void fill_plane_truth(SimulatedScan& sim, const Crystals& cs, const std::vector<int>& owner) {
+void fill_plane_truth(SimulatedScan& sim, const std::vector<CrystalDef>& defs, const Crystals& cs,
+                      const std::vector<int>& owner) {
     for (std::size_t c = 0; c < cs.ranges.size(); ++c)
         for (int k = cs.ranges[c].first; k < cs.ranges[c].second; ++k) {
-            const PlaneDef& d = crystals()[c].planes[k - cs.ranges[c].first];
+            const PlaneDef& d = defs[c].planes[k - cs.ranges[c].first];
             sim.planes_true.push_back({d.tilt_deg, d.azimuth_deg, (int)c, d.facet});
         }
     sim.plane_true = Image<std::int16_t>(sim.spec.nx, sim.spec.ny);
@@ -391,7 +402,8 @@ Image<float> true_modulus(const SimulationSpec& spec, const Crystals& cs, const 
     Image<float> modulus_gpa(spec.nx, spec.ny);
     for (int r = 0; r <= nfacets; ++r) {
         const RegionTruth& rt = spec.regions[r];
-        const cv::Mat f = smooth_noise(spec.nx, spec.ny, kModulusBlurPx, spec.seed, kStreamModulusBase + r);
+        const cv::Mat f = smooth_noise(spec.nx, spec.ny, kModulusBlurPx, kModulusBlurPx, spec.seed,
+                                         kStreamModulusBase + r);
         double mu, sd;
         moments(f, [&](std::size_t i) { return region_of_label[i] == r; }, &mu, &sd);
         const double* fp = f.ptr<double>(0);
@@ -406,8 +418,9 @@ Image<float> true_modulus(const SimulationSpec& spec, const Crystals& cs, const 
 }
 
 // Phase: mean + smooth +-kPhaseSwingDeg variation (the true interaction phase).
-std::vector<float> true_phase(const SimulationSpec& spec, double S, double dx) {
-    const cv::Mat f = smooth_noise(spec.nx, spec.ny, kPhaseBlurFrac * S / dx, spec.seed, kStreamPhaseSmooth);
+std::vector<float> true_phase(const SimulationSpec& spec, double S, double dx, double dy) {
+    const cv::Mat f =
+        smooth_noise(spec.nx, spec.ny, kPhaseBlurFrac * S / dx, kPhaseBlurFrac * S / dy, spec.seed, kStreamPhaseSmooth);
     double lo, hi;
     cv::minMaxLoc(f, &lo, &hi);
     double mu, sd;
@@ -452,18 +465,22 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
     sim.spec = spec_in;
     fill_facet_geometry(sim.spec);
     const int nx = sim.spec.nx, ny = sim.spec.ny;
-    const double dx = sim.spec.scan_size_m / nx;  // Gwyddion: pitch = real size / pixels; square pixels
-    const double dy = dx;
+    const double dx = sim.spec.pixel_size_x_m();  // Gwyddion: pitch = real size / pixels
+    const double dy = sim.spec.pixel_size_y_m();
     const double sx = dx * nx, sy = dy * ny, S = std::min(sx, sy);
 
-    const cv::Mat bg = background_height(nx, ny, dx, sim.spec.seed);
-    const Crystals cs = place_crystals(sx, sy, S);
+    const cv::Mat bg = background_height(nx, ny, dx, dy, sim.spec.seed);
+    const std::vector<CrystalDef> defs = crystal_defs(sim.spec, sx, sy, S);
+    const Crystals cs = place_crystals(defs, sx, sy, S);
     const Surface surface = noise_free_surface(bg, cs, dx, dy);
-    fill_plane_truth(sim, cs, surface.owner);
+    fill_plane_truth(sim, defs, cs, surface.owner);
     sim.tilt_true_deg = true_tilt(bg, cs, surface.owner, dx, dy);
     const std::vector<int> region_of_label = label_pixels(sim, cs, surface.owner);
     sim.modulus_true_gpa = true_modulus(sim.spec, cs, surface.owner, region_of_label);
-    measure_channels(sim, surface.z0, true_phase(sim.spec, S, dx));
+    const std::vector<double> z_recorded = sim::realism_on(sim.spec) ? sim::recorded_height(sim.spec, surface.z0)
+                                                                       : surface.z0;
+    measure_channels(sim, z_recorded, true_phase(sim.spec, S, dx, dy));
+    sim::apply_dropouts(sim);
     return sim;
 }
 
@@ -640,7 +657,7 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
     fs::create_directories(d, ec);
     if (ec || !fs::is_directory(d)) throw DataError(dir + ": cannot create folder");
 
-    const double dx = s.scan_size_m / s.nx, dy = dx;
+    const double dx = s.pixel_size_x_m(), dy = s.pixel_size_y_m();
     write_channel_tiffs(sim, d, dx, dy);
 
     ordered_json truth = truth_settings_json(s, dx, dy);
@@ -649,7 +666,9 @@ void write_simulated_scan(const SimulatedScan& sim, const std::string& dir) {
         "azimuth: direction of steepest ascent, atan2(dz/dy, dz/dx), y = row index (down the image); "
         "true_sd_gpa: sample SD over labelled pixels; mean_kc: mean Kc(min(theta, max_angle)) over labelled "
         "pixels; true modulus clamped to >= modulus_floor_fraction_of_center * center";
+    sim::add_realism_truth(truth, sim);
     write_file_atomic(d / "truth.json", truth.dump(2) + "\n");
+    sim::write_truth_maps(sim, dir);
 
     // scan.yaml written last: its presence means the set is complete.
     write_file_atomic(d / "scan.yaml", scan_yaml_text(s, dx, dy));

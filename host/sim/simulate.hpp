@@ -32,7 +32,8 @@ struct RegionTruth {
 
 struct SimulationSpec {
     int nx = 256, ny = 256;
-    double scan_size_m = 8.0e-6;
+    double scan_size_m = 8.0e-6;    // scan width (x, along the fast axis)
+    double scan_size_y_m = 0.0;     // scan height; 0: square pixels (ny * scan_size_m / nx)
     std::uint64_t seed = 1;
     int cycle = 0;
     std::string sample = "simulated LNMO electrode";
@@ -46,6 +47,19 @@ struct SimulationSpec {
     Cantilever cantilever;
     double tip_radius_m = 10.0e-9;
     TiltCorrection tilt_correction;  // the true Kc curve applied
+
+    // Imperfections of real scans (realism.hpp); all off by default, so a default spec gives
+    // the same bytes as before they existed. None of them changes the truths.
+    double height_noise_1f_m = 0.0;          // 1/f height noise along the raster (time order), RMS
+    double line_offset_m = 0.0;              // a constant height offset per scan line, RMS
+    double tip_convolution_radius_m = 0.0;   // edges rounded by a paraboloid tip of this apex radius
+    double dropout_fraction = 0.0;           // each pixel NaN in every channel with this probability
+    int lost_lines = 0;                      // whole scan lines NaN in every channel
+    int extra_crystals = 0;                  // further unlabelled crystals at seeded places
+    bool write_truth_maps = false;           // write_simulated_scan also writes truth_*.tif
+
+    double pixel_size_x_m() const { return scan_size_m / nx; }
+    double pixel_size_y_m() const { return scan_size_y_m > 0.0 ? scan_size_y_m / ny : pixel_size_x_m(); }
 };
 
 struct SimulatedScan {
@@ -58,7 +72,7 @@ struct SimulatedScan {
     // planes_true, every plane of every crystal, labelled or not; -1: binder/carbon background).
     struct PlaneTruth {
         double tilt_deg, azimuth_deg;
-        int crystal;  // 0: the labelled crystal, 1: the small unlabelled one
+        int crystal;  // 0: the labelled crystal, 1: the small unlabelled one, 2...: extra crystals
         int facet;    // 0..3: facet I..IV (label facet + 1 when labelled), -1: unlabelled
     };
     std::vector<PlaneTruth> planes_true;
@@ -70,10 +84,15 @@ struct SimulatedScan {
 // Unknown cycle numbers throw ConfigError.
 std::vector<RegionTruth> paper_region_truths(int cycle);
 
+// Stiff crystals beside a soft binder (issue 12's acceptance case): facets I-IV at 100, 115,
+// 130 and 150 GPa (SD 4 GPa), then b/c at 2 GPa (SD 0.1); labels as paper_region_truths(5).
+std::vector<RegionTruth> stiff_region_truths();
+
 SimulatedScan simulate_scan(const SimulationSpec& spec);
 
 // Writes height.tif, phase1.tif, df2.tif, labels.tif (float32 / uint16), scan.yaml pointing at
-// them with the simulation's parameters, and truth.json, into `dir` (created).
+// them with the simulation's parameters, and truth.json, into `dir` (created). With
+// spec.write_truth_maps also the per-pixel truth (write_truth_maps in realism.hpp).
 void write_simulated_scan(const SimulatedScan& sim, const std::string& dir);
 
 }  // namespace amfm

@@ -16,7 +16,7 @@ void write_simulated_ibw(const SimulatedScan& sim, const std::string& dir) {
     const SimulationSpec& s = sim.spec;
     const Cantilever& c = s.cantilever;
     const std::filesystem::path d(dir);
-    const double size_x = s.scan_size_m, size_y = s.scan_size_m * s.ny / s.nx;  // square pixels
+    const double size_x = s.scan_size_m, size_y = s.scan_size_y_m > 0.0 ? s.scan_size_y_m : s.scan_size_m * s.ny / s.nx;
     IbwWave w = ibw_image_wave("AMFM0000",
                                {{"HeightRetrace", &sim.height_m}, {"Phase1Retrace", &sim.phase1_deg},
                                 {"FrequencyRetrace", &sim.df2_hz}},
