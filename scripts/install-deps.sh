@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
-          libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev)
+          libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev
+          python3)
 
 missing=()
 for p in "${packages[@]}"; do
