@@ -371,6 +371,14 @@ TEST(Hardening, FifoAsAChannelOrLabelFileIsRefusedWithoutBlocking) {
     EXPECT_NE(err.find("a FIFO"), std::string::npos) << err;
 }
 
+TEST(Hardening, FifoAsASeriesFileIsRefusedWithoutBlocking) {
+    TempDir tmp;
+    const std::string fifo = tmp.file("series.yaml");
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    amfm_test::expect_error<amfm::ConfigError>([&] { amfm::load_series_spec(fifo); },
+                                               {"series.yaml", "not a regular file (a FIFO)"});
+}
+
 TEST(Hardening, UnreadableAndOverlongNamesSayWhy) {
     TempDir tmp;
     const std::string long_name = tmp.file(std::string(300, 'n') + ".tif");

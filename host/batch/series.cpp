@@ -31,6 +31,7 @@
 #include "host/model/channels.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/hash.hpp"
+#include "host/model/input_file.hpp"
 #include "host/model/scan.hpp"
 #include "host/model/table_format.hpp"
 #include "host/model/yaml_load.hpp"
@@ -290,6 +291,11 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
 }
 
 SeriesSpec load_series_spec(const std::string& yaml_path, const std::vector<std::string>& extra_overrides) {
+    try {
+        check_input_file(yaml_path);  // a FIFO would block the read below; names the reason
+    } catch (const DataError& e) {
+        throw ConfigError(e.what());
+    }
     std::ifstream f(yaml_path);
     if (!f) throw ConfigError(yaml_path + ": cannot open series file");
     std::stringstream text;
