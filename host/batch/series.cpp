@@ -293,6 +293,11 @@ SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard) {
         for (const auto& e : j.at("entries")) {
             SeriesEntry se;
             se.id = e.at("id");
+            // The id names a folder merge writes and removes: only what sanitize_id lets through.
+            if (se.id != sanitize_id(se.id))
+                throw ConfigError(path.string() + ": entry id '" + se.id +
+                                  "' is not a plain folder name (letters, digits, '-', '_', '.'); the manifest "
+                                  "was edited or damaged");
             se.scan = e.at("scan");
             se.cycle = e.at("cycle");
             se.sample = e.at("sample");
@@ -325,6 +330,9 @@ SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std
         const std::string& id = spec.entries[k].id;
         for (std::size_t s = 0; s < shard_dirs.size(); ++s) {
             const fs::path src = fs::path(shard_dirs[s]) / "scans" / id, dst = out / "scans" / id;
+            const fs::path rel = dst.lexically_normal().lexically_relative((out / "scans").lexically_normal());
+            if (rel.empty() || rel.begin()->string() == ".." || rel.has_parent_path())
+                throw ConfigError("merge: entry '" + id + "' would write outside " + (out / "scans").string());
             std::error_code ec;
             if (!shard_contains(shards[s], k) || !fs::is_regular_file(src / kEntryFile, ec)) continue;
             if (!fs::exists(dst, ec) || !fs::equivalent(src, dst, ec)) {

@@ -60,6 +60,10 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
                              const std::string& source_name,
                              const std::vector<std::string>& extra_overrides = {});
 
+// An entry id as a plain folder name: letters, digits, '-', '_' and '.' kept, anything else '_'
+// ("scan" for an empty, "." or ".." id). Ids name the folders series and merge write and remove.
+std::string sanitize_id(const std::string& id);
+
 // --shard i/n: entry k belongs to shard k mod n (0-based i).
 struct Shard {
     int index = 0, count = 1;

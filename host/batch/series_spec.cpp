@@ -14,9 +14,18 @@
 #include "amfm/kernels/error.hpp"
 #include "host/batch/series.hpp"
 #include "host/formats/open_scan.hpp"
+#include "host/model/input_file.hpp"
+#include "host/model/yaml_load.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
+
+std::string sanitize_id(const std::string& s) {
+    std::string out;
+    for (char c : s) out += (std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.') ? c : '_';
+    if (out.empty() || out == "." || out == "..") out = "scan";
+    return out;
+}
 
 namespace {
 
@@ -37,12 +46,6 @@ void flatten_settings(const YAML::Node& node, const std::string& prefix, std::ve
     }
 }
 
-std::string sanitize_id(const std::string& s) {
-    std::string out;
-    for (char c : s) out += (std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.') ? c : '_';
-    if (out.empty() || out == "." || out == "..") out = "scan";
-    return out;
-}
 
 // cycle_030/scan.yaml -> cycle_030; data/a.yaml -> a; a folder -> its name; cycle_030/scan.ibw
 // (as `amfm simulate --format ibw` names it) -> cycle_030; data/LNMO0001.ibw -> LNMO0001.
@@ -118,7 +121,7 @@ struct SeriesDefaults {
 YAML::Node load_series_root(const std::string& yaml_text, const std::string& source_name) {
     YAML::Node root;
     try {
-        root = YAML::Load(yaml_text);
+        root = parse_yaml(yaml_text, source_name);
     } catch (const YAML::Exception& e) {
         throw ConfigError(source_name + ": not valid YAML (" + e.msg + ")");
     }
@@ -273,6 +276,11 @@ SeriesSpec parse_series_spec(const std::string& yaml_text, const std::string& ba
 }
 
 SeriesSpec load_series_spec(const std::string& yaml_path, const std::vector<std::string>& extra_overrides) {
+    try {
+        check_input_file(yaml_path);  // a FIFO would block the read below; names the reason
+    } catch (const DataError& e) {
+        throw ConfigError(e.what());
+    }
     std::ifstream f(yaml_path);
     if (!f) throw ConfigError(yaml_path + ": cannot open series file");
     std::stringstream text;

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "amfm/kernels/error.hpp"
 #include "host/formats/gwy.hpp"
+#include "host/model/input_file.hpp"
 
 namespace amfm {
 
@@ -156,10 +155,8 @@ GwyReadChannel& channel(std::vector<GwyReadChannel>& out, int id) {
 }  // namespace
 
 std::vector<GwyReadChannel> read_gwy(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw DataError(path + ": cannot open");
-    const std::string b((std::istreambuf_iterator<char>(f)), {});
-    return read_gwy_bytes(b, path);
+    const std::vector<std::uint8_t> bytes = read_input_bytes(path);
+    return read_gwy_bytes(std::string(bytes.begin(), bytes.end()), path);
 }
 
 std::vector<GwyReadChannel> read_gwy_bytes(const std::string& b, const std::string& path) {

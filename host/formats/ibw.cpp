@@ -9,11 +9,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 
 #include "amfm/kernels/error.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/input_file.hpp"
 
 namespace amfm {
 
@@ -334,14 +334,7 @@ bool looks_like_ibw(const std::uint8_t* bytes, std::size_t size) {
 }
 
 IbwWave read_ibw(const std::string& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw DataError(path + ": no such file");
-    const auto n = std::filesystem::file_size(path, ec);
-    if (ec) throw DataError(path + ": cannot read its size");
-    if (n > (std::uintmax_t(4) << 30)) throw DataError(path + ": " + std::to_string(n) + " bytes, over the 4 GiB limit");
-    std::ifstream in(path, std::ios::binary);
-    std::vector<std::uint8_t> bytes((std::size_t)n);
-    if (!in.read((char*)bytes.data(), (std::streamsize)n)) throw DataError(path + ": read error");
+    const std::vector<std::uint8_t> bytes = read_input_bytes(path);
     return parse_ibw(bytes.data(), bytes.size(), path);
 }
 

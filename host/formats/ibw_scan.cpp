@@ -16,6 +16,7 @@
 #include "amfm/kernels/error.hpp"
 #include "host/formats/scan_loading.hpp"
 #include "host/model/channels.hpp"
+#include "host/model/yaml_load.hpp"
 #include "host/model/yaml_merge.hpp"
 
 namespace amfm {
@@ -57,7 +58,7 @@ void merge_extra_yaml(const std::string& path, const std::vector<std::string>& f
     for (const std::string& file : files) {
         YAML::Node one;
         try {
-            one = YAML::LoadFile(file);
+            one = parse_yaml_file(file);
         } catch (const YAML::BadFile&) {
             throw ConfigError(file + ": no such file");
         } catch (const YAML::Exception& e) {

@@ -1,6 +1,7 @@
 // Picking a scan reader and opening a scan through it (open_scan.hpp).
 #include "host/formats/open_scan.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include "amfm/kernels/error.hpp"
@@ -19,7 +20,11 @@ const ScanReader* const kReaders[] = {
 
 constexpr std::size_t kHeadBytes = 512;  // enough for every reader's magic (.ibw: 384 header bytes)
 
+// Empty for anything but a regular file: opening a FIFO would block, and the reader's own
+// checks name what the path is.
 std::string file_head(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return {};
     std::ifstream in(path, std::ios::binary);
     std::string head(kHeadBytes, '\0');
     in.read(&head[0], (std::streamsize)head.size());

@@ -4,14 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
 
 #include <zip.h>
 
 #include "amfm/kernels/error.hpp"
 #include "host/formats/tiff_io.hpp"
+#include "host/model/input_file.hpp"
 
 namespace amfm {
 namespace {
@@ -20,6 +19,13 @@ namespace {
 constexpr int kVersion = 4, kType = 6, kTop = 8, kLeft = 10, kBottom = 12, kRight = 14, kNCoordinates = 16,
               kSize = 18, kShapeRoiSize = 36, kOptions = 50, kCoordinates = 64;
 constexpr int kSubPixelResolution = 128;  // options bit: float coordinates follow the shorts
+// A RoiSet is small (64 bytes + 12 per vertex per ROI): 256 MiB decompressed in all is over a
+// million vertices in every one of 20 ROIs, and bounds what a zip claiming more can cost.
+constexpr std::uint64_t kMaxRoiSetBytes = std::uint64_t(256) << 20;
+constexpr std::uint64_t kMaxDeflateRatio = 1032;  // deflate's largest output per input byte
+// Sub-pixel coordinates beyond this (pixels) are no drawing of a scan, and would overflow the
+// rasteriser's integer rows and columns.
+constexpr double kMaxRoiCoordinate = 1 << 24;
 enum RoiType { kPolygon = 0, kRect = 1, kOval = 2, kLine = 3, kFreeLine = 4, kPolyLine = 5, kNoRoi = 6,
                kFreehand = 7, kTraced = 8, kAngle = 9, kPoint = 10 };
 
@@ -55,13 +61,9 @@ std::string stem_of(const std::string& name) {
     return s;
 }
 
-std::vector<std::uint8_t> read_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw DataError(path + ": cannot open");
-    return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 // libzip: every entry of the archive, in the archive's order, with its bytes.
+// Each entry's size is checked against its compressed bytes (deflate's ratio) and the running
+// total against kMaxRoiSetBytes before it is inflated, so a bomb costs nothing.
 std::vector<std::pair<std::string, std::vector<std::uint8_t>>> read_zip(const std::string& path) {
     int err = 0;
     std::unique_ptr<zip_t, decltype(&zip_discard)> z(zip_open(path.c_str(), ZIP_RDONLY, &err), &zip_discard);
@@ -73,14 +75,18 @@ std::vector<std::pair<std::string, std::vector<std::uint8_t>>> read_zip(const st
         throw DataError(path + ": not a readable zip archive (" + msg + ")");
     }
     std::vector<std::pair<std::string, std::vector<std::uint8_t>>> out;
+    std::uint64_t total = 0;
     const zip_int64_t n = zip_get_num_entries(z.get(), 0);
     for (zip_int64_t i = 0; i < n; ++i) {
         zip_stat_t st;
-        if (zip_stat_index(z.get(), i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE))
+        if (zip_stat_index(z.get(), i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE) ||
+            !(st.valid & ZIP_STAT_COMP_SIZE))
             throw DataError(path + ": zip entry " + std::to_string(i) + " cannot be read");
         const std::string name = st.name;
         if (!name.empty() && name.back() == '/') continue;  // a folder
-        std::vector<std::uint8_t> bytes(st.size);
+        const FileClaim claim{path + " [" + name + "]", st.comp_size, kMaxDeflateRatio, kMaxRoiSetBytes - total};
+        std::vector<std::uint8_t> bytes = claimed_vector<std::uint8_t>(claim, st.size, 1, "bytes");
+        total += st.size;
         std::unique_ptr<zip_file_t, decltype(&zip_fclose)> f(zip_fopen_index(z.get(), i, 0), &zip_fclose);
         if (!f || zip_fread(f.get(), bytes.data(), st.size) != (zip_int64_t)st.size)
             throw DataError(path + ": zip entry " + name + " cannot be read (" + zip_strerror(z.get()) + ")");
@@ -119,13 +125,17 @@ ImageJRoi decode_imagej_roi(const std::vector<std::uint8_t>& bytes, const std::s
             if (n == 0) n = r.s32(kSize);  // more than 65535 vertices (ImageJ >= 1.52)
             if (n < 3) throw DataError(what + ": polygon ROI with " + std::to_string(n) + " vertices encloses no area");
             const bool sub_pixel = version >= 222 && (r.u16(kOptions) & kSubPixelResolution);
-            roi.x.resize(n);
-            roi.y.resize(n);
+            const FileClaim claim{what, bytes.size() - kCoordinates};
+            roi.x = claimed_vector<double>(claim, (std::uint64_t)n, sub_pixel ? 12 : 4, "polygon vertices");
+            roi.y.resize(roi.x.size());
             if (sub_pixel) {  // absolute float coordinates after the shorts
                 const std::size_t base = kCoordinates + 4 * (std::size_t)n;
                 for (long i = 0; i < n; ++i) {
                     roi.x[i] = r.f32(base + 4 * i);
                     roi.y[i] = r.f32(base + 4 * (n + i));
+                    if (!(std::fabs(roi.x[i]) <= kMaxRoiCoordinate && std::fabs(roi.y[i]) <= kMaxRoiCoordinate))
+                        throw DataError(what + ": vertex " + std::to_string(i) + " is not a finite coordinate "
+                                        "within " + std::to_string((long)kMaxRoiCoordinate) + " pixels");
                 }
             } else {  // shorts relative to the bounds' top-left corner
                 for (long i = 0; i < n; ++i) {
@@ -152,7 +162,7 @@ ImageJRoi decode_imagej_roi(const std::vector<std::uint8_t>& bytes, const std::s
 }
 
 std::vector<ImageJRoi> read_imagej_rois(const std::string& path) {
-    const std::vector<std::uint8_t> head = read_bytes(path);
+    const std::vector<std::uint8_t> head = read_input_bytes(path);
     std::vector<ImageJRoi> rois;
     if (head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0) {
         for (const auto& entry : read_zip(path)) {
@@ -170,8 +180,11 @@ std::vector<ImageJRoi> read_imagej_rois(const std::string& path) {
 void rasterise_roi(const ImageJRoi& roi, Image<std::uint16_t>& labels, std::uint16_t label) {
     const int nx = labels.nx, ny = labels.ny;
     // Pixel x is inside a span [a, b) of a row when a <= x + 0.5 < b.
+    // Spans and rows are clamped to the map as doubles first: a far-off (or NaN) coordinate must
+    // not reach an int cast.
+    auto clamp_to = [](double v, int n) { return v >= 0.0 ? (v <= n ? v : (double)n) : 0.0; };
     auto fill_span = [&](int y, double a, double b) {
-        const int x0 = std::max(0, (int)std::ceil(a - 0.5)), x1 = std::min(nx, (int)std::ceil(b - 0.5));
+        const int x0 = (int)std::ceil(clamp_to(a - 0.5, nx)), x1 = (int)std::ceil(clamp_to(b - 0.5, nx));
         for (int x = x0; x < x1; ++x) labels.at(x, y) = label;
     };
     if (roi.shape == ImageJRoi::Shape::Rectangle) {
@@ -195,7 +208,8 @@ void rasterise_roi(const ImageJRoi& roi, Image<std::uint16_t>& labels, std::uint
     const double ymin = *std::min_element(roi.y.begin(), roi.y.end());
     const double ymax = *std::max_element(roi.y.begin(), roi.y.end());
     std::vector<double> xs;
-    for (int y = std::max(0, (int)std::floor(ymin)); y < std::min(ny, (int)std::ceil(ymax) + 1); ++y) {
+    const int y_end = (int)std::ceil(clamp_to(ymax + 1.0, ny));
+    for (int y = (int)std::floor(clamp_to(ymin, ny)); y < y_end; ++y) {
         const double yc = y + 0.5;
         xs.clear();
         for (std::size_t i = 0, j = n - 1; i < n; j = i++) {

@@ -1,6 +1,7 @@
 // TIFF channel reading and writing with libtiff; PNG label images through OpenCV.
 #include "host/formats/tiff_io.hpp"
 
+#include <sys/stat.h>
 #include <tiffio.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -13,10 +14,12 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <vector>
 
 #include "amfm/kernels/error.hpp"
+#include "host/model/input_file.hpp"
 
 namespace amfm {
 namespace {
@@ -27,6 +30,9 @@ namespace fs = std::filesystem;
 // billions of pixels is refused before anything is allocated.
 constexpr std::uint64_t kMaxPixels = std::uint64_t(1) << 27;
 constexpr std::uint32_t kMaxEdge = std::uint32_t(1) << 20;
+// How far compressed pixel data can expand (deflate ~1032, LZW ~1365): a header claiming more
+// pixels than its file can hold is refused before the image is allocated.
+constexpr std::uint64_t kMaxTiffExpansion = 4096;
 
 // libtiff reports problems through process-wide handlers. We install ours once; while a
 // reader or writer runs on this thread, messages are collected into its capture and become
@@ -182,25 +188,55 @@ PageLayout read_layout(const TiffScope& s, TiffInfo* info) {
     return p;
 }
 
-// Counts the pages (IFDs) and makes `page` the current one. Pages are counted before any is
-// read so that a page past the end names how many the file holds; libtiff's directory walk
-// stops at IFD loops, so a corrupt chain cannot make this spin.
+// Where each page (IFD) of a file starts, walked once per version of the file (path, inode, size,
+// modification time) and kept: reading page k of a long stack then jumps to it, instead of
+// walking and counting the pages before it on every read (quadratic in the stack's length).
+// libtiff's directory walk stops at IFD loops, so a corrupt chain cannot make this spin.
+struct PageIndex {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::vector<toff_t> offsets;
+};
+
+std::vector<toff_t> page_offsets(const TiffScope& s) {
+    struct stat st {};
+    if (::stat(s.path().c_str(), &st) != 0) s.fail("cannot read");
+    const std::int64_t mtime_ns = (std::int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    static std::mutex mutex;
+    static std::map<std::string, PageIndex> cache;
+    std::lock_guard<std::mutex> lock(mutex);
+    PageIndex& index = cache[s.path()];
+    if (index.offsets.empty() || index.dev != st.st_dev || index.ino != st.st_ino || index.size != st.st_size ||
+        index.mtime_ns != mtime_ns) {
+        index = PageIndex{st.st_dev, st.st_ino, st.st_size, mtime_ns, {}};
+        TIFF* tif = s.tif();
+        do {
+            index.offsets.push_back(TIFFCurrentDirOffset(tif));
+        } while (TIFFReadDirectory(tif));
+    }
+    return index.offsets;
+}
+
+// Makes `page` the current one and returns the file's page count; a page past the end names how
+// many the file holds.
 int select_page(const TiffScope& s, int page) {
     TIFF* tif = s.tif();
-    const int pages = (int)TIFFNumberOfDirectories(tif);
+    const std::vector<toff_t> offsets = page_offsets(s);
+    const int pages = (int)offsets.size();
     if (page < 0 || page >= pages)
         s.fail("page " + std::to_string(page) + " requested but the file holds " + std::to_string(pages) +
                (pages == 1 ? " page (0)" : " pages (0.." + std::to_string(pages - 1) + ")"));
-    if (!TIFFSetDirectory(tif, (tdir_t)page)) s.fail("cannot read page " + std::to_string(page));
+    const toff_t offset = offsets[(std::size_t)page];
+    if (TIFFCurrentDirOffset(tif) != offset && !TIFFSetSubDirectory(tif, offset))
+        s.fail("cannot read page " + std::to_string(page));
     return pages;
 }
 
 template <class Out>
 Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
-    if (fs::is_directory(path, ec)) throw DataError(path + ": is a folder, not a TIFF file");
-
+    const std::uint64_t file_bytes = check_input_file(path);
     TiffScope s(path);
     s.open("r");
     TIFF* tif = s.tif();
@@ -208,6 +244,10 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0)
     if (info) info->pages = pages;
     const PageLayout p = read_layout(s, info);
     const std::size_t bps = (std::size_t)p.bits / 8;
+    std::uint16_t compression = COMPRESSION_NONE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    const FileClaim claim{path, file_bytes, compression == COMPRESSION_NONE ? 1 : kMaxTiffExpansion};
+    checked_claim(claim, (std::uint64_t)p.width * p.height, bps, sizeof(Out), "pixels");
     Image<Out> img((int)p.width, (int)p.height);
 
     if (TIFFIsTiled(tif)) {
@@ -215,6 +255,7 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0)
         if (!TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw) || !TIFFGetField(tif, TIFFTAG_TILELENGTH, &th) || tw == 0 ||
             th == 0 || tw > kMaxEdge || th > kMaxEdge)
             s.fail("invalid tile size");
+        checked_claim(claim, (std::uint64_t)tw * th, bps, bps, "pixels in a tile");
         const tmsize_t tile_bytes = TIFFTileSize(tif);
         if (tile_bytes < (tmsize_t)((std::size_t)tw * th * bps)) s.fail("invalid tile size");
         std::vector<unsigned char> buf((std::size_t)tile_bytes);
@@ -361,7 +402,23 @@ FileKind sniff(const std::string& path) {
     return FileKind::Other;
 }
 
+// The IHDR's width and height (big-endian, right after the signature) against the file's bytes
+// (deflate's bound, at least one byte a pixel) before OpenCV allocates the image.
+void check_png_size(const std::string& path) {
+    const std::uint64_t file_bytes = check_input_file(path);
+    std::ifstream in(path, std::ios::binary);
+    unsigned char h[24] = {};
+    if (!in.read(reinterpret_cast<char*>(h), sizeof h)) throw DataError(path + ": truncated PNG header");
+    auto be32 = [&](int at) {
+        return (std::uint64_t(h[at]) << 24) | (std::uint64_t(h[at + 1]) << 16) | (std::uint64_t(h[at + 2]) << 8) |
+               h[at + 3];
+    };
+    const std::uint64_t pixels = be32(16) * be32(20);
+    checked_claim({path, file_bytes, 1032}, pixels, 1, 8, "pixels");  // 8: four 16-bit channels
+}
+
 Image<std::uint16_t> read_png_labels(const std::string& path) {
+    check_png_size(path);
     cv::Mat m;
     try {
         m = cv::imread(path, cv::IMREAD_UNCHANGED);
@@ -395,17 +452,14 @@ Image<double> read_tiff_double(const std::string& path, TiffInfo* info, int page
 }
 
 int tiff_page_count(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
-    if (fs::is_directory(path, ec)) throw DataError(path + ": is a folder, not a TIFF file");
+    check_input_file(path);
     TiffScope s(path);
     s.open("r");
     return select_page(s, 0);
 }
 
 int label_image_pages(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
+    check_input_file(path);
     switch (sniff(path)) {
         case FileKind::Png: return 1;
         case FileKind::Other: throw DataError(path + ": not a TIFF or PNG file");
@@ -415,8 +469,7 @@ int label_image_pages(const std::string& path) {
 }
 
 Image<std::uint16_t> read_label_image(const std::string& path, TiffInfo* info_out, int page) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw DataError(path + ": no such file");
+    check_input_file(path);
     switch (sniff(path)) {
         case FileKind::Png:
             if (page != 0) throw DataError(path + ": page " + std::to_string(page) + " requested but a PNG holds one");

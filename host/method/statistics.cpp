@@ -13,6 +13,7 @@
 
 #include "host/method/float_order.hpp"
 #include "host/method/quantiles.hpp"
+#include "amfm/kernels/error.hpp"
 
 namespace amfm {
 namespace {
@@ -355,10 +356,17 @@ void fit_histograms(const std::vector<float>& modulus_gpa, const std::vector<std
                     const FitOptions& fit_options, Backend& backend, StatisticsResult& out) {
     const int n_regions = (int)specs.size();
     specs.push_back(map_spec);
-    int total_bins = 0;
+    std::size_t total_bins = 0;
+    for (const HistSpec& h : specs) total_bins += (std::size_t)std::max(h.nbins, 0);
+    if (total_bins > kMaxHistogramBins)
+        throw ConfigError("histogram: " + std::to_string(n_regions) + " regions and the whole map need " +
+                          std::to_string(total_bins) + " bins in all, over the limit of " +
+                          std::to_string(kMaxHistogramBins) + "; lower histogram.bins or histogram.max_bins, "
+                          "or label fewer regions");
+    int offset = 0;  // below the limit: int offsets cannot overflow
     for (HistSpec& h : specs) {
-        h.offset = total_bins;
-        total_bins += h.nbins;
+        h.offset = offset;
+        offset += std::max(h.nbins, 0);
     }
     std::vector<std::uint32_t> counts(total_bins);
     std::vector<FitResult> fits(specs.size());

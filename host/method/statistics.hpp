@@ -1,6 +1,7 @@
 // Pixel statistics, histogram layout and Gaussian fits per region and per class.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -98,6 +99,11 @@ struct StatisticsResult {
     std::vector<ClassStats> classes;
     RegionStats whole_map;  // every valid pixel, labelled or not (the paper's grey histogram)
 };
+
+// Bins of all histograms of one map together (every region's and the whole map's): 65535 regions of
+// 256 bins fit; more is refused (ConfigError naming the limit) before the count arrays, one per
+// histogram thread, are allocated, and keeps every offset within an int.
+constexpr std::size_t kMaxHistogramBins = std::size_t(1) << 24;
 
 // Number of bins for n values with the given spread by the configured rule.
 int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double range);

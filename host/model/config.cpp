@@ -12,6 +12,7 @@
 #include "amfm/kernels/error.hpp"
 #include "host/model/config_reader.hpp"
 #include "host/model/config_schema.hpp"
+#include "host/model/yaml_load.hpp"
 #include "host/model/yaml_merge.hpp"
 #include "host/model/yaml_text.hpp"
 
@@ -132,7 +133,7 @@ void apply_override(YAML::Node& root, const std::string& ov, const std::string& 
     if (key.back() == '.') throw ConfigError(file + ": override '" + ov + "': empty component in key '" + key + "'");
     YAML::Node value;
     try {
-        value = YAML::Load(ov.substr(eq + 1));
+        value = parse_yaml(ov.substr(eq + 1), file + ": override '" + ov + "'");
     } catch (const YAML::Exception& e) {
         throw ConfigError(file + ": override '" + ov + "': value is not valid YAML (" + e.msg + ")");
     }
@@ -241,7 +242,7 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& ba
                              const std::vector<std::string>& overrides) {
     YAML::Node root;
     try {
-        root = YAML::Load(yaml_text);
+        root = parse_yaml(yaml_text, source_name);
     } catch (const YAML::ParserException& e) {
         throw ConfigError(source_name + ": YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
                           std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -277,7 +278,7 @@ YAML::Node load_yaml_file(const std::string& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) throw ConfigError(path + ": no such file");
     try {
-        const YAML::Node n = YAML::LoadFile(path);
+        const YAML::Node n = parse_yaml_file(path);
         if (present(n) && !n.IsMap()) throw ConfigError(path + ": <document>: expected a mapping of sections");
         return n;
     } catch (const YAML::ParserException& e) {

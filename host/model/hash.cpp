@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "amfm/kernels/error.hpp"
+#include "host/model/input_file.hpp"
 
 namespace amfm {
 
@@ -45,6 +46,7 @@ private:
 }  // namespace
 
 std::string sha256_file(const std::string& path) {
+    check_input_file(path);  // a FIFO would block the hash forever
     std::ifstream in(path, std::ios::binary);
     if (!in) throw DataError(path + ": cannot open for hashing");
     Sha256 sha(path);
