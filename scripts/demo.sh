@@ -25,10 +25,11 @@ for scan in sample_maps/cycle_*/scan.yaml; do
   {
     echo "## $name"
     echo
-    echo "| region | class | valid pixels | Gaussian centre +- sigma (GPa) | fit |"
-    echo "|---|---|---:|---:|---|"
-    scripts/csv_columns.py "$out/$name/regions.csv" region name class n_valid center_gpa sigma_gpa fit_state |
-      awk -F'\t' '{ printf "| %s | %s | %s | %.3g +- %.2g | %s |\n", $1, $2, $3, $4, $5, $6 }'
+    echo "| region | class | valid pixels | Gaussian centre +- sigma (GPa) | fit | quality |"
+    echo "|---|---|---:|---:|---|---|"
+    scripts/csv_columns.py "$out/$name/regions.csv" region name class n_valid center_gpa sigma_gpa fit_state quality |
+      awk -F'\t' '{ c = $4 == "" ? "-" : sprintf("%.3g +- %.2g", $4, $5);
+                    printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, c, $6, $7 }'
     echo
     echo "| class | valid pixels | mean +- SD (GPa) |"
     echo "|---|---:|---:|"
