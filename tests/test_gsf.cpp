@@ -1,7 +1,9 @@
 // Gwyddion Simple Field (.gsf) maps: the bytes against the format (magic line, header keys, NUL
 // padding to a multiple of 4, little-endian float32), round trips and errors through the
-// project's reader, and Gwyddion's own loader (run headless as `gwyddion --convert-to-gwy`, its
-// .gwy read back; skipped where gwyddion is not installed).
+// project's reader, and Gwyddion's own loader on the maps a processed scan writes (run headless
+// as `gwyddion --convert-to-gwy`, its .gwy read back; skipped where gwyddion is not installed).
+#include <tiffio.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -11,10 +13,16 @@
 #include <limits>
 #include <string>
 
+#include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "host/formats/gsf.hpp"
 #include "host/formats/gwy.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/method/pipeline.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/scan.hpp"
+#include "host/report/outputs.hpp"
+#include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -190,6 +198,110 @@ TEST(Gsf, GwyddionLoadsSizeUnitsTitleAndMasksUndefinedPixels) {
     EXPECT_EQ(ch[0].data.at(1, 1), (double)f.data.at(1, 1));
     ASSERT_EQ(ch[0].mask.size(), 6u);  // the NaN pixel is masked, the others are not
     for (int i = 0; i < 6; ++i) EXPECT_EQ(ch[0].mask.px[(std::size_t)i], i == 2 ? 1.0 : 0.0) << i;
+}
+
+// ---- the maps of a processed scan ------------------------------------------------------------
+
+struct ProcessedScan {
+    TempDir dir;
+    ScanResult result;
+    ProcessedScan() {
+        SimulationSpec spec;
+        spec.nx = 48;
+        spec.ny = 40;
+        spec.scan_size_m = 4e-6;
+        spec.cycle = 30;
+        spec.regions = paper_region_truths(30);
+        write_simulated_scan(simulate_scan(spec), dir.file("sim"));
+        const Scan scan = load_scan(load_scan_config(dir.file("sim/scan.yaml"), {"outputs.figures=false"}));
+        auto backend = make_cpu_backend();
+        result = process_scan(scan, *backend);
+        write_scan_outputs(scan, result, dir.file("out"), RunInfo{"test", "amfm process test"});
+    }
+    std::string out(const std::string& name) const { return dir.file("out/" + name); }
+};
+
+const ProcessedScan& processed() {
+    static const ProcessedScan p;
+    return p;
+}
+
+TEST(Gsf, ProcessedScanWritesEachMapBesideItsTiff) {
+    const ProcessedScan& p = processed();
+    const ScanResult& r = p.result;
+    const GsfField e = read_gsf(p.out("modulus_gpa.gsf"));
+    const GsfField t = read_gsf(p.out("tilt_deg.gsf"));
+    const GsfField m = read_gsf(p.out("mask.gsf"));
+    EXPECT_EQ(e.unit_z, "Pa");
+    EXPECT_EQ(t.unit_z, "deg");
+    EXPECT_EQ(m.unit_z, "");
+    EXPECT_NE(m.meta.at("MaskBits").find("1 tilt>cutoff"), std::string::npos);
+    for (const GsfField* f : {&e, &t, &m}) {
+        EXPECT_EQ(f->unit_xy, "m");
+        ASSERT_EQ(f->data.nx, r.modulus_gpa.nx);
+        ASSERT_EQ(f->data.ny, r.modulus_gpa.ny);
+        EXPECT_NEAR(f->xreal, 4e-6, 1e-18);
+        EXPECT_NEAR(f->yreal, 4e-6 * 40 / 48, 1e-18);
+    }
+    long long undefined = 0;
+    for (std::size_t i = 0; i < r.modulus_gpa.size(); ++i) {
+        const float gpa = r.modulus_gpa.px[i];
+        if (std::isfinite(gpa)) {
+            EXPECT_EQ(e.data.px[i], (float)(1e9 * (double)gpa)) << i;
+        } else {
+            ++undefined;
+            EXPECT_TRUE(std::isnan(e.data.px[i])) << i;
+        }
+        if (std::isfinite(r.tilt_deg.px[i])) {
+            EXPECT_EQ(t.data.px[i], r.tilt_deg.px[i]) << i;
+        }
+        EXPECT_EQ(m.data.px[i], (float)r.mask.px[i]) << i;
+    }
+    EXPECT_GT(undefined, 0);  // masked pixels travel as NaN
+}
+
+TEST(Gsf, ProcessedScanTiffsCarryTheImageJValueUnit) {
+    const ProcessedScan& p = processed();
+    for (const auto& [file, vunit] : {std::pair<const char*, const char*>{"modulus_gpa.tif", "\nvunit=GPa\n"},
+                                      {"tilt_deg.tif", "\nvunit=deg\n"},
+                                      {"mask.tif", nullptr}}) {
+        TIFF* tif = TIFFOpen(p.out(file).c_str(), "r");
+        ASSERT_NE(tif, nullptr) << file;
+        char* desc = nullptr;
+        ASSERT_TRUE(TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &desc)) << file;
+        const std::string s = desc;
+        EXPECT_EQ(s.rfind("ImageJ=", 0), 0u) << s;
+        EXPECT_NE(s.find("\nunit=micron\n"), std::string::npos) << s;
+        if (vunit) {
+            EXPECT_NE(s.find(vunit), std::string::npos) << s;
+        } else {
+            EXPECT_EQ(s.find("vunit="), std::string::npos) << s;  // bits carry no unit
+        }
+        TIFFClose(tif);
+    }
+}
+
+TEST(Gsf, ProcessedScanModulusOpensInGwyddionWithSizeAndUnit) {
+    REQUIRE_GWYDDION();
+    const ProcessedScan& p = processed();
+    TempDir d;
+    const auto ch = load_with_gwyddion(d, p.out("modulus_gpa.gsf"));
+    ASSERT_EQ(ch.size(), 1u);
+    EXPECT_EQ(ch[0].title, "Modulus (tilt-corrected)");
+    EXPECT_EQ(ch[0].unit_xy, "m");
+    EXPECT_EQ(ch[0].unit_z, "Pa");
+    EXPECT_NEAR(ch[0].xreal, 4e-6, 1e-18);
+    EXPECT_NEAR(ch[0].yreal, 4e-6 * 40 / 48, 1e-18);
+    ASSERT_EQ(ch[0].data.nx, 48);
+    ASSERT_EQ(ch[0].data.ny, 40);
+    ASSERT_EQ(ch[0].mask.size(), ch[0].data.size());  // the masked pixels, masked in Gwyddion too
+    const Image<float>& gpa = p.result.modulus_gpa;
+    for (std::size_t i = 0; i < gpa.size(); ++i) {
+        EXPECT_EQ(ch[0].mask.px[i], std::isfinite(gpa.px[i]) ? 0.0 : 1.0) << i;
+        if (std::isfinite(gpa.px[i])) {
+            EXPECT_EQ(ch[0].data.px[i], (double)(float)(1e9 * (double)gpa.px[i])) << i;
+        }
+    }
 }
 
 }  // namespace
