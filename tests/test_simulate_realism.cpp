@@ -1,12 +1,13 @@
 // The simulator's imperfections of real scans (realism.hpp): each does what it says, none
-// changes a truth, the per-pixel truth agrees with truth.json, and the defaults keep the bytes
-// of the committed sample scans.
+// changes a truth, the per-pixel truth agrees with truth.json, and the defaults keep the
+// committed sample scans.
 #include <gtest/gtest.h>
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -58,8 +59,10 @@ double rms(const std::vector<double>& v) {
 
 }  // namespace
 
-// A default spec writes the committed sample scan's bytes (sample_maps/ was written by
-// `amfm simulate --paper-series`: seed 1 * 1000003 + cycle).
+// A default spec writes the committed sample scan (sample_maps/ was written by
+// `amfm simulate --paper-series`: seed 1 * 1000003 + cycle): the same bytes for the labels and
+// truth.json, the same float bits for the channels (whose TIFFs now go without the
+// floating-point predictor the committed ones were written with).
 TEST(SimulateRealism, DefaultsKeepTheSampleBytes) {
     SimulationSpec s;
     s.seed = 1000003ull + 5;
@@ -69,8 +72,14 @@ TEST(SimulateRealism, DefaultsKeepTheSampleBytes) {
     amfm_test::TempDir tmp;
     write_simulated_scan(simulate_scan(s), tmp.file("scan"));
     const std::string sample = (amfm_test::source_dir() / "sample_maps" / "cycle_005").string();
-    for (const char* f : {"height.tif", "phase1.tif", "df2.tif", "labels.tif", "truth.json"})
+    for (const char* f : {"labels.tif", "truth.json"})
         EXPECT_EQ(slurp(tmp.file("scan") + "/" + f), slurp(sample + "/" + f)) << f;
+    for (const char* f : {"height.tif", "phase1.tif", "df2.tif"}) {
+        const Image<float> written = read_tiff_float(tmp.file("scan") + "/" + f);
+        const Image<float> committed = read_tiff_float(sample + "/" + f);
+        ASSERT_EQ(written.size(), committed.size()) << f;
+        EXPECT_EQ(std::memcmp(written.data(), committed.data(), written.size() * sizeof(float)), 0) << f;
+    }
 }
 
 TEST(SimulateRealism, CoarseBlurMatchesTheExactOne) {

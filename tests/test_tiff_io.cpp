@@ -118,12 +118,17 @@ INSTANTIATE_TEST_SUITE_P(Compression, TiffRoundTrip, ::testing::Values(false, tr
 
 TEST(TiffIo, CompressionShrinksSmoothMaps) {
     TempDir d;
-    const Image<float> img = ramp<float>(256, 256, 0.0, 1.0);
     TiffCalibration plain, packed;
     packed.compress = true;
-    write_tiff(d.file("plain.tif"), img, plain);
-    write_tiff(d.file("packed.tif"), img, packed);
-    EXPECT_LT(std::filesystem::file_size(d.file("packed.tif")) * 4, std::filesystem::file_size(d.file("plain.tif")));
+    auto shrink = [&](const auto& img) {
+        write_tiff(d.file("plain.tif"), img, plain);
+        write_tiff(d.file("packed.tif"), img, packed);
+        return (double)std::filesystem::file_size(d.file("plain.tif")) /
+               (double)std::filesystem::file_size(d.file("packed.tif"));
+    };
+    // Floats go without a predictor (ImageJ reads no floating-point predictor), so they shrink less.
+    EXPECT_GT(shrink(ramp<float>(256, 256, 0.0, 1.0)), 2.0);
+    EXPECT_GT(shrink(ramp<std::uint16_t>(256, 256, 0.0, 1.0)), 4.0);
 }
 
 TEST(TiffIo, WritesFijiCalibrationAndDescription) {
@@ -155,6 +160,53 @@ TEST(TiffIo, WritesFijiCalibrationAndDescription) {
     EXPECT_EQ(spp, 1);
     EXPECT_EQ(TIFFNumberOfDirectories(tif), 1);
     TIFFClose(tif);
+}
+
+TEST(TiffIo, WritesTheImageJValueUnitOfFloatMaps) {
+    TempDir d;
+    auto description = [&](const TiffCalibration& cal) {
+        write_tiff(d.file("v.tif"), Image<float>(4, 3, 1.0f), cal);
+        TIFF* tif = TIFFOpen(d.file("v.tif").c_str(), "r");
+        EXPECT_NE(tif, nullptr);
+        char* desc = nullptr;
+        std::string s = tif && TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &desc) ? desc : "";
+        if (tif) TIFFClose(tif);
+        return s;
+    };
+    TiffCalibration cal;
+    cal.value_unit = "GPa";  // ImageJ reads "vunit" of a 32-bit image, in a description starting "ImageJ="
+    EXPECT_EQ(description(cal), "ImageJ=1.11a\nvunit=GPa\n");
+    cal.pixel_size_x_m = cal.pixel_size_y_m = 1e-6;
+    cal.description = "modulus";
+    EXPECT_EQ(description(cal), "ImageJ=1.11a\nunit=micron\nvunit=GPa\namfm=modulus\n");
+
+    amfm_test::expect_error<DataError>([&] { write_tiff(d.file("i.tif"), Image<std::uint8_t>(2, 2), cal); },
+                                       {"i.tif", "floating-point"});
+    cal.value_unit = "a=b";
+    amfm_test::expect_error<DataError>([&] { write_tiff(d.file("u.tif"), Image<float>(2, 2), cal); }, {"u.tif", "a=b"});
+}
+
+// ImageJ decodes Deflate with horizontal differencing (predictor 2) but not the floating-point
+// predictor (3): compressed floats carry none, integers predictor 2.
+TEST(TiffIo, CompressedTiffsUseOnlyPredictorsImageJReads) {
+    TempDir d;
+    TiffCalibration cal;
+    cal.compress = true;
+    write_tiff(d.file("f.tif"), ramp<float>(64, 64, 0.0, 0.5), cal);
+    write_tiff(d.file("d.tif"), ramp<double>(64, 64, 0.0, 0.5), cal);
+    write_tiff(d.file("u16.tif"), ramp<std::uint16_t>(64, 64, 0.0, 1.0), cal);
+    write_tiff(d.file("i16.tif"), ramp<std::int16_t>(64, 64, -100.0, 1.0), cal);
+    for (const auto& [file, predictor] : {std::pair<const char*, int>{"f.tif", PREDICTOR_NONE}, {"d.tif", PREDICTOR_NONE},
+                                          {"u16.tif", PREDICTOR_HORIZONTAL}, {"i16.tif", PREDICTOR_HORIZONTAL}}) {
+        TIFF* tif = TIFFOpen(d.file(file).c_str(), "r");
+        ASSERT_NE(tif, nullptr) << file;
+        std::uint16_t compression = 0, pred = 0;
+        TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+        TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &pred);
+        EXPECT_EQ(compression, COMPRESSION_ADOBE_DEFLATE) << file;
+        EXPECT_EQ(pred, predictor) << file;
+        TIFFClose(tif);
+    }
 }
 
 TEST(TiffIo, WriteToMissingFolderLeavesNothing) {

@@ -298,17 +298,55 @@ template <> struct SampleType<std::uint8_t> { static constexpr int bits = 8, for
 template <> struct SampleType<std::uint16_t> { static constexpr int bits = 16, format = SAMPLEFORMAT_UINT; };
 template <> struct SampleType<std::int16_t> { static constexpr int bits = 16, format = SAMPLEFORMAT_INT; };
 
-// ImageJ-style description: Fiji reads "unit" from it and the pixel size from X/YResolution
-// (pixels per unit, no resolution unit); our own line follows and other readers ignore it.
+// ImageJ-style description: ImageJ/Fiji read it only when it starts with "ImageJ=", then take
+// "unit" (of the pixel size, which comes from X/YResolution: pixels per unit, no resolution unit)
+// and "vunit" (the value unit of a 32-bit image; it needs no calibration function there). Our own
+// line follows; other readers ignore it.
 std::string image_description(const TiffCalibration& cal) {
     std::string d;
-    if (cal.pixel_size_x_m > 0.0 && cal.pixel_size_y_m > 0.0) d = "ImageJ=1.11a\nunit=micron\n";
+    const bool sized = cal.pixel_size_x_m > 0.0 && cal.pixel_size_y_m > 0.0;
+    if (sized || !cal.value_unit.empty()) d = "ImageJ=1.11a\n";
+    if (sized) d += "unit=micron\n";
+    if (!cal.value_unit.empty()) d += "vunit=" + cal.value_unit + "\n";
     if (!cal.description.empty()) {
         std::string line = cal.description;
         std::replace(line.begin(), line.end(), '\n', ' ');
         d += "amfm=" + line + "\n";
     }
     return d;
+}
+
+// The tags of a single-channel image: layout, compression, description and calibration.
+template <class T>
+bool set_image_tags(TIFF* tif, const Image<T>& img, const TiffCalibration& cal, std::uint32_t rows_per_strip) {
+    using ST = SampleType<T>;
+    bool ok = TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, (std::uint32_t)img.nx) &&
+              TIFFSetField(tif, TIFFTAG_IMAGELENGTH, (std::uint32_t)img.ny) &&
+              TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, (std::uint16_t)1) &&
+              TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, (std::uint16_t)ST::bits) &&
+              TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, (std::uint16_t)ST::format) &&
+              TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, (std::uint16_t)PHOTOMETRIC_MINISBLACK) &&
+              TIFFSetField(tif, TIFFTAG_PLANARCONFIG, (std::uint16_t)PLANARCONFIG_CONTIG) &&
+              TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip) &&
+              TIFFSetField(tif, TIFFTAG_SOFTWARE, "amfm " AMFM_VERSION);
+    if (cal.compress && TIFFIsCODECConfigured(COMPRESSION_ADOBE_DEFLATE)) {
+        // Floats without a predictor: ImageJ does not decode the floating-point one (3). Integers
+        // keep horizontal differencing (2), which ImageJ reads.
+        ok = ok && TIFFSetField(tif, TIFFTAG_COMPRESSION, (std::uint16_t)COMPRESSION_ADOBE_DEFLATE) &&
+             TIFFSetField(tif, TIFFTAG_ZIPQUALITY, 9);
+        if (ST::format != SAMPLEFORMAT_IEEEFP)
+            ok = ok && TIFFSetField(tif, TIFFTAG_PREDICTOR, (std::uint16_t)PREDICTOR_HORIZONTAL);
+    } else {
+        ok = ok && TIFFSetField(tif, TIFFTAG_COMPRESSION, (std::uint16_t)COMPRESSION_NONE);
+    }
+    const std::string desc = image_description(cal);
+    if (!desc.empty()) ok = ok && TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, desc.c_str());
+    if (cal.pixel_size_x_m > 0.0 && cal.pixel_size_y_m > 0.0) {
+        ok = ok && TIFFSetField(tif, TIFFTAG_XRESOLUTION, 1.0e-6 / cal.pixel_size_x_m) &&
+             TIFFSetField(tif, TIFFTAG_YRESOLUTION, 1.0e-6 / cal.pixel_size_y_m) &&
+             TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, (std::uint16_t)RESUNIT_NONE);
+    }
+    return ok;
 }
 
 template <class T>
@@ -320,6 +358,10 @@ void write_tiff_impl(const std::string& path, const Image<T>& img, const TiffCal
     if (!(cal.pixel_size_x_m >= 0.0) || !(cal.pixel_size_y_m >= 0.0) || !std::isfinite(cal.pixel_size_x_m) ||
         !std::isfinite(cal.pixel_size_y_m))
         throw DataError(path + ": invalid pixel size for the calibration");
+    if (!cal.value_unit.empty() && ST::format != SAMPLEFORMAT_IEEEFP)
+        throw DataError(path + ": a value unit ('" + cal.value_unit + "') is written for floating-point maps only");
+    if (cal.value_unit.find_first_of("\n\r=\\") != std::string::npos)
+        throw DataError(path + ": value unit '" + cal.value_unit + "' holds a newline, '=' or '\\'");
 
     const std::string partial = path + ".partial";
     try {
@@ -330,33 +372,7 @@ void write_tiff_impl(const std::string& path, const Image<T>& img, const TiffCal
         // About 64 KiB per strip: small enough for any reader, large enough to compress well.
         const std::uint32_t rps =
             (std::uint32_t)std::clamp<std::size_t>(65536 / row_bytes, 1, (std::size_t)img.ny);
-        const bool compress = cal.compress && TIFFIsCODECConfigured(COMPRESSION_ADOBE_DEFLATE);
-
-        bool ok = TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, (std::uint32_t)img.nx) &&
-                  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, (std::uint32_t)img.ny) &&
-                  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, (std::uint16_t)1) &&
-                  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, (std::uint16_t)ST::bits) &&
-                  TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, (std::uint16_t)ST::format) &&
-                  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, (std::uint16_t)PHOTOMETRIC_MINISBLACK) &&
-                  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, (std::uint16_t)PLANARCONFIG_CONTIG) &&
-                  TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rps) &&
-                  TIFFSetField(tif, TIFFTAG_SOFTWARE, "amfm " AMFM_VERSION);
-        if (compress) {
-            const std::uint16_t predictor =
-                ST::format == SAMPLEFORMAT_IEEEFP ? PREDICTOR_FLOATINGPOINT : PREDICTOR_HORIZONTAL;
-            ok = ok && TIFFSetField(tif, TIFFTAG_COMPRESSION, (std::uint16_t)COMPRESSION_ADOBE_DEFLATE) &&
-                 TIFFSetField(tif, TIFFTAG_PREDICTOR, predictor) && TIFFSetField(tif, TIFFTAG_ZIPQUALITY, 9);
-        } else {
-            ok = ok && TIFFSetField(tif, TIFFTAG_COMPRESSION, (std::uint16_t)COMPRESSION_NONE);
-        }
-        const std::string desc = image_description(cal);
-        if (!desc.empty()) ok = ok && TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, desc.c_str());
-        if (cal.pixel_size_x_m > 0.0 && cal.pixel_size_y_m > 0.0) {
-            ok = ok && TIFFSetField(tif, TIFFTAG_XRESOLUTION, 1.0e-6 / cal.pixel_size_x_m) &&
-                 TIFFSetField(tif, TIFFTAG_YRESOLUTION, 1.0e-6 / cal.pixel_size_y_m) &&
-                 TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, (std::uint16_t)RESUNIT_NONE);
-        }
-        if (!ok) s.fail("cannot set TIFF tags");
+        if (!set_image_tags(tif, img, cal, rps)) s.fail("cannot set TIFF tags");
 
         // The predictor works in place on the buffer it is given, so each strip goes via a copy.
         std::vector<T> strip_buf;

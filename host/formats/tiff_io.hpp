@@ -37,12 +37,16 @@ Image<std::uint16_t> read_label_image(const std::string& path, TiffInfo* info = 
 // Pages of a label image without decoding any (1 for a PNG); DataError naming the file.
 int label_image_pages(const std::string& path);
 
-// Physical calibration written into output TIFFs so Fiji and Gwyddion show real sizes.
+// Physical calibration written into output TIFFs (ImageJ's ImageDescription fields and the
+// resolution tags) so Fiji shows real sizes and the value unit.
 struct TiffCalibration {
     double pixel_size_x_m = 0.0;  // 0: none written
     double pixel_size_y_m = 0.0;
-    std::string description;  // ImageDescription (e.g. "modulus, GPa")
-    bool compress = false;    // deflate + predictor (small committed maps); plain strips otherwise
+    std::string description;  // our line of the ImageDescription (e.g. "modulus, GPa")
+    bool compress = false;    // deflate (small committed maps; integers with predictor 2, floats without,
+                              // as ImageJ decodes no other); plain strips otherwise
+    std::string value_unit;   // ImageJ's value unit ("vunit") of a floating-point map, e.g. "GPa";
+                              // DataError on an integer image (labels and bits carry none)
 };
 
 // Writers, each to a temporary name then renamed, so a failure leaves nothing half-written.

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "amfm/kernels/error.hpp"
+#include "host/formats/gsf.hpp"
 #include "host/formats/gwy.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/model/file_io.hpp"
@@ -163,6 +164,46 @@ void run_concurrently(const std::vector<std::function<void()>>& jobs) {
     if (error) std::rethrow_exception(error);
 }
 
+template <class T>
+GsfField gsf_field(const char* title, const char* unit_z, const Image<T>& img, double scale, const Scan& scan) {
+    GsfField f;
+    f.title = title;
+    f.unit_z = unit_z;
+    f.xreal = scan.pixel_size_x_m() * img.nx;
+    f.yreal = scan.pixel_size_y_m() * img.ny;
+    f.data = Image<float>(img.nx, img.ny);
+    for (std::size_t i = 0; i < img.size(); ++i) f.data.px[i] = (float)(scale * (double)img.px[i]);
+    return f;
+}
+
+// The maps as TIFFs (Fiji: pixel size and value unit) and as Gwyddion Simple Fields (Gwyddion:
+// physical size, unit and title). The .gsf modulus is in Pa, as in results.gwy: Gwyddion reads
+// "GPa" as Pa without scaling the values, so a plain SI unit is the one that survives.
+void write_maps(const fs::path& dir, const Scan& scan, const ScanResult& result) {
+    const double px = scan.pixel_size_x_m(), py = scan.pixel_size_y_m();
+    auto calibration = [&](const std::string& description, const std::string& value_unit) {
+        TiffCalibration cal;
+        cal.pixel_size_x_m = px;
+        cal.pixel_size_y_m = py;
+        cal.description = description;
+        cal.value_unit = value_unit;
+        return cal;
+    };
+    const std::string mask_bits = "1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, 8 non-finite input, 16 unlabelled";
+    write_tiff((dir / "modulus_gpa.tif").string(), result.modulus_gpa,
+               calibration("tilt-corrected AM-FM modulus, GPa, NaN where masked", "GPa"));
+    write_tiff((dir / "tilt_deg.tif").string(), result.tilt_deg, calibration("local surface tilt, degrees", "deg"));
+    write_tiff((dir / "mask.tif").string(), result.mask, calibration("mask reason bits: " + mask_bits, ""));
+    if (result.segmented) write_labels_tiff((dir / "labels.tif").string(), result.segmentation, px, py);
+
+    write_gsf((dir / "modulus_gpa.gsf").string(),
+              gsf_field("Modulus (tilt-corrected)", "Pa", result.modulus_gpa, 1.0e9, scan));
+    write_gsf((dir / "tilt_deg.gsf").string(), gsf_field("Tilt", "deg", result.tilt_deg, 1.0, scan));
+    GsfField mask = gsf_field("Mask reason bits", "", result.mask, 1.0, scan);
+    mask.meta["MaskBits"] = mask_bits;
+    write_gsf((dir / "mask.gsf").string(), mask);
+}
+
 }  // namespace
 
 const Table<StatsRow>& regions_csv_table() {
@@ -242,18 +283,8 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
     if (!fs::create_directories(staging, ec) && ec)
         throw DataError(out_dir + ": cannot create output folder (" + ec.message() + ")");
     try {
-        const double px = scan.pixel_size_x_m(), py = scan.pixel_size_y_m();
-        if (want.maps) {
-            write_tiff((staging / "modulus_gpa.tif").string(), result.modulus_gpa,
-                       TiffCalibration{px, py, "tilt-corrected AM-FM modulus, GPa, NaN where masked"});
-            write_tiff((staging / "tilt_deg.tif").string(), result.tilt_deg,
-                       TiffCalibration{px, py, "local surface tilt, degrees"});
-            write_tiff((staging / "mask.tif").string(), result.mask,
-                       TiffCalibration{px, py, "mask reason bits: 1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, "
-                                               "8 non-finite input, 16 unlabelled"});
-            if (result.segmented)
-                write_labels_tiff((staging / "labels.tif").string(), result.segmentation, px, py);
-        }
+        const double px = scan.pixel_size_x_m();
+        if (want.maps) write_maps(staging, scan, result);
         write_file_atomic(staging / "regions.csv", regions_csv(result));
         write_file_atomic(staging / "regions.json", regions_json(scan, result, run));
         if (want.gwy) write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
