@@ -66,7 +66,7 @@ json yaml_to_json(const YAML::Node& n) {
 const Table<StatsRow>& pixels_json_table() {
     static const Table<StatsRow> t =
         stats_cols<StatsRow>({"n_pixels", "n_valid", "valid_fraction", "mean_gpa", "sd_gpa", "median_gpa", "p05_gpa",
-                              "p95_gpa"});
+                              "p95_gpa", "indentation_median_nm"});
     return t;
 }
 
@@ -179,6 +179,7 @@ const Table<StatsRow>& regions_csv_table() {
         names.push_back("valid_fraction");
         for (int b = 0; b < kMaskBitCount; ++b)
             if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
+        names.push_back("indentation_median_nm");
         return stats_cols<StatsRow>(names);
     }();
     return t;
@@ -246,6 +247,8 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
         if (want.maps) {
             write_tiff((staging / "modulus_gpa.tif").string(), result.modulus_gpa,
                        TiffCalibration{px, py, "tilt-corrected AM-FM modulus, GPa, NaN where masked"});
+            write_tiff((staging / "indentation_nm.tif").string(), result.indentation_nm,
+                       TiffCalibration{px, py, "flat-punch indentation depth, nm, NaN where masked"});
             write_tiff((staging / "tilt_deg.tif").string(), result.tilt_deg,
                        TiffCalibration{px, py, "local surface tilt, degrees"});
             write_tiff((staging / "mask.tif").string(), result.mask,
