@@ -38,7 +38,10 @@ IndentationStats indentation_stats(const Image<float>& indentation_nm, const Reg
                                    const StatisticsResult& stats) {
     const std::size_t n_regions = regions.regions.size();
     std::vector<std::vector<float>> by_region(n_regions);
+    for (std::size_t r = 0; r < n_regions && r < stats.regions.size(); ++r)
+        by_region[r].reserve((std::size_t)stats.regions[r].pixels.n_valid);
     std::vector<float> whole_map;
+    whole_map.reserve((std::size_t)stats.whole_map.pixels.n_valid);
     const std::int32_t* index = regions.index.data();
     for (std::size_t i = 0; i < indentation_nm.size(); ++i) {
         const float d = indentation_nm.px[i];
