@@ -64,14 +64,16 @@ void print_summary(const amfm::ScanResult& result) {
         {"valid", 9, 1, [](const StatsRow& r) { return shown(r, "n_valid"); }},
         {"gaussian (GPa)", -22, 2, amfm::console_gaussian},
         {"fit", -14, 1, [](const StatsRow& r) { return shown(r, "fit_state"); }},
-        {"quality", 0, 1, [](const StatsRow& r) { return shown(r, "quality"); }},
+        {"quality", -20, 1, [](const StatsRow& r) { return shown(r, "quality"); }},
+        {"indent (nm)", 0, 1, [](const StatsRow& r) { return shown(r, "indentation_median_nm"); }},
     };
     std::fputs(amfm::console_header(regions).c_str(), stdout);
     for (const StatsRow& r : amfm::scan_rows(result)) {
         if (r.kind == "region") std::fputs(amfm::console_line(regions, r).c_str(), stdout);
         if (r.kind == "class")
-            std::printf("class %-12s mean %s +- %s GPa (SD over %s valid pixels)\n", r.class_name.c_str(),
-                        shown(r, "mean_gpa").c_str(), shown(r, "sd_gpa").c_str(), shown(r, "n_valid").c_str());
+            std::printf("class %-12s mean %s +- %s GPa (SD over %s valid pixels), median indentation %s nm\n",
+                        r.class_name.c_str(), shown(r, "mean_gpa").c_str(), shown(r, "sd_gpa").c_str(),
+                        shown(r, "n_valid").c_str(), shown(r, "indentation_median_nm").c_str());
     }
 }
 

@@ -1,4 +1,4 @@
-// The AM-FM modulus equation, its inversions and the tilt correction Kc.
+// The AM-FM modulus equation, its inversions, the indentation depth and the tilt correction Kc.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -68,6 +68,54 @@ TEST(ModulusEquation, InversionsRoundTrip) {
             EXPECT_NEAR(amfm_contact_radius_m(m, e_gpa * 1e9, phase, df2, c.a1_set_m) / 12e-9, 1.0, 1e-12);
         }
     }
+}
+
+TEST(Indentation, MatchesValueWorkedByHand) {
+    // Mean force k1/Q1 * A1free * cos(60 deg) / 2 = 2 * 1e-7 * 0.5 / 2 = 5e-8 N; contact stiffness
+    // 2 k2 df2 / f2 = 4 N/m; punch depth (3/2) F / k_ts = 1.875e-8 m.
+    Cantilever c;
+    c.k1_n_per_m = 2.0;
+    c.q1 = 1.0;
+    c.f1_hz = 1.0;
+    c.f2_hz = 6.0;
+    c.k2_n_per_m = 3.0;
+    c.a1_free_m = 1.0e-7;
+    c.a1_set_m = 1.0e-7;
+    const ModulusModel m = make_modulus_model(c, kPi);
+    EXPECT_NEAR(amfm_indentation_m(m, 60.0, 4.0) / 1.875e-8, 1.0, 1e-14);
+}
+
+TEST(Indentation, PaperCantileverOnLnmoIsAboutATenthOfANanometre) {
+    // 3 k1 A1free cos(Phi1) f2 / (8 Q1 k2 df2) at the df2 that reads 126 GPa (above); no R in it.
+    Cantilever c;
+    const double k2 = 26.0 * 5.7 * 5.7;
+    const double expected = 3.0 * 26.0 * 150e-9 * std::cos(50.0 * kPi / 180.0) * 1.71e6 / (8.0 * 450.0 * k2 * 37600.0);
+    EXPECT_NEAR(amfm_indentation_m(make_modulus_model(c, 10e-9), 50.0, 37600.0) / expected, 1.0, 1e-13);
+    EXPECT_NEAR(amfm_indentation_m(make_modulus_model(c, 3e-9), 50.0, 37600.0) / expected, 1.0, 1e-13);
+    EXPECT_NEAR(expected * 1e9, 0.1125, 0.0005);  // the paper: "below 2 nm"
+}
+
+// The depth and the modulus equation come from the same two cycle averages: eliminating df2,
+// d = (3 pi F sqrt(A1 / 2) / (4 E R))^(2/3) with F = k1 A1free cos(Phi1) / (2 Q1).
+TEST(Indentation, ConsistentWithTheModulusEquation) {
+    Cantilever c;
+    for (double e_gpa : {2.0, 4.0, 126.0})
+        for (double phase_deg : {30.0, 50.0, 70.0}) {
+            const ModulusModel m = make_modulus_model(c, 10e-9);
+            const double df2 = amfm_df2_for_modulus_hz(m, e_gpa * 1e9, phase_deg, c.a1_set_m);
+            const double force = c.k1_n_per_m * c.a1_free_m * std::cos(phase_deg * kPi / 180.0) / (2.0 * c.q1);
+            const double by_modulus =
+                std::cbrt(std::pow(3.0 * kPi * force * std::sqrt(c.a1_set_m / 2.0) / (4.0 * e_gpa * 1e9 * 10e-9), 2.0));
+            EXPECT_NEAR(amfm_indentation_m(m, phase_deg, df2) / by_modulus, 1.0, 1e-12) << e_gpa << " GPa " << phase_deg;
+        }
+}
+
+TEST(Indentation, UndefinedWhereContactIsNotRepulsive) {
+    const ModulusModel m = make_modulus_model(Cantilever{}, 10e-9);
+    EXPECT_TRUE(std::isnan(amfm_indentation_m(m, 90.0, 1000.0)));
+    EXPECT_TRUE(std::isnan(amfm_indentation_m(m, 120.0, 1000.0)));
+    EXPECT_TRUE(std::isnan(amfm_indentation_m(m, 50.0, 0.0)));
+    EXPECT_TRUE(std::isnan(amfm_indentation_m(m, 50.0, -5.0)));
 }
 
 TEST(TiltCorrection, PaperPolynomialAtReferenceAngles) {

@@ -86,8 +86,12 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend,
                                  options.keep_class_values);
     r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
+    r.indentation_nm = indentation_map_nm(scan, r.mask);
+    r.indentation = indentation_stats(r.indentation_nm, r.regions, r.stats);
     r.warnings = check_scan_inputs(scan);
     for (SanityWarning& w : check_scan_result(scan, r)) r.warnings.push_back(std::move(w));
+    for (SanityWarning& w : indentation_warnings(r.stats, r.indentation, cfg.regions.interphase_thickness_nm))
+        r.warnings.push_back(std::move(w));
     require_valid_pixels(scan, r);
     const auto t2 = clock::now();
     r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();

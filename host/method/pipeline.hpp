@@ -4,6 +4,7 @@
 #include <string>
 
 #include "amfm/kernels/backend.hpp"
+#include "host/method/indentation.hpp"
 #include "host/method/regions.hpp"
 #include "host/method/sanity.hpp"
 #include "host/method/segmentation.hpp"
@@ -17,10 +18,12 @@ struct ScanResult {
     Image<float> tilt_deg;
     Image<float> modulus_gpa;
     Image<std::uint8_t> mask;
+    Image<float> indentation_nm;  // flat-punch indentation depth, NaN where the modulus is masked
     RegionMap regions;
     bool segmented = false;     // regions.auto: the regions come from `segmentation`
     Segmentation segmentation;
     StatisticsResult stats;
+    IndentationStats indentation;  // median indentation per region, class and map
     // Relative systematic uncertainty of every modulus from the tip radius's (and k1's)
     // calibration uncertainty; 0 when none is given.
     double systematic_rel = 0.0;

@@ -78,6 +78,9 @@ struct RegionsConfig {
     AutoRegionsConfig automatic;
     std::map<int, std::string> names;
     std::map<int, std::string> classes;
+    // The layer the regions are meant to measure (the paper: CEI up to ~20 nm); a region whose
+    // median indentation exceeds a fifth of it is warned about (host/method/indentation.hpp).
+    double interphase_thickness_nm = 20.0;
 };
 
 // Where the tip radius came from (`amfm calibrate-tip` writes these keys into `tip:`). All
@@ -97,7 +100,7 @@ struct TipCalibration {
 // regions.json (always written). Part of the settings, so a series reprocesses a scan whose
 // output selection changed.
 struct OutputsConfig {
-    bool maps = true;      // modulus_gpa.tif, tilt_deg.tif, mask.tif (and labels.tif for automatic regions)
+    bool maps = true;      // modulus_gpa.tif, indentation_nm.tif, tilt_deg.tif, mask.tif (labels.tif: automatic regions)
     bool gwy = false;      // results.gwy: the maps as Gwyddion data fields (doubles: ~34 MB per 1024^2 scan)
     bool figures = true;   // the PNG figures
 };

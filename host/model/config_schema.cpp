@@ -366,7 +366,7 @@ void finish_regions(const ConfigReader& r, const std::string&, ScanConfig& c) {
         r.fail("regions.labels", "names/classes given without a label image, rois, masks or auto: true");
 }
 
-// The echo holds the keys of the one source given (none: no regions section).
+// The echo holds the keys of the one source given, and the interphase thickness.
 void emit_regions(YAML::Emitter& out, const ScanConfig& c) {
     const RegionsConfig& g = c.regions;
     std::vector<std::string> keys;
@@ -378,11 +378,12 @@ void emit_regions(YAML::Emitter& out, const ScanConfig& c) {
     } else if (g.automatic.enabled) {
         keys = {"auto",      "class_feature",  "angle_tolerance_deg", "min_area_um2",
                 "window_px", "edge_margin_px", "crystal_class",       "binder_class"};
-    } else {
-        return;
     }
-    keys.push_back("names");
-    keys.push_back("classes");
+    if (!keys.empty()) {
+        keys.push_back("names");
+        keys.push_back("classes");
+    }
+    keys.push_back("interphase_thickness_nm");  // also for the whole map as one region
     out << YAML::Key << "regions" << YAML::Value << YAML::BeginMap;
     for (const std::string& k : keys) emit_config_key(out, "regions." + k, c);
     out << YAML::EndMap;
@@ -594,9 +595,13 @@ std::vector<ConfigKey> build_schema() {
         text("regions.crystal_class", Need::Optional, AT(regions.automatic.crystal_class), "auto: class of the facets"),
         text("regions.binder_class", Need::Optional, AT(regions.automatic.binder_class),
              "auto: name and class of the rest"),
+        number("regions.interphase_thickness_nm", Need::Optional, AT(regions.interphase_thickness_nm),
+               "layer thickness; regions indented > 1/5 of it are warned about")
+            .in("nm", " (the paper's CEI: ~20)")
+            .must_be_positive(1.0e6, "the unit is nanometres (e.g. 20)"),
 
         section("outputs", Need::Optional, "what the results folder gets besides regions.csv and regions.json"),
-        boolean("outputs.maps", AT(outputs.maps), "modulus_gpa.tif, tilt_deg.tif, mask.tif (float32/uint8 TIFF)"),
+        boolean("outputs.maps", AT(outputs.maps), "modulus_gpa.tif, indentation_nm.tif, tilt_deg.tif, mask.tif (TIFF)"),
         boolean("outputs.gwy", AT(outputs.gwy), "results.gwy for Gwyddion (doubles: ~34 MB per 1024^2 scan)"),
         boolean("outputs.figures", AT(outputs.figures), "PNG figures (maps, mask, histograms with fits)"),
     };

@@ -67,7 +67,7 @@ json yaml_to_json(const YAML::Node& n) {
 const Table<StatsRow>& pixels_json_table() {
     static const Table<StatsRow> t =
         stats_cols<StatsRow>({"n_pixels", "n_valid", "valid_fraction", "mean_gpa", "sd_gpa", "median_gpa", "p05_gpa",
-                              "p95_gpa"});
+                              "p95_gpa", "indentation_median_nm"});
     return t;
 }
 
@@ -192,6 +192,8 @@ void write_maps(const fs::path& dir, const Scan& scan, const ScanResult& result)
     const std::string mask_bits = "1 tilt>cutoff, 2 cos(phi1)<=0, 4 df2<=0, 8 non-finite input, 16 unlabelled";
     write_tiff((dir / "modulus_gpa.tif").string(), result.modulus_gpa,
                calibration("tilt-corrected AM-FM modulus, GPa, NaN where masked", "GPa"));
+    write_tiff((dir / "indentation_nm.tif").string(), result.indentation_nm,
+               calibration("flat-punch indentation depth, nm, NaN where masked", "nm"));
     write_tiff((dir / "tilt_deg.tif").string(), result.tilt_deg, calibration("local surface tilt, degrees", "deg"));
     write_tiff((dir / "mask.tif").string(), result.mask, calibration("mask reason bits: " + mask_bits, ""));
     if (result.segmented) write_labels_tiff((dir / "labels.tif").string(), result.segmentation, px, py);
@@ -220,6 +222,7 @@ const Table<StatsRow>& regions_csv_table() {
         names.push_back("valid_fraction");
         for (int b = 0; b < kMaskBitCount; ++b)
             if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
+        names.push_back("indentation_median_nm");
         return stats_cols<StatsRow>(names);
     }();
     return t;

@@ -107,8 +107,14 @@ StatsRow map_row(const RegionStats& whole_map, double systematic_rel) {
 
 std::vector<StatsRow> scan_rows(const ScanResult& result) {
     std::vector<StatsRow> rows;
+    // A result assembled without the indentation (tests) leaves the column undefined.
+    auto median_nm = [](const std::vector<double>& medians, std::size_t i) {
+        return i < medians.size() ? medians[i] : StatsRow::kUndefined;
+    };
+    const IndentationStats& indentation = result.indentation;
     for (const RegionStats& r : result.stats.regions) {
         rows.push_back(region_row(r, result.systematic_rel));
+        rows.back().indentation_median_nm = median_nm(indentation.region_median_nm, rows.size() - 1);
         if (!result.segmented) continue;
         for (const FacetInfo& f : result.segmentation.facets)
             if (f.label == r.info.label) {
@@ -118,8 +124,12 @@ std::vector<StatsRow> scan_rows(const ScanResult& result) {
                 break;
             }
     }
-    for (const ClassStats& c : result.stats.classes) rows.push_back(class_row(c));
+    for (std::size_t c = 0; c < result.stats.classes.size(); ++c) {
+        rows.push_back(class_row(result.stats.classes[c]));
+        rows.back().indentation_median_nm = median_nm(indentation.class_median_nm, c);
+    }
     rows.push_back(map_row(result.stats.whole_map, result.systematic_rel));
+    rows.back().indentation_median_nm = indentation.map_median_nm;
     return rows;
 }
 
@@ -260,6 +270,7 @@ std::vector<StatsColumn> make_schema() {
     s.push_back(member("normal_azimuth_deg", "deg", [](auto& r) -> auto& { return r.normal_azimuth_deg; }));
     s.push_back(member("area_um2", "um^2", [](auto& r) -> auto& { return r.area_um2; }));
     s.push_back(member("systematic_gpa", "GPa", [](auto& r) -> auto& { return r.systematic_gpa; }));
+    s.push_back(member("indentation_median_nm", "nm", [](auto& r) -> auto& { return r.indentation_median_nm; }));
     // Not in regions.csv: the region name alone (empty on other rows), the rest of the fit, the
     // spread of a class's region centres.
     s.push_back(derived("region", "", [](const StatsRow& r) { return r.kind == "region" ? text_cell(r.name) : Cell{}; }));

@@ -50,6 +50,7 @@ struct StatsRow {
     GaussianSummary gaussian;
     RegionQuality quality = RegionQuality::Ok;  // rows with a fit: whether the centre is presented
     double systematic_gpa = kUndefined;  // calibration uncertainty of the Gaussian centre
+    double indentation_median_nm = kUndefined;  // of the valid pixels (scan_rows; indentation.hpp)
     double normal_tilt_deg = kUndefined, normal_azimuth_deg = kUndefined, area_um2 = kUndefined;  // automatic facets
     int n_fitted_regions = 0;  // classes: the spread of their regions' Gaussian centres
     double region_center_mean_gpa = kUndefined, region_center_sd_gpa = kUndefined;
@@ -60,7 +61,7 @@ StatsRow region_row(const RegionStats& r, double systematic_rel);
 StatsRow class_row(const ClassStats& c);
 StatsRow map_row(const RegionStats& whole_map, double systematic_rel);
 // A processed scan's rows in table order: its regions (with their facet geometry when the
-// regions are automatic facets), its classes, then the whole map.
+// regions are automatic facets), its classes, then the whole map; each with its median indentation.
 std::vector<StatsRow> scan_rows(const ScanResult& result);
 
 struct StatsColumn {

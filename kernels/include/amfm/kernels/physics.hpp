@@ -1,4 +1,4 @@
-// The flat-punch AM-FM modulus equation and its inversions (SI units throughout).
+// The flat-punch AM-FM modulus equation, its inversions and the indentation depth (SI units throughout).
 //
 //   E = (pi / R) sqrt(1/6) (k1/Q1 * A1free/A1 * cos Phi1)^(-1/2) (2 k2 df2 / f2)^(3/2)
 //
@@ -80,6 +80,25 @@ AMFM_HD double amfm_modulus_from_cos_pa(const ModulusModel& m, double cos_phase1
 
 AMFM_HD double amfm_modulus_pa(const ModulusModel& m, double phase1_deg, double df2_hz, double a1_m) {
     return amfm_modulus_from_cos_pa(m, cos_deg(phase1_deg), df2_hz, a1_m);
+}
+
+// Indentation depth of the flat punch at the lower turning point, in m, from cos(Phi1) and df2.
+// The first mode's virial gives the mean tip-sample force F = k1 A1free cos(Phi1) / (2 Q1); the
+// second mode measures the mean contact stiffness k_ts = 2 k2 df2 / f2. A punch (F = 2 E R d
+// while in contact) on a large first-mode amplitude is in contact while d(t) = d_max (1 - u^2)
+// > 0, so F / k_ts = d_max * integral (1 - u^2) du / integral du = (2/3) d_max:
+//   d_max = (3/2) F / k_ts = 3 k1 A1free cos(Phi1) f2 / (8 Q1 k2 df2).
+// Eliminating d_max from the same two averages gives the modulus equation above (README, "The
+// method"). No R, no A1 and no tilt enter. NaN for cos Phi1 <= 0 or df2 <= 0, like the modulus.
+AMFM_HD double amfm_indentation_from_cos_m(const ModulusModel& m, double cos_phase1, double df2_hz) {
+    const double mean_force_n = 0.5 * m.k1_over_q1_a1free * cos_phase1;
+    const double contact_stiffness_n_per_m = m.two_k2_over_f2 * df2_hz;
+    const double depth_m = 1.5 * mean_force_n / contact_stiffness_n_per_m;
+    return (mean_force_n > 0.0 && contact_stiffness_n_per_m > 0.0) ? depth_m : NAN;
+}
+
+AMFM_HD double amfm_indentation_m(const ModulusModel& m, double phase1_deg, double df2_hz) {
+    return amfm_indentation_from_cos_m(m, cos_deg(phase1_deg), df2_hz);
 }
 
 // The equation solved for df2: the shift a surface of modulus E produces (simulation).
