@@ -114,7 +114,7 @@ json pixel_stats_json(const StatsRow& row) {
     j["masked"] = masked;
     json lost = json::object();  // shares of the pixels, by the reason each is lost to
     for (int b = 0; b < kMaskBitCount; ++b)
-        if ((1u << b) & kMaskInvalid)
+        if ((1u << b) & kMaskOutOfRegion)
             lost[mask_bit_name(b)] = json_cell(stats_column(std::string("lost_") + mask_bit_name(b) + "_fraction").value(row));
     j["lost_fraction"] = lost;
     return j;
@@ -167,8 +167,9 @@ void run_concurrently(const std::vector<std::function<void()>>& jobs) {
 
 const Table<StatsRow>& regions_csv_table() {
     static const Table<StatsRow> t = [] {
+        constexpr int kFirstMaskBits = 5;  // the reason bits regions.csv had from the start
         std::vector<std::string> names = {"kind", "label", "name", "class", "n_pixels", "n_valid"};
-        for (int b = 0; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
+        for (int b = 0; b < kFirstMaskBits; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
         for (const char* n : {"mean_gpa", "sd_gpa", "median_gpa", "p05_gpa", "p95_gpa", "center_gpa", "sigma_gpa",
                               "fwhm_gpa", "amplitude", "r2", "fit_state", "fit_iterations", "hist_axis", "hist_lo",
                               "hist_hi", "hist_bins", "normal_tilt_deg", "normal_azimuth_deg", "area_um2",
@@ -178,7 +179,8 @@ const Table<StatsRow>& regions_csv_table() {
         names.push_back("quality");
         names.push_back("valid_fraction");
         for (int b = 0; b < kMaskBitCount; ++b)
-            if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
+            if ((1u << b) & kMaskOutOfRegion) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
+        for (int b = kFirstMaskBits; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
         return stats_cols<StatsRow>(names);
     }();
     return t;
