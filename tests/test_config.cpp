@@ -469,7 +469,8 @@ TEST(Config, EchoOfNonDefaultConfigParsesBack) {
         "outputs.gwy=true", "outputs.figures=false"};
     const std::vector<std::vector<std::string>> variants = {
         {"regions.labels=l.tif", "regions.names={1: I}", "regions.classes={2: b/c}", "processing.level_labels=[2, 1]"},
-        {"regions.labels=", "regions.rois=r.zip", "regions.names={1: I}", "processing.level_labels=[1]"},
+        {"regions.labels=", "regions.rois=r.zip", "regions.names={1: I}", "processing.level_labels=[1]",
+         "regions.edge_margin_px=1"},
         {"regions.labels=", "regions.masks={4: m4.png, 1: m1.png}", "regions.classes={4: x}",
          "processing.level_labels=[4]"},
         {"regions.labels=", "regions.auto=true", "regions.class_feature=modulus", "regions.window_px=7",
@@ -500,7 +501,7 @@ TEST(Config, EchoOfNonDefaultConfigParsesBack) {
         EXPECT_EQ(b.regions.automatic.enabled, a.regions.automatic.enabled);
         EXPECT_EQ(b.regions.automatic.class_feature, a.regions.automatic.class_feature);
         EXPECT_EQ(b.regions.automatic.window_px, a.regions.automatic.window_px);
-        EXPECT_EQ(b.regions.automatic.edge_margin_px, a.regions.automatic.edge_margin_px);
+        EXPECT_EQ(b.regions.edge_margin_px, a.regions.edge_margin_px);
         EXPECT_EQ(b.regions.automatic.min_area_um2, a.regions.automatic.min_area_um2);
         EXPECT_EQ(b.regions.automatic.angle_tolerance_deg, a.regions.automatic.angle_tolerance_deg);
         EXPECT_EQ(b.regions.automatic.crystal_class, a.regions.automatic.crystal_class);

@@ -84,7 +84,9 @@ TEST_P(PipelineOnPaperSeries, RecoversEveryRegionsTrueCentre) {
         const Truth& t = truth.at(reg.info.label);
         SCOPED_TRACE("cycle " + std::to_string(GetParam()) + " region " + reg.info.name);
         ASSERT_EQ(reg.gaussian.fit.state, FitState::Converged);
-        EXPECT_GT(reg.pixels.n_valid, 0.9 * reg.pixels.n_pixels);
+        // The simulator's labels stop short of every boundary, so the edge pixels leaving here are
+        // the rim next to label 0; the stage itself must keep 90 % of the pixels.
+        EXPECT_GT(reg.pixels.n_valid + reg.pixels.lost[kMaskEdgeIndex], 0.9 * reg.pixels.n_pixels);
         EXPECT_NEAR(reg.gaussian.center_gpa, t.mean, 0.02 * t.mean + 0.2 * t.sd);
         EXPECT_NEAR(reg.gaussian.sigma_gpa, t.sd, 0.25 * t.sd + 0.02 * t.mean);
         EXPECT_NEAR(reg.pixels.mean_gpa, t.mean, 0.02 * t.mean + 0.2 * t.sd);
@@ -94,7 +96,8 @@ TEST_P(PipelineOnPaperSeries, RecoversEveryRegionsTrueCentre) {
 INSTANTIATE_TEST_SUITE_P(Cycles, PipelineOnPaperSeries, ::testing::Values(0, 5, 30, 60, 200));
 
 // Automatic regions split by modulus are found after the pixel stage; the unlabelled bit is then
-// set without running the stage again. Every map must equal a stage run given the final regions.
+// set without running the stage again. Every map must equal a stage run given the final regions
+// (and the edge pass that follows every stage).
 TEST(Pipeline, ModulusSegmentationMarksUnlabelledLikeAStageWithRegions) {
     amfm_test::TempDir dir;
     write_simulated_scan(simulate(0), dir.file("scan"));
@@ -114,6 +117,7 @@ TEST(Pipeline, ModulusSegmentationMarksUnlabelledLikeAStageWithRegions) {
     PixelInputs in{r.height_leveled_m.data(), scan.phase1_deg.data(), scan.df2_hz.data(), nullptr,
                    r.regions.index.data()};
     backend->pixel_stage(in, make_pixel_params(cfg, nx, ny), PixelOutputs{tilt.data(), modulus.data(), mask.data()});
+    mark_region_edges(r.regions, slope_stencil(cfg), mask);  // the host's pass after every stage
     long long unlabelled = 0;
     for (std::size_t i = 0; i < mask.size(); ++i) unlabelled += (mask.px[i] & kMaskUnlabelled) != 0;
     EXPECT_GT(unlabelled, 0);
@@ -276,7 +280,8 @@ TEST(Pipeline, TipRadiusUncertaintyBecomesASystematicUncertaintyPerRegion) {
     EXPECT_NEAR(r.systematic_rel, 0.1, 1e-12);  // E is proportional to 1/R
     const nlohmann::json j = nlohmann::json::parse(regions_json(scan, r, RunInfo{"test", ""}));
     for (std::size_t i = 0; i < r.stats.regions.size(); ++i)
-        EXPECT_NEAR(j["regions"][i]["gaussian"]["systematic_gpa"].get<double>(),
-                    0.1 * r.stats.regions[i].gaussian.center_gpa, 1e-12);
+        if (r.stats.regions[i].quality == RegionQuality::Ok)  // others (III: a thin strip here) have none
+            EXPECT_NEAR(j["regions"][i]["gaussian"]["systematic_gpa"].get<double>(),
+                        0.1 * r.stats.regions[i].gaussian.center_gpa, 1e-12);
     EXPECT_NE(regions_csv(r).find("systematic_gpa"), std::string::npos);
 }

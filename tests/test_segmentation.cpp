@@ -194,21 +194,6 @@ TEST(Segmentation, TiltedPlaneIsOneFacetWithItsNormal) {
     EXPECT_NEAR(seg.facets[0].area_um2, seg.facets[0].pixels * dx * dx * 1e12, 1e-12);
 }
 
-TEST(Segmentation, EdgeMarginRemovesBoundaryPixels) {
-    const SimulatedScan sim = simulated(30);
-    AutoRegionsConfig cfg;
-    const Segmentation a = segment(sim, cfg);
-    cfg.edge_margin_px = 1;
-    const Segmentation b = segment(sim, cfg);
-    ASSERT_EQ(a.facets.size(), b.facets.size());
-    for (std::size_t i = 0; i < b.labels.size(); ++i) {
-        if (b.labels.px[i] != 0) {
-            ASSERT_EQ(b.labels.px[i], a.labels.px[i]);
-        }
-    }
-    for (std::size_t k = 0; k < a.facets.size(); ++k) EXPECT_LT(b.facets[k].pixels, a.facets[k].pixels);
-}
-
 TEST(Segmentation, RejectsBadOptions) {
     Image<float> z(16, 16, 0.0f);
     AutoRegionsConfig cfg;

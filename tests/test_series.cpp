@@ -136,7 +136,8 @@ TEST(SeriesSample, ReproducesGroundTruthTable) {
                         0.03 * t.at("true_mean_gpa").get<double>());
             EXPECT_NEAR(row.at("sd_gpa").get<double>(), t.at("true_sd_gpa").get<double>(),
                         0.10 * t.at("true_sd_gpa").get<double>());
-            EXPECT_GT(row.at("n_valid").get<long long>(), 0.9 * t.at("labelled_pixels").get<double>());
+            // Edge pixels (the labels' rim next to label 0: ~10 % of a facet) leave the class.
+            EXPECT_GT(row.at("n_valid").get<long long>(), 0.85 * t.at("labelled_pixels").get<double>());
         }
         for (const auto& r : truth.at("regions")) {
             SCOPED_TRACE(e.id + " region " + r.at("name").get<std::string>());

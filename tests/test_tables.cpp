@@ -112,7 +112,7 @@ TEST(Tables, EveryWriterHeaderComesFromTheSchema) {
               "r2,fit_state,fit_iterations,hist_axis,hist_lo,hist_hi,hist_bins,normal_tilt_deg,normal_azimuth_deg,"
               "area_um2,systematic_gpa,quality,valid_fraction,lost_tilt_over_cutoff_fraction,"
               "lost_phase_not_repulsive_fraction,lost_df2_not_positive_fraction,lost_non_finite_input_fraction,"
-              "indentation_median_nm\n");
+              "lost_edge_fraction,indentation_median_nm,masked_edge\n");
     EXPECT_EQ(csv_header(stack_csv_table()),
               "page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,fit_state,mean_gpa,"
               "sd_gpa,quality,valid_fraction\n");

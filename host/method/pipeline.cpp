@@ -82,6 +82,8 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
         segment(r.modulus_gpa);
         mark_unlabelled(r.regions, r.mask);
     }
+    // Edges on the host, once the regions are known, so both backends' masks stay identical.
+    mark_region_edges(r.regions, slope_stencil(cfg), r.mask);
     const auto t1 = clock::now();
     r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend,
                                  options.keep_class_values);

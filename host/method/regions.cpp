@@ -1,11 +1,82 @@
 // Label image -> dense region indices with names and classes.
 #include "host/method/regions.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <vector>
 
 #include "amfm/kernels/error.hpp"
+#include "amfm/kernels/mask.hpp"
 
 namespace amfm {
+
+namespace {
+
+constexpr std::int32_t kMixed = INT32_MIN;  // a window holding more than one region index
+
+// Per pixel: the region index every pixel of its row window [x - hx, x + hx] (clipped at the
+// borders) shares, or kMixed. A window is uniform when the run of equal values that reaches its
+// right end starts at or before its left end.
+Image<std::int32_t> uniform_along_rows(const Image<std::int32_t>& index, int hx) {
+    const int nx = index.nx, ny = index.ny;
+    Image<std::int32_t> out(nx, ny);
+#pragma omp parallel
+    {
+        std::vector<int> run_start(nx);
+#pragma omp for schedule(static)
+        for (int y = 0; y < ny; ++y) {
+            const std::int32_t* v = &index.at(0, y);
+            std::int32_t* o = &out.at(0, y);
+            for (int x = 0; x < nx; ++x) run_start[x] = x > 0 && v[x] == v[x - 1] ? run_start[x - 1] : x;
+            for (int x = 0; x < nx; ++x)
+                o[x] = run_start[std::min(nx - 1, x + hx)] <= std::max(0, x - hx) ? v[x] : kMixed;
+        }
+    }
+    return out;
+}
+
+// Marks the region pixels whose (2 hx + 1) x (2 hy + 1) window holds another index: the row pass
+// above, then the same run rule down the columns in one sweep (row y's window ends at y + hy).
+void mark_mixed_windows(const RegionMap& regions, int hx, int hy, Image<std::uint8_t>& mask) {
+    const int nx = mask.nx, ny = mask.ny;
+    const Image<std::int32_t> rows = uniform_along_rows(regions.index, hx);
+    std::vector<int> run_start(nx, 0);
+    for (int end = 0; end < ny; ++end) {
+        const std::int32_t* r = &rows.at(0, end);
+        for (int x = 0; x < nx; ++x)
+            if (end == 0 || r[x] != r[x - nx]) run_start[x] = end;
+        // The rows whose window ends here: end - hy, and at the last row every row still open.
+        const int last = end == ny - 1 ? ny - 1 : end - hy;
+        for (int y = std::max(0, end - hy); y <= last; ++y) {
+            const std::int32_t* index = &regions.index.at(0, y);
+            const std::int32_t* own = &rows.at(0, y);
+            std::uint8_t* m = &mask.at(0, y);
+            for (int x = 0; x < nx; ++x)
+                if (index[x] >= 0 && (own[x] == kMixed || run_start[x] > std::max(0, y - hy))) m[x] |= kMaskEdge;
+        }
+    }
+}
+
+}  // namespace
+
+SlopeStencil slope_stencil(const ScanConfig& cfg) {
+    SlopeStencil s;
+    s.method = cfg.tilt_method;
+    s.window_half = cfg.tilt_window / 2;
+    s.margin_px = cfg.regions.edge_margin_px;
+    return s;
+}
+
+void mark_region_edges(const RegionMap& regions, const SlopeStencil& stencil, Image<std::uint8_t>& mask) {
+    if (!regions.from_labels) return;
+    const int m = stencil.margin_px;
+    if (stencil.method == TiltMethod::LocalPlane) {
+        mark_mixed_windows(regions, stencil.window_half + m, stencil.window_half + m, mask);
+    } else {  // the +-1 cross, widened by the margin: two rectangles
+        mark_mixed_windows(regions, 1 + m, m, mask);
+        mark_mixed_windows(regions, m, 1 + m, mask);
+    }
+}
 
 RegionMap build_region_map(const Image<std::uint16_t>& labels, const RegionsConfig& cfg, int nx, int ny) {
     RegionMap map;

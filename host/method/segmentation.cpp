@@ -34,7 +34,6 @@ void check_config(const AutoRegionsConfig& c) {
         throw ConfigError("regions.angle_tolerance_deg: must be in (0, 90) degrees");
     if (!(c.min_area_um2 >= 0.0)) throw ConfigError("regions.min_area_um2: must be >= 0");
     if (c.window_px < 3 || c.window_px % 2 == 0) throw ConfigError("regions.window_px: must be odd and >= 3");
-    if (c.edge_margin_px < 0) throw ConfigError("regions.edge_margin_px: must be >= 0");
 }
 
 struct UnitNormal {
@@ -541,29 +540,6 @@ void label_image(const std::vector<int>& lab, const cv::Mat& crystal, const Grid
     }
 }
 
-// Edge margin: facet pixels with another label (or none) within margin_px (square neighbourhood)
-// are left out; their central-difference tilt mixes two planes.
-void trim_facet_edges(int margin_px, Segmentation& seg) {
-    const Image<std::uint16_t> before = seg.labels;
-    const int nx = before.nx, ny = before.ny, m = margin_px;
-    for (int y = 0; y < ny; ++y)
-        for (int x = 0; x < nx; ++x) {
-            const std::uint16_t l = before.at(x, y);
-            if (l == 0 || l == seg.binder_label) continue;
-            bool edge = false;
-            for (int j = -m; j <= m && !edge; ++j)
-                for (int k = -m; k <= m; ++k) {
-                    const int xx = x + k, yy = y + j;
-                    if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
-                    if (before.at(xx, yy) != l) {
-                        edge = true;
-                        break;
-                    }
-                }
-            if (edge) seg.labels.at(x, y) = 0;
-        }
-}
-
 // Region table: pixels and area of every facet and of the binder.
 void count_region_pixels(const Grid& g, Segmentation& seg) {
     for (std::uint16_t l : seg.labels.px) {
@@ -614,7 +590,6 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
     give_back_edges(plane, crystal, g, cfg.window_px, kPlaneToleranceSigma * seg.height_noise_m, lab);
     drop_small_facets(min_px, lab, seg);
     label_image(lab, crystal, g, seg);
-    if (cfg.edge_margin_px > 0) trim_facet_edges(cfg.edge_margin_px, seg);
     count_region_pixels(g, seg);
     seg.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return seg;

@@ -10,10 +10,10 @@
 //    min_area_um2 are dropped. Each facet's plane (mean normal through the mean height) then
 //    claims the nearby non-core pixels that lie on it within a few noise sigma, which gives back
 //    the band the fitting window lost at edges (out to two roughness windows from the crystal mask). Pixels on no facet's plane (rounded ridges,
-//    curved or rough parts, facets under the minimum area) stay unlabelled; optionally pixels
-//    within edge_margin_px of another region are left out too (their central-difference tilt
-//    mixes two planes). Known limit: facets narrower than about 3 px (the steep > 45 deg
-//    corner strips of the simulator) get no core pixels and stay unlabelled.
+//    curved or rough parts, facets under the minimum area) stay unlabelled; edge pixels leave the
+//    statistics as for every region source (regions.hpp, mark_region_edges). Known limit:
+//    facets narrower than about 3 px (the steep > 45 deg corner strips of the simulator) get no
+//    core pixels and stay unlabelled.
 // Labels follow Gwyddion's grain numbering: 0 = none, facets 1..N by decreasing area, and
 // binder/carbon N+1.
 #pragma once

@@ -167,13 +167,14 @@ void add_counts(PixelStats& into, const PixelStats& from) {
     }
 }
 
-// Adds the pixels counted per combination of mask bits to `ps`; returns the valid ones.
-std::size_t add_combo_counts(const std::size_t* count, PixelStats& ps) {
+// Adds the pixels counted per combination of mask bits to `ps`; returns the valid ones, those
+// without any of the `excluded` bits.
+std::size_t add_combo_counts(const std::size_t* count, std::uint8_t excluded, PixelStats& ps) {
     std::size_t valid = 0;
     for (int m = 0; m < (1 << kMaskBitCount); ++m) {
         if (!count[m]) continue;
         ps.n_pixels += (long long)count[m];
-        const int invalid = m & kMaskInvalid;
+        const int invalid = m & excluded;
         if (!invalid) valid += count[m];
         else ps.lost[__builtin_ctz((unsigned)invalid)] += (long long)count[m];  // its lowest reason bit
         for (int b = 0; b < kMaskBitCount; ++b)
@@ -202,12 +203,13 @@ struct Chunks {
 // `out`, and returns the valid values. First each chunk counts its pixels per region (row
 // n_regions: unlabelled) and combination of mask bits, which gives every count; then it copies
 // its valid values to the whole map's and its regions' lists at offsets that keep pixel order.
+// A region leaves out its edge pixels (kMaskOutOfRegion); the whole map keeps them.
 ValidValues gather_valid_values(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
                                 const RegionMap& regions, StatisticsResult& out) {
     const int n_regions = (int)regions.regions.size();
     const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
     constexpr int kCombos = 1 << kMaskBitCount;
-    static_assert(kMaskInvalid < kCombos, "validity is read from the counted bits");
+    static_assert(kMaskOutOfRegion < kCombos, "validity is read from the counted bits");
     const int rows = n_regions + 1;
     const Chunks chunks{modulus_gpa.size(),
                         (int)std::clamp<std::size_t>(modulus_gpa.size() / 65536, 1, (std::size_t)omp_get_max_threads())};
@@ -229,14 +231,12 @@ ValidValues gather_valid_values(const std::vector<float>& modulus_gpa, const std
     for (int c = 0; c < chunks.count; ++c) {
         map_offset[c] = map_valid;
         for (int r = 0; r < rows; ++r) {
-            PixelStats& ps = r < n_regions ? out.regions[r].pixels : out.whole_map.pixels;
-            const std::size_t valid = add_combo_counts(&per_combo[((std::size_t)c * rows + r) * kCombos], ps);
+            const std::size_t* count = &per_combo[((std::size_t)c * rows + r) * kCombos];
+            map_valid += add_combo_counts(count, kMaskInvalid, out.whole_map.pixels);
             offset[(std::size_t)c * rows + r] = row_valid[r];
-            row_valid[r] += valid;
-            map_valid += valid;
+            if (r < n_regions) row_valid[r] += add_combo_counts(count, kMaskOutOfRegion, out.regions[r].pixels);
         }
     }
-    for (int r = 0; r < n_regions; ++r) add_counts(out.whole_map.pixels, out.regions[r].pixels);
     ValidValues v;
     v.whole_map.resize(map_valid);
     v.regions.resize(n_regions);
@@ -250,7 +250,7 @@ ValidValues gather_valid_values(const std::vector<float>& modulus_gpa, const std
             if (mask[i] & kMaskInvalid) continue;
             *to_map++ = modulus_gpa[i];
             const int r = row_of(i);
-            if (r < n_regions) *to_region[r]++ = modulus_gpa[i];
+            if (r < n_regions && !(mask[i] & kMaskEdge)) *to_region[r]++ = modulus_gpa[i];
         }
     }
     return v;

@@ -20,11 +20,12 @@ namespace amfm {
 struct PixelStats {
     long long n_pixels = 0;
     long long n_valid = 0;
-    long long masked[kMaskBitCount] = {0, 0, 0, 0, 0};  // pixels carrying each reason bit
-    // Invalid pixels by the reason they are lost to: a pixel with several reasons counts under
-    // its lowest bit (tilt before phase before df2 before non-finite), so n_valid + sum(lost)
-    // == n_pixels. kMaskUnlabelled never loses a pixel.
-    long long lost[kMaskBitCount] = {0, 0, 0, 0, 0};
+    long long masked[kMaskBitCount] = {};  // pixels carrying each reason bit
+    // Pixels left out by the reason they are lost to: a pixel with several reasons counts under
+    // its lowest bit (tilt before phase before df2 before non-finite before edge), so
+    // n_valid + sum(lost) == n_pixels. kMaskUnlabelled never loses a pixel; kMaskEdge loses one
+    // from its region and class, not from the whole map.
+    long long lost[kMaskBitCount] = {};
     double mean_gpa = 0.0, sd_gpa = 0.0, median_gpa = 0.0, p05_gpa = 0.0, p95_gpa = 0.0;
 };
 
@@ -97,7 +98,7 @@ struct ClassStats {
 struct StatisticsResult {
     std::vector<RegionStats> regions;
     std::vector<ClassStats> classes;
-    RegionStats whole_map;  // every valid pixel, labelled or not (the paper's grey histogram)
+    RegionStats whole_map;  // every valid pixel, labelled or not, edges too (the paper's grey histogram)
 };
 
 // Bins of all histograms of one map together (every region's and the whole map's): 65535 regions of

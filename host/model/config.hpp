@@ -63,7 +63,6 @@ struct AutoRegionsConfig {
     double angle_tolerance_deg = 3.0;  // largest angle between a pixel's normal and its facet's mean normal
     double min_area_um2 = 0.1;         // smaller crystals, holes and facets are dropped
     int window_px = 5;                 // local-plane window edge (odd, >= 3) for normals and roughness
-    int edge_margin_px = 0;            // facet pixels this close to another region are also left out
     std::string crystal_class = "crystal", binder_class = "b/c";  // class names of facets / the rest
 };
 
@@ -76,6 +75,9 @@ struct RegionsConfig {
     std::string rois_file;                  // ImageJ .roi or RoiSet .zip: ROI k is label k
     std::map<int, std::string> mask_files;  // label -> mask image (e.g. a Gwyddion mask PNG)
     AutoRegionsConfig automatic;
+    // Pixels beyond the slope stencil's reach that also leave a region's statistics when they
+    // touch another region (regions.hpp, mark_region_edges), for every region source.
+    int edge_margin_px = 0;
     std::map<int, std::string> names;
     std::map<int, std::string> classes;
     // The layer the regions are meant to measure (the paper: CEI up to ~20 nm); a region whose

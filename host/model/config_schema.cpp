@@ -376,10 +376,11 @@ void emit_regions(YAML::Emitter& out, const ScanConfig& c) {
         if (!g.rois_file.empty()) keys.push_back("rois");
         if (!g.mask_files.empty()) keys.push_back("masks");
     } else if (g.automatic.enabled) {
-        keys = {"auto",      "class_feature",  "angle_tolerance_deg", "min_area_um2",
-                "window_px", "edge_margin_px", "crystal_class",       "binder_class"};
+        keys = {"auto",      "class_feature", "angle_tolerance_deg", "min_area_um2",
+                "window_px", "crystal_class", "binder_class"};
     }
     if (!keys.empty()) {
+        keys.push_back("edge_margin_px");
         keys.push_back("names");
         keys.push_back("classes");
     }
@@ -568,6 +569,8 @@ std::vector<ConfigKey> build_schema() {
         custom("regions.masks", Need::Optional, read_masks, emit_masks,
                "label: mask image, e.g. {1: facet1.png, 2: facet2.png}")
             .hidden(),
+        integer("regions.edge_margin_px", Need::Optional, AT(regions.edge_margin_px), 0, 100,
+                "pixels beyond the slope stencil that keep a region's statistics off its edges"),
         custom("regions.names", Need::Optional, read_label_texts, emit_names,
                "label: name, e.g. {1: I, 2: II}; default the number"),
         custom("regions.classes", Need::Optional, read_label_texts, emit_classes,
@@ -590,8 +593,6 @@ std::vector<ConfigKey> build_schema() {
         integer("regions.window_px", Need::Optional, AT(regions.automatic.window_px), 3, 101,
                 "auto: local-plane window for normals, roughness (odd)")
             .then(finish_window_px),
-        integer("regions.edge_margin_px", Need::Optional, AT(regions.automatic.edge_margin_px), 0, 100,
-                "auto: facet pixels this close to another region are left out"),
         text("regions.crystal_class", Need::Optional, AT(regions.automatic.crystal_class), "auto: class of the facets"),
         text("regions.binder_class", Need::Optional, AT(regions.automatic.binder_class),
              "auto: name and class of the rest"),

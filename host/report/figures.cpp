@@ -217,6 +217,7 @@ const MaskReason kMaskReasons[] = {
     {kMaskDf2NotPositive, "df2 not positive", {200, 40, 200}, 0.6},
     {kMaskNonFinite, "non-finite input", {220, 90, 30}, 0.6},
     {kMaskUnlabelled, "unlabelled (hatched)", {230, 230, 60}, 0.0},  // hatch, drawn on the display image
+    {kMaskEdge, "region edge (out of region stats)", {60, 200, 60}, 0.5},
 };
 static_assert(sizeof kMaskReasons / sizeof kMaskReasons[0] == kMaskBitCount, "one entry per mask bit");
 constexpr int kHatchedReason = 4;
@@ -299,7 +300,7 @@ void hatch_unlabelled(cv::Mat& shown, const Image<std::uint8_t>& mask) {
 
 // Legend lines: per reason "label: count px (share %)", then the valid modulus pixels.
 std::vector<std::string> mask_legend_texts(const long long pixels_with_mask[256], long long total_px) {
-    long long counts[kMaskBitCount] = {0, 0, 0, 0, 0};
+    long long counts[kMaskBitCount] = {};
     long long n_valid = 0;
     for (int v = 0; v < 256; ++v) {
         for (int b = 0; b < kMaskBitCount; ++b)

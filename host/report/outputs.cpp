@@ -115,7 +115,7 @@ json pixel_stats_json(const StatsRow& row) {
     j["masked"] = masked;
     json lost = json::object();  // shares of the pixels, by the reason each is lost to
     for (int b = 0; b < kMaskBitCount; ++b)
-        if ((1u << b) & kMaskInvalid)
+        if ((1u << b) & kMaskOutOfRegion)
             lost[mask_bit_name(b)] = json_cell(stats_column(std::string("lost_") + mask_bit_name(b) + "_fraction").value(row));
     j["lost_fraction"] = lost;
     return j;
@@ -210,8 +210,9 @@ void write_maps(const fs::path& dir, const Scan& scan, const ScanResult& result)
 
 const Table<StatsRow>& regions_csv_table() {
     static const Table<StatsRow> t = [] {
+        constexpr int kFirstMaskBits = 5;  // the reason bits regions.csv had from the start
         std::vector<std::string> names = {"kind", "label", "name", "class", "n_pixels", "n_valid"};
-        for (int b = 0; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
+        for (int b = 0; b < kFirstMaskBits; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
         for (const char* n : {"mean_gpa", "sd_gpa", "median_gpa", "p05_gpa", "p95_gpa", "center_gpa", "sigma_gpa",
                               "fwhm_gpa", "amplitude", "r2", "fit_state", "fit_iterations", "hist_axis", "hist_lo",
                               "hist_hi", "hist_bins", "normal_tilt_deg", "normal_azimuth_deg", "area_um2",
@@ -221,8 +222,9 @@ const Table<StatsRow>& regions_csv_table() {
         names.push_back("quality");
         names.push_back("valid_fraction");
         for (int b = 0; b < kMaskBitCount; ++b)
-            if ((1u << b) & kMaskInvalid) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
+            if ((1u << b) & kMaskOutOfRegion) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
         names.push_back("indentation_median_nm");
+        for (int b = kFirstMaskBits; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
         return stats_cols<StatsRow>(names);
     }();
     return t;

@@ -123,7 +123,6 @@ nlohmann::json segmentation_json(const Segmentation& seg, const AutoRegionsConfi
             {"angle_tolerance_deg", cfg.angle_tolerance_deg},
             {"min_area_um2", cfg.min_area_um2},
             {"window_px", cfg.window_px},
-            {"edge_margin_px", cfg.edge_margin_px},
             {"height_noise_m", seg.height_noise_m},
             {"binder_label", seg.binder_label},
             {"binder_pixels", seg.binder_pixels},

@@ -204,7 +204,7 @@ void add_share_columns(std::vector<StatsColumn>& s) {
         return number_cell(share(r.pixels.n_valid, r.pixels.n_pixels));
     }));
     for (int b = 0; b < kMaskBitCount; ++b) {
-        if (!((1u << b) & kMaskInvalid)) continue;
+        if (!((1u << b) & kMaskOutOfRegion)) continue;
         s.push_back(derived(std::string("lost_") + mask_bit_name(b) + "_fraction", "fraction", [b, share](const StatsRow& r) {
             return number_cell(share(r.pixels.lost[b], r.pixels.n_pixels));
         }));

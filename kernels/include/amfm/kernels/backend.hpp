@@ -27,9 +27,10 @@ public:
     virtual void pixel_stage(const PixelInputs& in, const PixelParams& params,
                              const PixelOutputs& out) = 0;
 
-    // Counts of valid pixels ((mask & kMaskInvalid) == 0, region >= 0) per region histogram:
+    // Counts of valid pixels ((mask & kMaskOutOfRegion) == 0, region >= 0) per region histogram:
     // specs[r] describes region r. With `whole_map`, specs[n_regions] is one more histogram that
-    // counts every valid pixel whatever its region (the map's own histogram), filled in the same
+    // counts every valid pixel ((mask & kMaskInvalid) == 0) whatever its region and edges (the map's
+    // own histogram), filled in the same
     // pass over the pixels. counts holds every histogram's bins at specs[k].offset and is
     // overwritten.
     virtual void region_histograms(const float* modulus_gpa, const std::uint8_t* mask,

@@ -36,11 +36,11 @@ AMFM_HD int hist_bin_index(const HistSpec& h, double axis_value) {
 }
 
 // Where one pixel lands in the concatenated counts of Backend::region_histograms:
-// specs[region].offset + bin, or -1 when it is not counted (an invalid mask bit, a region
-// outside [0, n_regions), a value outside [lo, hi]). Pass region 0 when there are no labels.
+// specs[region].offset + bin, or -1 when it is not counted (one of the `excluded` mask bits, a
+// region outside [0, n_regions), a value outside [lo, hi]). Pass region 0 when there are no labels.
 AMFM_HD int region_hist_slot(const HistSpec* specs, int n_regions, int region, std::uint8_t mask,
-                             float modulus_gpa) {
-    if (region < 0 || region >= n_regions || (mask & kMaskInvalid)) return -1;
+                             float modulus_gpa, std::uint8_t excluded = kMaskOutOfRegion) {
+    if (region < 0 || region >= n_regions || (mask & excluded)) return -1;
     const HistSpec& h = specs[region];
     const int b = hist_bin_index(h, hist_axis_value(h, modulus_gpa));
     return b < 0 ? -1 : h.offset + b;
@@ -56,8 +56,9 @@ inline std::size_t total_hist_bins(const HistSpec* specs, int n) {
     return total;
 }
 
-// The slots pixel i counts in: its region's histogram (specs[region]) and, when `whole_map` is
-// set, the histogram of every valid pixel of the map, labelled or not (specs[n_regions]).
+// The slots pixel i counts in: its region's histogram (specs[region]; not for an edge pixel) and,
+// when `whole_map` is set, the histogram of every valid pixel of the map, labelled or not, edges
+// too (specs[n_regions]).
 // -1 where it counts in none. Backend::region_histograms fills both kinds in one pass.
 struct HistSlots {
     int region = -1, whole_map = -1;
@@ -67,7 +68,7 @@ AMFM_HD HistSlots pixel_hist_slots(const HistSpec* specs, int n_regions, bool wh
                                    std::uint8_t mask, float modulus_gpa) {
     HistSlots s;
     s.region = region_hist_slot(specs, n_regions, region, mask, modulus_gpa);
-    if (whole_map) s.whole_map = region_hist_slot(specs + n_regions, 1, 0, mask, modulus_gpa);
+    if (whole_map) s.whole_map = region_hist_slot(specs + n_regions, 1, 0, mask, modulus_gpa, kMaskInvalid);
     return s;
 }
 

@@ -11,13 +11,20 @@ enum MaskBit : std::uint8_t {
     kMaskDf2NotPositive = 1u << 2,   // df2 <= 0: equation undefined
     kMaskNonFinite = 1u << 3,        // a needed input (or its slope neighbourhood) is NaN/inf
     kMaskUnlabelled = 1u << 4,       // label 0: in no region (the modulus is still mapped)
+    kMaskEdge = 1u << 5,             // the slope stencil reaches into another region: its tilt blends two
+                                     // surfaces, so the pixel counts in no region (the modulus is still mapped)
 };
 
 // Bits that make a pixel's modulus undefined: modulus_gpa.tif holds NaN there.
 constexpr std::uint8_t kMaskInvalid =
     kMaskTiltOverCutoff | kMaskPhaseNotRepulsive | kMaskDf2NotPositive | kMaskNonFinite;
 
-constexpr int kMaskBitCount = 5;
+// Bits that keep a pixel out of its region's and class's statistics (the whole map keeps edges).
+constexpr std::uint8_t kMaskOutOfRegion = kMaskInvalid | kMaskEdge;
+
+constexpr int kMaskBitCount = 6;
+constexpr int kMaskEdgeIndex = 5;  // kMaskEdge's place in per-bit arrays (PixelStats::masked, lost)
+static_assert(kMaskEdge == 1u << kMaskEdgeIndex, "the edge bit's index");
 
 inline const char* mask_bit_name(int bit) {
     switch (bit) {
@@ -26,6 +33,7 @@ inline const char* mask_bit_name(int bit) {
         case 2: return "df2_not_positive";
         case 3: return "non_finite_input";
         case 4: return "unlabelled";
+        case 5: return "edge";
         default: return "unknown";
     }
 }
