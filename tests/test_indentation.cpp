@@ -87,7 +87,8 @@ TEST(Indentation, SimulatedFacetMediansMatchTheTruthWithinOnePercent) {
         for (std::size_t k = 0; k < r.stats.regions.size(); ++k) {
             if (r.stats.regions[k].info.label != label) continue;
             SCOPED_TRACE("region " + r.stats.regions[k].info.name);
-            EXPECT_GT(r.stats.regions[k].pixels.n_valid, 0.95 * phase_deg.size());
+            // Most of the facet counts: only its edge rim (~10 %, mask bit 32) leaves the region.
+            EXPECT_GT(r.stats.regions[k].pixels.n_valid, 0.85 * phase_deg.size());
             EXPECT_NEAR(r.indentation.region_median_nm[k] / by_hand_nm, 1.0, 0.01);
             ++checked;
         }
