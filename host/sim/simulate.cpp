@@ -484,6 +484,26 @@ SimulatedScan simulate_scan(const SimulationSpec& spec_in) {
     return sim;
 }
 
+std::string simulated_kc_and_regions_yaml(const SimulationSpec& s) {
+    const TiltCorrection& tc = s.tilt_correction;
+    std::ostringstream y;
+    y << "tilt_correction: {model: " << kc_model_name(tc.model);
+    if (tc.model == KcModel::Polynomial) {
+        y << ", coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients);
+    } else if (tc.model == KcModel::CosPower) {
+        y << ", cos_exponent: " << yaml_number(tc.cos_exponent);
+    }
+    y << ", max_angle_deg: " << yaml_number(tc.max_angle_deg) << "}\n";
+    y << "regions: {labels: labels.tif, names: {";
+    for (std::size_t i = 0; i < s.regions.size(); ++i)
+        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].name);
+    y << "}, classes: {";
+    for (std::size_t i = 0; i < s.regions.size(); ++i)
+        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].class_name);
+    y << "}}\n";
+    return y.str();
+}
+
 // ---- writing ---------------------------------------------------------------------------------
 
 namespace {
@@ -616,7 +636,6 @@ void put_truth_regions(const SimulatedScan& sim, ordered_json& j) {
 
 // scan.yaml: the channel files, the scan size, the cantilever, tip and Kc model, the regions.
 std::string scan_yaml_text(const SimulationSpec& s, double dx, double dy) {
-    const TiltCorrection& tc = s.tilt_correction;
     const Cantilever& c = s.cantilever;
     std::ostringstream y;
     y << "# Simulated AM-FM scan (amfm simulate_scan, seed " << s.seed << "); truth in truth.json\n";
@@ -631,20 +650,7 @@ std::string scan_yaml_text(const SimulationSpec& s, double dx, double dy) {
     if (c.k2_n_per_m > 0) y << ", k2: " << yaml_number(c.k2_n_per_m);
     y << ", a1_free: " << yaml_number(c.a1_free_m) << ", a1_set: " << yaml_number(c.a1_set_m) << "}\n";
     y << "tip: {radius: " << yaml_number(s.tip_radius_m) << "}\n";
-    y << "tilt_correction: {model: " << kc_model_name(tc.model);
-    if (tc.model == KcModel::Polynomial) {
-        y << ", coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients);
-    } else if (tc.model == KcModel::CosPower) {
-        y << ", cos_exponent: " << yaml_number(tc.cos_exponent);
-    }
-    y << ", max_angle_deg: " << yaml_number(tc.max_angle_deg) << "}\n";
-    y << "regions: {labels: labels.tif, names: {";
-    for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].name);
-    y << "}, classes: {";
-    for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].class_name);
-    y << "}}\n";
+    y << simulated_kc_and_regions_yaml(s);
     return y.str();
 }
 

@@ -90,6 +90,10 @@ std::vector<RegionTruth> stiff_region_truths();
 
 SimulatedScan simulate_scan(const SimulationSpec& spec);
 
+// The `tilt_correction:` and `regions:` lines of a simulated scan's YAML (scan.yaml and the .ibw's
+// ibw_extra.yaml): the Kc model with its parameters, labels.tif with the region names and classes.
+std::string simulated_kc_and_regions_yaml(const SimulationSpec& spec);
+
 // Writes height.tif, phase1.tif, df2.tif, labels.tif (float32 / uint16), scan.yaml pointing at
 // them with the simulation's parameters, and truth.json, into `dir` (created). With
 // spec.write_truth_maps also the per-pixel truth (write_truth_maps in realism.hpp).

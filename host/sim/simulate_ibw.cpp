@@ -52,21 +52,7 @@ void write_simulated_ibw(const SimulatedScan& sim, const std::string& dir) {
     y << "# What the wave note of scan.ibw does not hold. Use: amfm process scan.ibw --config ibw_extra.yaml\n";
     y << "sample: {cycle: " << s.cycle << "}\n";
     y << "tip: {radius: " << yaml_number(s.tip_radius_m) << "}\n";
-    const TiltCorrection& tc = s.tilt_correction;
-    y << "tilt_correction: {model: " << kc_model_name(tc.model);
-    if (tc.model == KcModel::Polynomial) {
-        y << ", coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients);
-    } else if (tc.model == KcModel::CosPower) {
-        y << ", cos_exponent: " << yaml_number(tc.cos_exponent);
-    }
-    y << ", max_angle_deg: " << yaml_number(tc.max_angle_deg) << "}\n";
-    y << "regions: {labels: labels.tif, names: {";
-    for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].name);
-    y << "}, classes: {";
-    for (std::size_t i = 0; i < s.regions.size(); ++i)
-        y << (i ? ", " : "") << s.regions[i].label << ": " << yaml_quoted(s.regions[i].class_name);
-    y << "}}\n";
+    y << simulated_kc_and_regions_yaml(s);
     write_file_atomic(d / "ibw_extra.yaml", y.str());
 }
 
