@@ -15,6 +15,21 @@
 
 namespace amfm::sim {
 
+// Every random stream of the scan simulator, in one list so that no two draw the same numbers.
+enum Stream : std::uint64_t {
+    kStreamBackground = 1,
+    kStreamPhaseSmooth = 2,
+    kStreamPhaseNoise = 3,
+    kStreamHeightNoise = 4,
+    kStreamDf2Noise = 5,
+    kStreamPinkNoise = 20,  // the imperfections (realism.cpp)
+    kStreamLineOffsets = 21,
+    kStreamDropouts = 22,
+    kStreamLostLines = 23,
+    kStreamExtraCrystals = 24,
+    kStreamModulusBase = 100,  // + region index
+};
+
 inline std::uint64_t splitmix64(std::uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -9,18 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "host/sim/random_fields.hpp"
 #include "host/sim/simulate.hpp"
 
 namespace amfm::sim {
-
-// Random streams of the imperfections (simulate.cpp's own streams are 1-5 and 100+).
-enum RealismStream : std::uint64_t {
-    kStreamPinkNoise = 20,
-    kStreamLineOffsets = 21,
-    kStreamDropouts = 22,
-    kStreamLostLines = 23,
-    kStreamExtraCrystals = 24,
-};
 
 // Throws ConfigError naming the field when a realism field is out of range.
 void validate_realism(const SimulationSpec& spec);

@@ -104,14 +104,12 @@ constexpr double kModulusFloorFrac = 0.05;   // true modulus clamped to >= 5 % o
 
 // ---- random streams ------------------------------------------------------------------------
 
-enum Stream : std::uint64_t {
-    kStreamBackground = 1,
-    kStreamPhaseSmooth = 2,
-    kStreamPhaseNoise = 3,
-    kStreamHeightNoise = 4,
-    kStreamDf2Noise = 5,
-    kStreamModulusBase = 100,  // + region index
-};
+using sim::kStreamBackground;
+using sim::kStreamDf2Noise;
+using sim::kStreamHeightNoise;
+using sim::kStreamModulusBase;
+using sim::kStreamPhaseNoise;
+using sim::kStreamPhaseSmooth;
 
 // ---- validation ----------------------------------------------------------------------------
 
