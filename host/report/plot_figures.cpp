@@ -210,6 +210,20 @@ std::vector<int> add_region_curves(PlotData& data, const StatisticsResult& stats
     return curve_of;
 }
 
+// Axes with ticks on a modulus axis, the title and the legend, then the PNG: how every histogram
+// figure ends.
+void finish_modulus_plot(const std::string& path, cv::Mat& img, const Axes& ax, bool log_axis, double x0, double x1,
+                         double ystep, const char* y_label, const std::string& title, const cv::Rect& legend_rect,
+                         const std::vector<LegendLine>& legend) {
+    std::vector<Tick> xticks = log_axis ? log_ticks(x0, x1, 8) : linear_ticks(x0, x1, 7);
+    std::vector<Tick> yticks;
+    for (double v : ticks_with_step(0.0, ax.y1, ystep)) yticks.push_back({v, format_tick(v, ystep)});
+    draw_axes(img, ax, xticks, yticks, log_axis ? "Modulus (GPa, log scale)" : "Modulus (GPa)", y_label);
+    put_text(img, title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
+    draw_legend(img, legend_rect, legend);
+    write_png(path, img, Content::Plot);
+}
+
 }  // namespace
 
 // ================================================================================================
@@ -276,13 +290,7 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
         for (const cv::Point2d& p : c) pts.emplace_back(ax.px(p.x), std::max(ax.py(p.y), (double)ax.area.y));
         draw_curve(img, pts, kInk, 2);
     }
-    std::vector<Tick> xticks = log_axis ? log_ticks(x0, x1, 8) : linear_ticks(x0, x1, 7);
-    std::vector<Tick> yticks;
-    for (double v : ticks_with_step(0.0, ax.y1, ystep)) yticks.push_back({v, format_tick(v, ystep)});
-    draw_axes(img, ax, xticks, yticks, log_axis ? "Modulus (GPa, log scale)" : "Modulus (GPa)", "Pixels");
-    put_text(img, title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
-    draw_legend(img, legend_rect, legend);
-    write_png(path, img, Content::Plot);
+    finish_modulus_plot(path, img, ax, log_axis, x0, x1, ystep, "Pixels", title, legend_rect, legend);
 }
 
 void save_histogram_overview_png(const std::string& path, const StatisticsResult& stats, const std::string& title) {
@@ -324,13 +332,7 @@ void save_histogram_overview_png(const std::string& path, const StatisticsResult
             pts.emplace_back(ax.px(p.x), std::max(ax.py(p.y), (double)ax.area.y));
         draw_curve(img, pts, region_colour(i), 2);
     }
-    std::vector<Tick> xticks = log_plot ? log_ticks(x0, x1, 8) : linear_ticks(x0, x1, 7);
-    std::vector<Tick> yticks;
-    for (double v : ticks_with_step(0.0, ax.y1, ystep)) yticks.push_back({v, format_tick(v, ystep)});
-    draw_axes(img, ax, xticks, yticks, log_plot ? "Modulus (GPa, log scale)" : "Modulus (GPa)", "Pixels per bin");
-    put_text(img, title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
-    draw_legend(img, legend_rect, legend);
-    write_png(path, img, Content::Plot);
+    finish_modulus_plot(path, img, ax, log_plot, x0, x1, ystep, "Pixels per bin", title, legend_rect, legend);
 }
 
 // ---- calibration plots ------------------------------------------------------------------
