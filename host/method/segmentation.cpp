@@ -13,6 +13,7 @@
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/physics.hpp"
 #include "amfm/kernels/tilt.hpp"
+#include "host/method/height_noise.hpp"
 #include "host/method/quantiles.hpp"
 
 namespace amfm {
@@ -23,9 +24,15 @@ namespace {
 constexpr double kCoreResidualFactor = 3.0;
 // A non-core pixel joins a facet when it lies within this many noise sigma of the facet's plane.
 constexpr double kPlaneToleranceSigma = 4.0;
-// Window edge of the normals and core residuals (the smallest plane fit): narrow facets such as
-// the simulator's 35 deg corner strips keep core pixels, and the band lost at edges is 1 px.
-constexpr int kCoreWindowPx = 3;
+// A grown region is a facet when its core pixels lie within this many noise sigma (RMS) of its
+// plane; a smooth binder patch curves away by several nanometres over its extent.
+constexpr double kPlanaritySigma = 1.3;
+// Below any instrument's height noise: the float32 rounding of a micrometre-high scan, so that a
+// noise-free simulated facet still passes the planarity test.
+constexpr double kNoiseFloorM = 1e-12;
+// The normal window grows until the normals scatter (one sigma) by at most this fraction of the
+// growing tolerance; where window_px is not enough, the tolerance widens to 1 / this scatter.
+constexpr double kScatterPerTolerance = 1.0 / 3.0;
 
 void check_config(const AutoRegionsConfig& c) {
     if (c.class_feature != "roughness" && c.class_feature != "modulus")
@@ -86,10 +93,6 @@ float window_residual_rms(const float* zp, int nx, int ny, int x, int y, double 
     const double mean = sr / n;
     return (float)std::sqrt(std::max(0.0, srr / n - mean * mean));
 }
-
-}  // namespace
-
-namespace {
 
 // Sums over the window's columns k = -half..half of one row, for the columns whose window is
 // inside the map: z, k z, z^2 and the finite count.
@@ -427,17 +430,36 @@ std::vector<Plane> candidate_facets(const std::vector<Grown>& grown, const std::
     return plane;
 }
 
-// RMS distance of the facets' core pixels from their planes.
-double height_noise_m(const std::vector<int>& lab, const std::vector<Plane>& plane, const Grid& g) {
-    double ss = 0;
-    long long n = 0;
+// Per label (index 0 unused) the RMS distance of its core pixels from its plane.
+std::vector<double> core_plane_rms_m(const std::vector<int>& lab, const std::vector<Plane>& plane, const Grid& g) {
+    std::vector<double> ss(plane.size(), 0.0);
+    std::vector<long long> n(plane.size(), 0);
     for (std::size_t i = 0; i < g.npx; ++i)
         if (lab[i] > 0) {
             const double d = plane[lab[i]].distance_m(g, i);
-            ss += d * d;
-            ++n;
+            ss[lab[i]] += d * d;
+            ++n[lab[i]];
         }
-    return n > 0 ? std::sqrt(ss / n) : 0.0;
+    for (std::size_t k = 1; k < ss.size(); ++k) ss[k] = n[k] > 0 ? std::sqrt(ss[k] / (double)n[k]) : 0.0;
+    return ss;
+}
+
+// Planarity: a grown region whose core pixels lie farther than kPlanaritySigma noise sigma (RMS)
+// from its plane is no facet; its pixels leave `lab` (unassigned; drop_small_facets removes the
+// empty label). Returns the largest RMS of the facets kept, the plane tolerance's scale.
+double reject_non_planar(const std::vector<double>& rms_m, double noise_m, std::vector<int>& lab,
+                         Segmentation& seg) {
+    const double limit_m = kPlanaritySigma * std::max(noise_m, kNoiseFloorM);
+    std::vector<char> rejected(rms_m.size(), 0);
+    double kept_rms_m = 0.0;
+    for (std::size_t k = 1; k < rms_m.size(); ++k) {
+        rejected[k] = rms_m[k] > limit_m;
+        seg.rejected_facets += rejected[k];
+        if (!rejected[k]) kept_rms_m = std::max(kept_rms_m, rms_m[k]);
+    }
+    for (int& l : lab)
+        if (l > 0 && rejected[l]) l = 0;
+    return kept_rms_m;
 }
 
 // Give back the band the window lost: breadth-first from the facets, a pixel joins the
@@ -503,6 +525,60 @@ void give_back_edges(const std::vector<Plane>& plane, const cv::Mat& crystal, co
     }
 }
 
+// Touching facets whose mean normals agree within the tolerance are one facet that noise split
+// (the grower's mean normal drifts along a noisy facet): merged into the larger, its normal the
+// pixel-weighted mean. The emptied labels are left for drop_small_facets.
+void merge_agreeing_facets(const Grid& g, double angle_tolerance_deg, std::vector<int>& lab, Segmentation& seg) {
+    const int nfacets = (int)seg.facets.size();
+    std::vector<long long> area(nfacets + 1, 0);
+    for (int l : lab)
+        if (l > 0) ++area[l];
+    std::vector<int> root(nfacets + 1);
+    std::iota(root.begin(), root.end(), 0);
+    auto find = [&](int k) {
+        while (root[k] != k) k = root[k] = root[root[k]];
+        return k;
+    };
+    std::vector<double> sx(nfacets + 1), sy(nfacets + 1), sz(nfacets + 1);
+    for (int k = 1; k <= nfacets; ++k) {
+        const UnitNormal n = normal_from_slope(seg.facets[k - 1].slope_x, seg.facets[k - 1].slope_y);
+        sx[k] = n.x * area[k];
+        sy[k] = n.y * area[k];
+        sz[k] = n.z * area[k];
+    }
+    const double cos_tol = std::cos(angle_tolerance_deg / kDegPerRad);
+    for (std::size_t i = 0; i < g.npx; ++i) {
+        if (lab[i] <= 0) continue;
+        std::size_t nb[4];
+        g.neighbours(i, nb);
+        for (int side : {1, 3}) {  // right and down: each contact once
+            if (nb[side] == g.npx || lab[nb[side]] <= 0) continue;
+            int a = find(lab[i]), b = find(lab[nb[side]]);
+            if (a == b) continue;
+            const double c = (sx[a] * sx[b] + sy[a] * sy[b] + sz[a] * sz[b]) /
+                             std::sqrt((sx[a] * sx[a] + sy[a] * sy[a] + sz[a] * sz[a]) *
+                                       (sx[b] * sx[b] + sy[b] * sy[b] + sz[b] * sz[b]));
+            if (c < cos_tol) continue;
+            if (area[b] > area[a] || (area[b] == area[a] && b < a)) std::swap(a, b);
+            root[b] = a;
+            area[a] += area[b];
+            sx[a] += sx[b];
+            sy[a] += sy[b];
+            sz[a] += sz[b];
+        }
+    }
+    for (int& l : lab)
+        if (l > 0) l = find(l);
+    for (int k = 1; k <= nfacets; ++k) {
+        if (find(k) != k || sz[k] <= 0.0) continue;
+        FacetInfo& f = seg.facets[k - 1];
+        f.slope_x = -sx[k] / sz[k];
+        f.slope_y = -sy[k] / sz[k];
+        f.tilt_deg = tilt_deg_from_slope(f.slope_x, f.slope_y);
+        f.azimuth_deg = azimuth_deg_from_slope(f.slope_x, f.slope_y);
+    }
+}
+
 // Area rule: facets under min_px pixels are dropped; the rest are numbered by decreasing area.
 void drop_small_facets(long long min_px, std::vector<int>& lab, Segmentation& seg) {
     const int nfacets = (int)seg.facets.size();
@@ -525,18 +601,24 @@ void drop_small_facets(long long min_px, std::vector<int>& lab, Segmentation& se
     seg.facets.swap(kept);
 }
 
-// Label image: the class after the facets took their edges back; binder/carbon is the finite rest.
-void label_image(const std::vector<int>& lab, const cv::Mat& crystal, const Grid& g, Segmentation& seg) {
+// Label image: the class after the facets took their edges back; binder/carbon is the finite rest
+// beyond band_px of the crystal class (nearer, the class is uncertain: unassigned).
+void label_image(const std::vector<int>& lab, const cv::Mat& crystal, const Grid& g, int band_px, Segmentation& seg) {
     seg.binder_label = (int)seg.facets.size() + 1;
     seg.crystal = Image<std::uint8_t>(g.nx, g.ny, 0);
     seg.labels = Image<std::uint16_t>(g.nx, g.ny, 0);
+    cv::Mat is_crystal(g.ny, g.nx, CV_8U), near_crystal;
+    for (std::size_t i = 0; i < g.npx; ++i) is_crystal.data[i] = crystal.data[i] || lab[i] > 0;
+    cv::dilate(is_crystal, near_crystal,
+               cv::getStructuringElement(cv::MORPH_RECT, {2 * band_px + 1, 2 * band_px + 1}));
     for (std::size_t i = 0; i < g.npx; ++i) {
-        const bool is_crystal = crystal.data[i] || lab[i] > 0;
-        seg.crystal.px[i] = is_crystal ? 1 : 0;
+        seg.crystal.px[i] = is_crystal.data[i];
         if (lab[i] > 0)
             seg.labels.px[i] = (std::uint16_t)lab[i];
-        else if (!is_crystal && std::isfinite(g.z_m[i]))
+        else if (!near_crystal.data[i] && std::isfinite(g.z_m[i]))
             seg.labels.px[i] = (std::uint16_t)seg.binder_label;
+        else if (std::isfinite(g.z_m[i]))
+            ++seg.unassigned_pixels;
     }
 }
 
@@ -570,26 +652,32 @@ Segmentation segment_scan(const Image<float>& height_m, const Image<float>& modu
 
     Segmentation seg;
     seg.class_feature = cfg.class_feature;
-    // Roughness (window_px) and normals (kCoreWindowPx), both local-plane fits. The class split
-    // needs the wider window (a 3x3 residual is too noisy to tell smooth crystal from binder), the
-    // facet cores the narrower one (a narrow facet keeps core pixels and the band lost at an edge halves).
-    const int half = cfg.window_px / 2, core_half = kCoreWindowPx / 2;
-    const LocalPlanes corefit = fit_local_planes(height_m, dx_m, dy_m, core_half);
-    seg.roughness_m =
-        core_half == half ? corefit.residual_m : fit_local_planes(height_m, dx_m, dy_m, half, false).residual_m;
-    const std::vector<UnitNormal> normal = unit_normals(corefit);
-
+    // Roughness over window_px (a 3x3 residual is too noisy to tell smooth crystal from binder),
+    // then the noise of the crystal class, then normals over the window that noise calls for.
+    const int half = cfg.window_px / 2;
+    seg.roughness_m = fit_local_planes(height_m, dx_m, dy_m, half, false).residual_m;
     const cv::Mat crystal =
         split_classes(log_class_feature(seg.roughness_m, modulus_gpa, by_modulus), g, cfg, min_px, seg);
+    seg.height_noise_m = estimate_height_noise_m(height_m, std::vector<std::uint8_t>(crystal.datastart, crystal.dataend));
+    const double max_scatter_deg = kScatterPerTolerance * cfg.angle_tolerance_deg;
+    const int core_half = noise_adapted_half_window(seg.height_noise_m, dx_m, dy_m, max_scatter_deg, half);
+    seg.normal_window_px = 2 * core_half + 1;
+    seg.angle_tolerance_deg = std::max(
+        cfg.angle_tolerance_deg, normal_scatter_deg(seg.height_noise_m, dx_m, dy_m, core_half) / kScatterPerTolerance);
+    const LocalPlanes corefit = fit_local_planes(height_m, dx_m, dy_m, core_half);
+    const std::vector<UnitNormal> normal = unit_normals(corefit);
+
     std::vector<std::int32_t> region;
     const std::vector<Grown> grown =
-        grow_regions(core_pixels(crystal, corefit.residual_m, normal), normal, g, cfg.angle_tolerance_deg, region);
+        grow_regions(core_pixels(crystal, corefit.residual_m, normal), normal, g, seg.angle_tolerance_deg, region);
     std::vector<int> lab;
-    const std::vector<Plane> plane = candidate_facets(grown, region, g, cfg.window_px, lab, seg);
-    seg.height_noise_m = height_noise_m(lab, plane, g);
-    give_back_edges(plane, crystal, g, cfg.window_px, kPlaneToleranceSigma * seg.height_noise_m, lab);
+    const std::vector<Plane> plane = candidate_facets(grown, region, g, seg.normal_window_px, lab, seg);
+    const double facet_rms_m = reject_non_planar(core_plane_rms_m(lab, plane, g), seg.height_noise_m, lab, seg);
+    const double plane_tol_m = kPlaneToleranceSigma * std::max(seg.height_noise_m, facet_rms_m);
+    give_back_edges(plane, crystal, g, cfg.window_px, plane_tol_m, lab);
+    merge_agreeing_facets(g, seg.angle_tolerance_deg, lab, seg);
     drop_small_facets(min_px, lab, seg);
-    label_image(lab, crystal, g, seg);
+    label_image(lab, crystal, g, half + 1, seg);
     count_region_pixels(g, seg);
     seg.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return seg;

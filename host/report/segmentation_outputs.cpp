@@ -117,13 +117,17 @@ nlohmann::json segmentation_json(const Segmentation& seg, const AutoRegionsConfi
                           {"slope_y", f.slope_y}});
     const bool by_modulus = seg.class_feature == "modulus";
     return {{"method", "Otsu on log10 " + std::string(by_modulus ? "modulus" : "local-plane roughness") +
-                           ", facets by normal region growing"},
+                           ", facets by normal region growing with noise-adapted tolerances"},
             {"class_feature", seg.class_feature},
             {by_modulus ? "class_threshold_gpa" : "class_threshold_m", seg.class_threshold},
             {"angle_tolerance_deg", cfg.angle_tolerance_deg},
             {"min_area_um2", cfg.min_area_um2},
             {"window_px", cfg.window_px},
             {"height_noise_m", seg.height_noise_m},
+            {"normal_window_px", seg.normal_window_px},
+            {"angle_tolerance_used_deg", seg.angle_tolerance_deg},
+            {"rejected_facets", seg.rejected_facets},
+            {"unassigned_pixels", seg.unassigned_pixels},
             {"binder_label", seg.binder_label},
             {"binder_pixels", seg.binder_pixels},
             {"seconds", seg.seconds},
