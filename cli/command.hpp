@@ -35,6 +35,7 @@ Runner add_simulate_command(CLI::App& app);
 Runner add_info_command(CLI::App& app);
 Runner add_series_command(CLI::App& app);  // cycle-number series
 Runner add_merge_command(CLI::App& app);   // combine series shards
+Runner add_status_command(CLI::App& app);  // shards of a series on SLURM or by hand
 Runner add_calibrate_tip_command(CLI::App& app);  // tip radius from a reference
 Runner add_fit_tilt_command(CLI::App& app);       // Kc(theta) from a sphere scan
 

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
         std::vector<std::pair<CLI::App*, Runner>> c;
         for (auto add : {add_process_command, add_config_command, add_simulate_command, add_info_command,
-                          add_series_command, add_merge_command, add_calibrate_tip_command,
+                          add_series_command, add_merge_command, add_status_command, add_calibrate_tip_command,
                           add_fit_tilt_command}) {
             Runner run = add(app);
             c.emplace_back(app.get_subcommands({}).back(), std::move(run));

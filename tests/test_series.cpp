@@ -14,6 +14,7 @@
 
 #include "amfm/kernels/error.hpp"
 #include "host/batch/series.hpp"
+#include "host/batch/series_shards.hpp"
 #include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
@@ -249,9 +250,30 @@ TEST(SeriesMerge, ShardsMergeToTheSingleRunBytes) {
         EXPECT_EQ(c.selected, i < 2 ? 2 : 1);
         shard_dirs.push_back(o.out_dir);
     }
-    // Missing shard: reported, not silently dropped.
-    const auto partial = amfm::merge_series({shard_dirs[0], shard_dirs[1]}, (tmp.path() / "partial").string());
-    EXPECT_EQ(partial.n_missing, 1);
+    // A missing shard is refused with its scans named; so are another split, a shard given twice,
+    // a shard still running, and a shard that lacks one of its scans.
+    const std::string partial = (tmp.path() / "partial").string();
+    amfm_test::expect_error<amfm::DataError>([&] { amfm::merge_series({shard_dirs[0], shard_dirs[1]}, partial); },
+                                             {"shards missing: 2/3 (scan_2)"});
+    EXPECT_FALSE(fs::exists(partial));
+    amfm_test::expect_error<amfm::ConfigError>(
+        [&] { amfm::merge_series({shard_dirs[0], shard_dirs[0], shard_dirs[2]}, partial); }, {"shard 0/3 given twice"});
+    auto o2 = quiet_options(tmp.path() / "half");
+    o2.shard = {1, 2};
+    amfm::run_series(spec, o2);
+    amfm_test::expect_error<amfm::ConfigError>(
+        [&] { amfm::merge_series({shard_dirs[0], o2.out_dir}, partial); }, {"shard 1/2", "different splits"});
+    const fs::path copy = tmp.path() / "shard1_copy";
+    fs::copy(shard_dirs[1], copy, fs::copy_options::recursive);
+    fs::remove_all(copy / "scans" / "scan_4");
+    amfm_test::expect_error<amfm::DataError>(
+        [&] { amfm::merge_series({shard_dirs[0], copy.string(), shard_dirs[2]}, partial); }, {"lacks scans scan_4"});
+    amfm::ShardStatus running;
+    running.state = "running";
+    running.shard = "1/3";
+    amfm::write_shard_status(copy.string(), running);
+    amfm_test::expect_error<amfm::DataError>(
+        [&] { amfm::merge_series({shard_dirs[0], copy.string(), shard_dirs[2]}, partial); }, {"has not finished"});
 
     const fs::path merged = tmp.path() / "merged";
     const auto outcome = amfm::merge_series(shard_dirs, merged.string());

@@ -7,6 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "host/batch/pipelined.hpp"
+#include "host/batch/series_shards.hpp"
 #include "host/method/pipeline.hpp"
 #include "host/model/channels.hpp"
 #include "host/model/config.hpp"
@@ -218,7 +220,10 @@ public:
     // extrapolates the scans processed so far (skipped ones take no time).
     void report(SeriesProgress& p) {
         if (p.status == "processed") ++counts.processed;
-        else if (p.status == "failed") ++counts.failed;
+        else if (p.status == "failed") {
+            ++counts.failed;
+            counts.failures.emplace_back(p.entry->id, p.reason);
+        }
         else ++counts.skipped;
         const auto now = clock::now();
         p.seconds = std::chrono::duration<double>(now - last_report_).count();
@@ -311,6 +316,49 @@ SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard) {
     return spec;
 }
 
+namespace {
+
+std::string shard_text(const Shard& s) { return std::to_string(s.index) + "/" + std::to_string(s.count); }
+
+// A merge takes every shard of one split exactly once, each finished with every scan of it
+// recorded (ok or failed); otherwise it names what is missing. The series are compared apart.
+void check_shard_set(const SeriesSpec& spec, const std::vector<std::string>& dirs, const std::vector<Shard>& shards) {
+    std::map<int, std::string> given;
+    for (std::size_t s = 0; s < dirs.size(); ++s) {
+        if (shards[s].count != shards.front().count)
+            throw ConfigError("merge: " + dirs[s] + " is shard " + shard_text(shards[s]) + " but " + dirs.front() +
+                              " is shard " + shard_text(shards.front()) + " (different splits)");
+        const auto [it, fresh] = given.emplace(shards[s].index, dirs[s]);
+        if (!fresh)
+            throw ConfigError("merge: shard " + shard_text(shards[s]) + " given twice (" + it->second + ", " + dirs[s] + ")");
+        if (const auto status = read_shard_status(dirs[s]); status && status->state == "running")
+            throw DataError("merge: " + dirs[s] + " (shard " + shard_text(shards[s]) +
+                            ") has not finished: its shard_status.json says running (still running, or killed)");
+        std::string lacking;
+        for (std::size_t k = 0; k < spec.entries.size(); ++k) {
+            std::error_code ec;
+            if (shard_contains(shards[s], k) &&
+                !fs::is_regular_file(fs::path(dirs[s]) / "scans" / spec.entries[k].id / kEntryFile, ec))
+                lacking += (lacking.empty() ? "" : ", ") + spec.entries[k].id;
+        }
+        if (!lacking.empty())
+            throw DataError("merge: " + dirs[s] + " (shard " + shard_text(shards[s]) + ") lacks scans " + lacking +
+                            " (not processed: rerun the shard)");
+    }
+    std::string missing;
+    for (int i = 0; i < shards.front().count; ++i) {
+        if (given.count(i)) continue;
+        std::string ids;
+        for (std::size_t k = 0; k < spec.entries.size(); ++k)
+            if (shard_contains({i, shards.front().count}, k)) ids += (ids.empty() ? "" : " ") + spec.entries[k].id;
+        missing += (missing.empty() ? "" : "; ") + std::to_string(i) + "/" + std::to_string(shards.front().count) +
+                   " (" + ids + ")";
+    }
+    if (!missing.empty()) throw DataError("merge: shards missing: " + missing + "; give every shard folder");
+}
+
+}  // namespace
+
 SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std::string& out_dir) {
     if (shard_dirs.empty()) throw ConfigError("merge: no shard folders given");
     std::vector<SeriesSpec> specs;
@@ -323,6 +371,7 @@ SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std
         if (a.at("entries") != b.at("entries") || a.at("name") != b.at("name"))
             throw ConfigError("merge: " + d + " holds a different series than " + shard_dirs.front());
     }
+    check_shard_set(specs.front(), shard_dirs, shards);
     const fs::path out(out_dir);
     fs::create_directories(out / "scans");
     const SeriesSpec& spec = specs.front();

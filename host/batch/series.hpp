@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/formats/open_scan.hpp"
@@ -160,6 +161,7 @@ struct SeriesRunOptions {
 
 struct SeriesRunCounts {
     int selected = 0, processed = 0, skipped = 0, failed = 0;
+    std::vector<std::pair<std::string, std::string>> failures;  // id and reason of each failed scan
 };
 
 // Processes the shard's entries in order (one scan in memory at a time, three with overlap), writing
@@ -180,7 +182,9 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
 SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard = nullptr);
 
 // Copies the scan folders of shard output folders (same series) into out_dir and writes the
-// series outputs as a single run would. ConfigError when the shards list different series.
+// series outputs as a single run would. ConfigError when the shards list different series or
+// splits, or one twice; DataError naming the missing shards (and their scans), a shard that has
+// not finished, or scans a shard lacks.
 SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std::string& out_dir);
 
 // A row of series.csv: a class pooled over the scans of a cycle number (scan empty), or a
