@@ -5,6 +5,7 @@
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
+#include "host/formats/gwyapp.hpp"
 
 namespace amfm_cli {
 
@@ -18,6 +19,8 @@ std::string versions_text() {
         s += ", cuda (" + amfm::cuda_device_summary() + ")";
     else
         s += " (built without CUDA)";
+    s += amfm::gwyapp_built() ? "\nformats: scan YAML, Asylum .ibw, every format Gwyddion's file modules read (libgwyapp)"
+                              : "\nformats: scan YAML, Asylum .ibw (built without Gwyddion's file modules)";
     return s;
 }
 
