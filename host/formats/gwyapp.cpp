@@ -223,7 +223,7 @@ std::string pick_gwyapp_channel(const std::vector<FileChannel>& channels, const 
 namespace {
 
 bool plain_image_module(const std::string& module) {
-    static const char* const kImageModules[] = {"pixmap", "tiff", "hdrimage", "imgexport", "jpeg", "png"};
+    static const char* const kImageModules[] = {"pixmap", "tiff", "tiffbig", "hdrimage", "imgexport", "jpeg", "png"};
     return std::find(std::begin(kImageModules), std::end(kImageModules), module) != std::end(kImageModules);
 }
 
