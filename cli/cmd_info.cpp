@@ -22,7 +22,9 @@ struct Options {
 Runner add_info_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand("info", "Show the built backends and the GPU found, or what a scan file holds");
-    cmd->add_option("file", o->file, "An Asylum .ibw file: channels, size, scan size, AM-FM parameters and sources")
+    cmd->add_option("file", o->file,
+                    "A scan file (Asylum .ibw, or any format Gwyddion reads): channels with units, size, the AM-FM "
+                    "channel choice and parameters found, and those missing")
         ->check(CLI::ExistingFile);
     cmd->add_option("--direction", o->direction, "Channels of this scan direction (default retrace)")
         ->check(CLI::IsMember({"trace", "retrace"}));

@@ -1,7 +1,12 @@
-// amfm process SCAN --out DIR: one scan (any format open_scan reads) through the whole method.
+// amfm process SCAN --out DIR: one scan (any format open_scan reads) through the whole method;
+// amfm process DIR_OR_FILES... --out DIR: every scan among them, one sub-folder each, summary.csv.
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +19,8 @@
 #include "host/method/pipeline.hpp"
 #include "host/method/sanity.hpp"
 #include "host/model/config.hpp"
+#include "host/model/file_io.hpp"
+#include "host/model/table_format.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
 #include "host/report/stats_table.hpp"
@@ -40,7 +47,9 @@ constexpr NamedOverride kNamedOverrides[] = {
 constexpr std::size_t kNamedCount = sizeof kNamedOverrides / sizeof kNamedOverrides[0];
 
 struct Options {
-    std::string scan_file, out_dir, backend;
+    std::vector<std::string> inputs;  // one scan file, or files and folders (a batch)
+    bool recursive = false;           // -r: folders' sub-folders too
+    std::string out_dir, backend;
     std::vector<std::string> extra_configs;  // --config (repeatable): any input
     std::string direction;                   // --direction: .ibw only
     std::vector<std::string> sets;
@@ -105,23 +114,24 @@ void report_file_values(const amfm::OpenedScan& opened, const Context& ctx) {
 }
 
 // Sanity warnings on stderr, also under --quiet: a doubtful result is never silent.
-void report_warnings(const std::vector<amfm::SanityWarning>& warnings) {
+void report_warnings(const std::vector<amfm::SanityWarning>& warnings, const std::string& scan = "") {
     for (const amfm::SanityWarning& w : warnings)
-        std::fprintf(stderr, "amfm: warning: %s\n", amfm::warning_text(w).c_str());
+        std::fprintf(stderr, "amfm: warning: %s%s\n", scan.empty() ? "" : (scan + ": ").c_str(),
+                     amfm::warning_text(w).c_str());
 }
 
 // stack: in the YAML: every page is a scan, written to OUT/page_NNN/, with OUT/stack.csv.
-int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx) {
+amfm::StackRun run_stack(const Options& o, const amfm::ScanConfig& cfg, const std::string& out_dir,
+                         const Context& ctx) {
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "stack: processing page by page on " + backend->device_description());
-    const amfm::StackRun run = amfm::process_stack(cfg, *backend, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
-                                                   [&](const std::string& m) { progress(ctx, m); }, !o.sequential);
-    if (!ctx.quiet) print_stack_summary(run.rows);
-    progress(ctx, "done: " + std::to_string(run.pages.size()) + " page(s) in " + o.out_dir + " (stack.csv)");
-    return kExitOk;
+    amfm::StackRun run = amfm::process_stack(cfg, *backend, out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
+                                             [&](const std::string& m) { progress(ctx, m); }, !o.sequential);
+    return run;
 }
 
-int run(const Options& o, const Context& ctx) {
+// What every scan of the run is opened with: --config, --set and the named flags, --direction.
+amfm::OpenScanOptions reading_options(const Options& o) {
     std::vector<std::string> sets = o.sets;
     for (std::size_t i = 0; i < kNamedCount; ++i)
         if (!o.named[i].empty()) sets.push_back(std::string(kNamedOverrides[i].key) + "=" + o.named[i]);
@@ -132,21 +142,44 @@ int run(const Options& o, const Context& ctx) {
     reading.extra_yaml = o.extra_configs;
     reading.overrides = sets;
     if (!o.direction.empty()) reading.direction = amfm::parse_scan_direction(o.direction, "--direction");
-    progress(ctx, "loading " + o.scan_file);
-    amfm::OpenedScan opened = amfm::open_scan(o.scan_file, reading);
+    return reading;
+}
+
+// One processed scan (a stack's pages instead when the YAML says stack:).
+struct Processed {
+    std::optional<amfm::ScanResult> result;
+    std::optional<amfm::StackRun> stack;
+};
+
+// One scan file through the method into `out_dir`.
+Processed process_file(const Options& o, const std::string& file, const std::string& out_dir, const Context& ctx) {
+    const amfm::OpenScanOptions reading = reading_options(o);
+    progress(ctx, "loading " + file);
+    amfm::OpenedScan opened = amfm::open_scan(file, reading);
     report_file_values(opened, ctx);
-    if (opened.config.stack.enabled) return run_stack(o, opened.config, ctx);
+    if (opened.config.stack.enabled) return {std::nullopt, run_stack(o, opened.config, out_dir, ctx)};
     const amfm::Scan scan = amfm::load_opened_scan(std::move(opened), reading);
     const amfm::ScanConfig& cfg = scan.config;
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "processing " + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) + " pixels on " +
                       backend->device_description());
-    const amfm::ScanResult result = amfm::process_scan(scan, *backend);
+    amfm::ScanResult result = amfm::process_scan(scan, *backend);
     char timing[128];
     std::snprintf(timing, sizeof timing, "per-pixel stage %.1f ms, statistics %.1f ms; writing ",
                   result.seconds_pixel_stage * 1e3, result.seconds_statistics * 1e3);
-    progress(ctx, timing + o.out_dir);
-    amfm::write_scan_outputs(scan, result, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line});
+    progress(ctx, timing + out_dir);
+    amfm::write_scan_outputs(scan, result, out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line});
+    return {std::move(result), std::nullopt};
+}
+
+int run(const Options& o, const Context& ctx) {
+    const Processed done = process_file(o, o.inputs.front(), o.out_dir, ctx);
+    if (done.stack) {
+        if (!ctx.quiet) print_stack_summary(done.stack->rows);
+        progress(ctx, "done: " + std::to_string(done.stack->pages.size()) + " page(s) in " + o.out_dir + " (stack.csv)");
+        return kExitOk;
+    }
+    const amfm::ScanResult& result = *done.result;
     if (!ctx.quiet) print_summary(result);
     report_warnings(result.warnings);
     progress(ctx, "done: " + o.out_dir);
@@ -158,14 +191,114 @@ int run(const Options& o, const Context& ctx) {
     return kExitOk;
 }
 
+// ---- a batch: every scan among files and folders --------------------------------------------
+
+// A batch's summary.csv row: the scan's folder and file, then its region's, class's or map's statistics.
+struct BatchRow {
+    std::string folder, file;
+    amfm::StatsRow stats;
+};
+
+const amfm::Table<BatchRow>& summary_table() {
+    using amfm::stats_col;
+    static const amfm::Table<BatchRow> t = {
+        {"scan", [](const BatchRow& r) { return amfm::text_cell(r.folder); }, "", {}},
+        {"file", [](const BatchRow& r) { return amfm::text_cell(r.file); }, "", {}},
+        stats_col<BatchRow>("kind"),     stats_col<BatchRow>("label"),
+        stats_col<BatchRow>("region"),   stats_col<BatchRow>("class"),
+        stats_col<BatchRow>("n_pixels"), stats_col<BatchRow>("n_valid"),
+        stats_col<BatchRow>("center_gpa"), stats_col<BatchRow>("sigma_gpa"),
+        stats_col<BatchRow>("fit_state"), stats_col<BatchRow>("mean_gpa"),
+        stats_col<BatchRow>("sd_gpa"),   stats_col<BatchRow>("quality"),
+        stats_col<BatchRow>("valid_fraction"), stats_col<BatchRow>("indentation_median_nm"),
+    };
+    return t;
+}
+
+// A scan's results folder: the file's stem, or its folder's name for scan.yaml / scan.ibw;
+// _2, _3, ... when taken.
+std::string folder_for(const std::string& file, std::set<std::string>& taken) {
+    const std::filesystem::path p = std::filesystem::absolute(file).lexically_normal();
+    std::string name = p.stem().string();
+    if (name == "scan" && !p.parent_path().filename().empty()) name = p.parent_path().filename().string();
+    std::string unique = name;
+    for (int k = 2; taken.count(unique); ++k) unique = name + "_" + std::to_string(k);
+    taken.insert(unique);
+    return unique;
+}
+
+// One scan of the batch into OUT/<folder>/: its rows, or why it failed ("" when it did not).
+std::string batch_scan(const Options& o, const std::string& file, const std::string& folder,
+                       std::vector<BatchRow>& rows, const Context& ctx) {
+    const Context quiet{true, ctx.command_line};
+    try {
+        const Processed done = process_file(o, file, (std::filesystem::path(o.out_dir) / folder).string(), quiet);
+        if (done.stack) {
+            for (const amfm::StackRow& r : done.stack->rows)
+                rows.push_back({folder + "/" + amfm::stack_page_folder(r.page), file, r.stats});
+            return "";
+        }
+        for (const amfm::StatsRow& r : amfm::scan_rows(*done.result)) rows.push_back({folder, file, r});
+        report_warnings(done.result->warnings, folder);
+        if (o.strict && !done.result->warnings.empty())
+            return std::to_string(done.result->warnings.size()) + " sanity warning(s) and --strict";
+        return "";
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+
+// Every scan among the inputs, one sub-folder each, OUT/summary.csv for all; a failed scan is
+// listed (OUT/failed.csv) and the others finish; exit 3 when any failed.
+int run_batch(const Options& o, const Context& ctx) {
+    const std::vector<std::string> files = amfm::find_scan_files(o.inputs, o.recursive, o.out_dir);
+    if (files.empty())
+        throw amfm::DataError("no scan files found in the inputs given (a folder's sub-folders are searched with -r)");
+    std::filesystem::create_directories(o.out_dir);
+    progress(ctx, "batch: " + std::to_string(files.size()) + " scan file(s) into " + o.out_dir);
+    std::set<std::string> taken;
+    std::vector<BatchRow> rows;
+    std::string failed = "file,reason\n";
+    std::size_t n_failed = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::string folder = folder_for(files[i], taken);
+        const std::string why = batch_scan(o, files[i], folder, rows, ctx);
+        if (!why.empty()) {
+            ++n_failed;
+            failed += amfm::csv_text(files[i]) + "," + amfm::csv_text(why) + "\n";
+        }
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double eta = elapsed / (double)(i + 1) * (double)(files.size() - i - 1);
+        progress(ctx, "[" + std::to_string(i + 1) + "/" + std::to_string(files.size()) + "] " + files[i] + " -> " +
+                          folder + ": " + (why.empty() ? "done" : "failed: " + why) + " | ETA " + duration_text(eta));
+        if (!why.empty() && ctx.quiet) std::fprintf(stderr, "amfm: %s: failed: %s\n", files[i].c_str(), why.c_str());
+    }
+    amfm::write_file_atomic(std::filesystem::path(o.out_dir) / "summary.csv", amfm::csv_table(summary_table(), rows));
+    if (n_failed) amfm::write_file_atomic(std::filesystem::path(o.out_dir) / "failed.csv", failed);
+    progress(ctx, std::to_string(files.size() - n_failed) + " processed, " + std::to_string(n_failed) +
+                      " failed; summary.csv" + (n_failed ? " and failed.csv" : "") + " in " + o.out_dir);
+    return n_failed ? kExitData : kExitOk;
+}
+
+bool is_batch(const Options& o) {
+    std::error_code ec;
+    return o.inputs.size() > 1 || std::filesystem::is_directory(o.inputs.front(), ec);
+}
+
 }  // namespace
 
 Runner add_process_command(CLI::App& app) {
     auto o = std::make_shared<Options>();
-    auto* cmd = app.add_subcommand("process", "Process one scan: maps, region statistics, figures");
-    cmd->add_option("scan", o->scan_file, "Scan YAML (see `amfm config`) or Asylum .ibw file")
+    auto* cmd = app.add_subcommand("process", "Process one scan (maps, region statistics, figures), or every scan "
+                                              "among files and folders (one sub-folder each, summary.csv)");
+    cmd->add_option("scans", o->inputs,
+                    "A scan file: scan YAML (see `amfm config`), Asylum .ibw, or any file Gwyddion reads (`amfm info "
+                    "FILE` shows what amfm finds in it); or several files and folders: every scan among them")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingPath);
+    cmd->add_flag("-r,--recursive", o->recursive, "Folders: search their sub-folders too (default: a sub-folder "
+                                                    "counts by its scan.yaml or scan.ibw)");
     cmd->add_option("--config", o->extra_configs,
                     "YAML merged over the scan YAML or over what an .ibw gives (tip: from calibrate-tip, "
                     "tilt_correction: from fit-tilt, regions, ...); repeatable, later files win")
@@ -188,7 +321,7 @@ Runner add_process_command(CLI::App& app) {
     for (std::size_t i = 0; i < kNamedCount; ++i)
         cmd->add_option(kNamedOverrides[i].flag, o->named[i],
                         std::string(kNamedOverrides[i].help) + " [" + kNamedOverrides[i].key + "]");
-    return [o](const Context& ctx) { return run(*o, ctx); };
+    return [o](const Context& ctx) { return is_batch(*o) ? run_batch(*o, ctx) : run(*o, ctx); };
 }
 
 }  // namespace amfm_cli

@@ -1,7 +1,6 @@
 // amfm series SERIES.yaml --out DIR: every scan of a cycle-number series, then the tables,
 // comparisons, figures and report.html; one shard of it (--shard), or all shards as a SLURM job
 // array with a merge job (--slurm).
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -23,14 +22,6 @@ struct Options {
     bool slurm = false, dry_run = false;
     amfm::SlurmOptions slurm_options;
 };
-
-std::string duration(double s) {
-    char buf[32];
-    if (s < 60) std::snprintf(buf, sizeof buf, "%.0f s", std::ceil(s));
-    else if (s < 3600) std::snprintf(buf, sizeof buf, "%d min %02d s", (int)s / 60, (int)s % 60);
-    else std::snprintf(buf, sizeof buf, "%d h %02d min", (int)s / 3600, ((int)s % 3600) / 60);
-    return buf;
-}
 
 // --slurm: the job scripts under DIR/slurm/, submitted unless --dry-run.
 int submit(const Options& o, const Context& ctx, std::size_t n_scans) {
@@ -87,7 +78,7 @@ int run(const Options& o, const Context& ctx) {
         char head[64], tail[96];
         std::snprintf(head, sizeof head, "[%zu/%zu] ", p.position, p.total);
         std::snprintf(tail, sizeof tail, " (%.2f s) | %.2f scans/s, ETA %s", p.seconds, p.scans_per_second,
-                      duration(p.eta_seconds).c_str());
+                      duration_text(p.eta_seconds).c_str());
         std::string line = head + p.entry->id + " cycle " + std::to_string(p.entry->cycle) + ": " + p.status;
         if (p.status == "failed") line += ": " + p.reason;
         progress(ctx, line + tail);

@@ -29,6 +29,9 @@ void progress(const Context& ctx, const std::string& message);
 // "auto | cpu | cuda" line for --version and info.
 std::string versions_text();
 
+// A remaining time as progress lines show it: "42 s", "3 min 05 s", "2 h 10 min".
+std::string duration_text(double seconds);
+
 Runner add_process_command(CLI::App& app);
 Runner add_config_command(CLI::App& app);
 Runner add_simulate_command(CLI::App& app);

@@ -1,10 +1,13 @@
 // amfm: the command-line program. Parsing, progress and exit codes only; the work is in host/.
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <vector>
 
 #include "amfm/kernels/backend.hpp"
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
+#include "host/formats/gwyapp.hpp"
 
 namespace amfm_cli {
 
@@ -18,7 +21,17 @@ std::string versions_text() {
         s += ", cuda (" + amfm::cuda_device_summary() + ")";
     else
         s += " (built without CUDA)";
+    s += amfm::gwyapp_built() ? "\nformats: scan YAML, Asylum .ibw, every format Gwyddion's file modules read (libgwyapp)"
+                              : "\nformats: scan YAML, Asylum .ibw (built without Gwyddion's file modules)";
     return s;
+}
+
+std::string duration_text(double s) {
+    char buf[32];
+    if (s < 60) std::snprintf(buf, sizeof buf, "%.0f s", std::ceil(s));
+    else if (s < 3600) std::snprintf(buf, sizeof buf, "%d min %02d s", (int)s / 60, (int)s % 60);
+    else std::snprintf(buf, sizeof buf, "%d h %02d min", (int)s / 3600, ((int)s % 3600) / 60);
+    return buf;
 }
 
 }  // namespace amfm_cli

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages amfm builds and tests with, skipping those already present
-# (gwyddion: the tests check that Gwyddion's own loader opens the maps amfm writes; SLURM, munge
+# (gwyddion: the tests check that Gwyddion's own loader opens the maps amfm writes;
+# libgwyddion20-dev and the GTK/FFTW headers its pkg-config file names: the Gwyddion reader; SLURM, munge
 # and GNU parallel: tests/test_slurm.sh runs the sharded series on a throwaway cluster and under parallel).
 # The CUDA toolkit is optional: when nvcc is on PATH the CUDA backend is built too.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
           libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev
-          python3 gwyddion slurmctld slurmd slurm-client munge parallel)
+          python3 gwyddion libgwyddion20-dev libgtk2.0-dev libfftw3-dev libpango1.0-dev libgtkglext1-dev
+          slurmctld slurmd slurm-client munge parallel)
 
 missing=()
 for p in "${packages[@]}"; do

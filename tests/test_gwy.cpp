@@ -85,8 +85,10 @@ TEST(Gwy, ProcessedScanResultsGwyHoldsTheMaps) {
     const amfm::ScanResult r = amfm::process_scan(scan, *backend);
     amfm::write_scan_outputs(scan, r, dir.file("out"), amfm::RunInfo{"test", "amfm process test"});
     const auto ch = amfm::read_gwy(dir.file("out/results.gwy"));
-    ASSERT_EQ(ch.size(), 3u);
+    ASSERT_EQ(ch.size(), 4u);
     EXPECT_EQ(ch[0].title, "Modulus (tilt-corrected)");
+    EXPECT_EQ(ch[3].title, "Topography (levelled)");
+    EXPECT_EQ(ch[3].unit_z, "m");
     EXPECT_EQ(ch[0].unit_z, "Pa");
     EXPECT_EQ(ch[1].unit_z, "deg");
     EXPECT_DOUBLE_EQ(ch[0].xreal, 4e-6);
@@ -102,6 +104,9 @@ TEST(Gwy, ProcessedScanResultsGwyHoldsTheMaps) {
             EXPECT_EQ(ch[0].mask.px.at(i), 1.0);
         }
         EXPECT_EQ(ch[2].data.px[i], (double)r.mask.px[i]);
+        if (std::isfinite(r.height_leveled_m.px[i])) {
+            EXPECT_EQ(ch[3].data.px[i], (double)r.height_leveled_m.px[i]);
+        }
         if (std::isfinite(r.tilt_deg.px[i])) {
             EXPECT_EQ(ch[1].data.px[i], (double)r.tilt_deg.px[i]);
         }

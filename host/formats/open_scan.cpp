@@ -1,12 +1,17 @@
 // Picking a scan reader and opening a scan through it (open_scan.hpp).
 #include "host/formats/open_scan.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "amfm/kernels/error.hpp"
+#include "host/formats/gwyapp.hpp"
 #include "host/formats/ibw_scan.hpp"
 #include "host/formats/scan_yaml.hpp"
+#include "host/model/channels.hpp"
+#include "host/model/yaml_load.hpp"
 
 namespace amfm {
 
@@ -16,6 +21,9 @@ namespace {
 const ScanReader* const kReaders[] = {
     &kScanYamlReader,
     &kIbwScanReader,
+#ifdef AMFM_HAVE_GWYAPP
+    &kGwyappScanReader,
+#endif
 };
 
 constexpr std::size_t kHeadBytes = 512;  // enough for every reader's magic (.ibw: 384 header bytes)
@@ -45,6 +53,57 @@ std::string direction_extensions() {
     return text;
 }
 
+namespace fs = std::filesystem;
+
+std::string normal(const fs::path& p) { return fs::absolute(p).lexically_normal().string(); }
+
+// A scan YAML names its channels (or a stack of them); a series file or a --config fragment does not.
+bool is_scan_yaml(const std::string& path) {
+    try {
+        const YAML::Node root = parse_yaml_file(path);
+        return root.IsMap() && (root["channels"].IsDefined() || root["stack"].IsDefined());
+    } catch (const std::exception&) {
+        return true;  // unreadable: opening it says why
+    }
+}
+
+// The files a scan YAML reads besides itself; none when it does not load (opening it says why).
+void add_named_files(const std::string& yaml, std::set<std::string>& named) {
+    try {
+        const ScanConfig cfg = load_scan_config(yaml);
+        for (const ChannelRole& role : kChannelRoles)
+            if (!(cfg.*role.spec).file.empty()) named.insert(normal((cfg.*role.spec).file));
+        for (const std::string& f : {cfg.regions.labels_file, cfg.regions.rois_file})
+            if (!f.empty()) named.insert(normal(f));
+        for (const auto& kv : cfg.regions.mask_files) named.insert(normal(kv.second));
+    } catch (const std::exception&) {
+    }
+}
+
+// The scan files directly in `dir` (rules in open_scan.hpp); its sub-folders into `folders`.
+std::vector<std::string> scan_files_in(const fs::path& dir, std::vector<fs::path>& folders) {
+    std::vector<fs::path> entries;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir)) entries.push_back(e.path());
+    std::sort(entries.begin(), entries.end());
+    std::vector<std::string> candidates;
+    std::set<std::string> named;
+    for (const fs::path& p : entries) {
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) {
+            folders.push_back(p);
+            continue;
+        }
+        const ScanReader* r = find_scan_reader(p.string());
+        if (!r || (r == &kScanYamlReader && !is_scan_yaml(p.string()))) continue;
+        if (r == &kScanYamlReader) add_named_files(p.string(), named);
+        candidates.push_back(p.string());
+    }
+    std::vector<std::string> out;
+    for (const std::string& c : candidates)
+        if (!named.count(normal(c))) out.push_back(c);
+    return out;
+}
+
 }  // namespace
 
 ScanDirection parse_scan_direction(const std::string& text, const std::string& where) {
@@ -57,16 +116,23 @@ const ScanReader* find_scan_reader(const std::string& path) {
     const std::string head = file_head(path);
     const ScanReader* best = nullptr;
     int best_score = 0;
-    for (const ScanReader* r : kReaders) {
-        const int score = r->recognise(path, head);
-        if (score > best_score) best = r, best_score = score;
+    for (const bool fallback : {false, true}) {
+        for (const ScanReader* r : kReaders) {
+            if (r->fallback != fallback) continue;
+            const int score = r->recognise(path, head);
+            if (score > best_score) best = r, best_score = score;
+        }
+        if (best) return best;
     }
-    return best;
+    return nullptr;
 }
 
 const ScanReader& scan_reader_for(const std::string& path) {
     const ScanReader* r = find_scan_reader(path);
-    if (!r) throw DataError(path + ": not a scan file amfm reads (by name or content); amfm reads " + formats_text());
+    if (!r)
+        throw DataError(path + ": not a scan file amfm reads (by name or content); amfm reads " + formats_text() +
+                        "; export the scan from the instrument's software as one of these, or name its channel "
+                        "TIFFs in a scan YAML (amfm config prints one)");
     return *r;
 }
 
@@ -87,6 +153,39 @@ Scan load_opened_scan(OpenedScan&& opened, const OpenScanOptions& options) {
 
 Scan read_scan(const std::string& path, const OpenScanOptions& options) {
     return load_opened_scan(open_scan(path, options), options);
+}
+
+std::vector<std::string> find_scan_files(const std::vector<std::string>& paths, bool recursive,
+                                         const std::string& exclude) {
+    const std::string excluded = exclude.empty() ? "" : normal(exclude);
+    std::vector<std::string> out;
+    for (const std::string& path : paths) {
+        std::error_code ec;
+        if (!fs::is_directory(path, ec)) {
+            out.push_back(path);
+            continue;
+        }
+        std::vector<fs::path> pending = {path};
+        while (!pending.empty()) {
+            const fs::path dir = pending.front();
+            pending.erase(pending.begin());
+            std::vector<fs::path> folders;
+            for (std::string& f : scan_files_in(dir, folders)) out.push_back(std::move(f));
+            for (const fs::path& f : folders) {
+                if (normal(f) == excluded) continue;
+                if (recursive) {
+                    pending.push_back(f);
+                    continue;
+                }
+                for (const char* name : {"scan.yaml", "scan.yml", "scan.ibw"})
+                    if (fs::is_regular_file(f / name, ec)) {
+                        out.push_back((f / name).string());
+                        break;
+                    }
+            }
+        }
+    }
+    return out;
 }
 
 }  // namespace amfm

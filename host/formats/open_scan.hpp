@@ -2,7 +2,7 @@
 // recognises the file (its name and its first bytes, as Gwyddion's file modules do) and returns
 // the scan configuration, the scan, and what the file itself gave (note parameters, channels).
 //
-// A reader is one file (scan_yaml.cpp, ibw_scan.cpp) plus one line in open_scan.cpp's list.
+// A reader is one file (scan_yaml.cpp, ibw_scan.cpp, gwyapp.cpp) plus one line in open_scan.cpp's list.
 #pragma once
 
 #include <map>
@@ -69,13 +69,25 @@ struct ScanReader {
     OpenedScan (*open)(const std::string& path, const OpenScanOptions& options);
     // `amfm info FILE`: what the file holds, as text; nullptr where the file is its own description.
     std::string (*describe)(const std::string& path, ScanDirection direction);
+    // Asked only when no other reader knows the file: recognising loads a library (Gwyddion).
+    bool fallback = false;
 };
 
 // The reader that knows the file best; nullptr when none does.
 const ScanReader* find_scan_reader(const std::string& path);
 
-// Same; DataError naming the file and every format amfm reads when none does.
+// Same; DataError naming the file, every format amfm reads and how to export to one when none does.
 const ScanReader& scan_reader_for(const std::string& path);
+
+// The scan files among `paths` (files, and folders: their files, and their sub-folders' with
+// `recursive`, else a sub-folder's scan.yaml, .yml or .ibw as the series file takes a folder),
+// for `amfm process DIR_OR_FILES...`. A file named directly is always taken; in a folder, a YAML
+// that is not a scan YAML (no `channels:` or `stack:`, e.g. a series file), the files a scan
+// YAML of the folder names (its channel TIFFs, labels) and files no reader knows (plain images
+// among them) are left out. Sorted by path within each folder;
+// `exclude` (the results folder) is never entered.
+std::vector<std::string> find_scan_files(const std::vector<std::string>& paths, bool recursive,
+                                         const std::string& exclude);
 
 // The file's configuration, with the scan where the reader read it already. A scan YAML
 // describing a stack opens (its pages are loaded one by one, stack.hpp); loading it whole does not.

@@ -25,6 +25,8 @@ struct Scan {
     Image<float> amplitude1_m;  // empty when the setpoint is used
     Image<std::uint16_t> labels;  // empty when no label image is given
     std::vector<InputFile> inputs;
+    // What an instrument file says about itself (a file read by Gwyddion: its metadata), for regions.json.
+    std::map<std::string, std::string> file_metadata;
 
     int nx() const { return height_m.nx; }
     int ny() const { return height_m.ny; }

@@ -265,6 +265,7 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
                    {"pixel_size_x_m", scan.pixel_size_x_m()},
                    {"pixel_size_y_m", scan.pixel_size_y_m()},
                    {"inputs", inputs}};
+    if (!scan.file_metadata.empty()) doc["scan"]["file_metadata"] = scan.file_metadata;
     doc["parameters"] = yaml_to_json(YAML::Load(config_to_yaml(cfg)));
     doc["mask_bits"] = json::object();
     for (int b = 0; b < kMaskBitCount; ++b) doc["mask_bits"][mask_bit_name(b)] = 1 << b;

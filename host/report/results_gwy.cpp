@@ -47,10 +47,12 @@ void write_scan_gwy(const std::string& path, const Scan& scan, const ScanResult&
     if (k.k2_n_per_m > 0) meta["Spring constant k2 (N/m)"] = g(k.k2_n_per_m);
     if (!c.sample.empty()) meta["Sample"] = c.sample;
     if (c.cycle >= 0) meta["Cycle"] = std::to_string(c.cycle);
-    std::vector<GwyChannel> ch(3);
+    std::vector<GwyChannel> ch(4);
     ch[0] = {"Modulus (tilt-corrected)", "Pa", to_double(result.modulus_gpa), 1.0e9};
     ch[1] = {"Tilt", "deg", to_double(result.tilt_deg), 1.0};
     ch[2] = {"Mask reason bits", "", to_double(result.mask), 1.0};
+    // The topography the tilt came from, so that Gwyddion shows modulus and height side by side.
+    ch[3] = {"Topography (levelled)", "m", to_double(result.height_leveled_m), 1.0};
     write_gwy(path, ch, c.scan_size_x_m, c.scan_size_y_m, meta);
 }
 

@@ -10,7 +10,8 @@
 namespace amfm {
 
 // A processed scan's maps as one .gwy (results.gwy): /0 "Modulus (tilt-corrected)" in Pa
-// (masked where undefined), /1 "Tilt" in deg, /2 "Mask reason bits"; metadata: amfm version,
+// (masked where undefined), /1 "Tilt" in deg, /2 "Mask reason bits", /3 "Topography (levelled)"
+// in m (the height as processing.level left it); metadata: amfm version,
 // command line, sample, backend, every cantilever parameter and the tip radius.
 void write_scan_gwy(const std::string& path, const Scan& scan, const ScanResult& result, const RunInfo& run);
 
