@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
           libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev
-          python3 gwyddion)
+          libcairo2-dev libpango1.0-dev libfmt-dev python3 gwyddion)
 
 missing=()
 for p in "${packages[@]}"; do
