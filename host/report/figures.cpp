@@ -295,7 +295,8 @@ void save_mask_overlay_figure(const std::string& stem, const Image<float>& heigh
     Figure f(legend_x + 14 + legend_w + margin, L.map.y + std::max(L.map.h, 22.0 + 15.0 * (kMaskBitCount + 1)) + margin);
     f.image(raster, L.map);
     f.rect(L.map, std::nullopt, Stroke{kInk, 0.6});
-    draw_title(f, "Masked pixels by reason", L.map.x + L.map.w / 2, 18);
+    const char* title = "Masked pixels by reason";
+    draw_title(f, title, std::max(measure_text(title, kTitlePt, true).width / 2 + 4, L.map.x + L.map.w / 2), 18);
     draw_scale_bar(f, L.map, pixel_size_x_m / (k * L.pt_per_px), L.pt_per_px);
     draw_mask_legend(f, legend_x, L.map.y, texts);
     f.save(stem, out);
