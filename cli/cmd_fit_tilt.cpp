@@ -67,8 +67,9 @@ int run(Options o, const Context& ctx) {
     if (ec || !fs::is_directory(o.out_dir)) throw amfm::DataError(o.out_dir + ": cannot create folder");
     const fs::path dir(o.out_dir);
     amfm::write_file_atomic(dir / "tilt_bins.csv", bins_csv(r));
-    if (!o.no_figure) amfm::save_tilt_fit_png((dir / "fig_tilt_calibration.png").string(), r, "Tilt calibration: " +
-                                              fs::path(o.sphere_scan).parent_path().filename().string());
+    if (!o.no_figure)
+        amfm::save_tilt_fit_figure((dir / "fig_tilt_calibration").string(), r,
+                                   "Tilt calibration: " + fs::path(o.sphere_scan).parent_path().filename().string(), {});
     amfm::write_file_atomic(dir / "tilt_correction.yaml", amfm::tilt_correction_yaml_block(r, o.sphere_scan, amfm::utc_now_iso()));
 
     std::printf("pixels %lld: film %lld, invalid %lld, sliding (> %.0f deg) %lld, binned %lld, fitted (<= %.0f deg) %lld\n",
@@ -110,7 +111,7 @@ Runner add_fit_tilt_command(CLI::App& app) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--min-height", o->min_height_m,
                     "Sphere pixels: this many metres above the film (default: a quarter of the height range)");
-    cmd->add_flag("--no-figure", o->no_figure, "Skip fig_tilt_calibration.png");
+    cmd->add_flag("--no-figure", o->no_figure, "Skip fig_tilt_calibration.png and .pdf");
     return [o](const Context& ctx) { return run(*o, ctx); };
 }
 

@@ -8,8 +8,9 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
           libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev
-          python3 gwyddion libgwyddion20-dev libgtk2.0-dev libfftw3-dev libpango1.0-dev libgtkglext1-dev
-          slurmctld slurmd slurm-client munge parallel)
+          libcairo2-dev libpango1.0-dev libfmt-dev python3 gwyddion libgwyddion20-dev libgtk2.0-dev
+          libfftw3-dev libgtkglext1-dev fonts-dejavu-core poppler-utils slurmctld slurmd slurm-client munge
+          parallel)
 
 missing=()
 for p in "${packages[@]}"; do

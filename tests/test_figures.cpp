@@ -1,10 +1,13 @@
-// Figures: every function writes a PNG that loads back, degenerate inputs still draw, NaN
-// pixels land where they should, and unwritable paths raise DataError naming the path.
+// Figures: PNG, PDF and SVG from the same drawing (text as text, fonts embedded, the same
+// labels and aspect ratio), map colours and scale bars to the pixel, tick labels and value ±
+// uncertainty formats, degenerate inputs still draw, unwritable paths raise DataError.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <algorithm>
 #include <limits>
 #include <random>
@@ -20,6 +23,8 @@
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
 #include "host/report/figures.hpp"
+#include "host/report/plot_axes.hpp"
+#include "host/report/plot_format.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -29,6 +34,35 @@ using amfm::Image;
 using amfm::MapFigure;
 using amfm::RegionStats;
 using amfm::StatisticsResult;
+using amfm::plot::FigureFormat;
+using amfm::plot::FigureOptions;
+
+FigureOptions formats(std::vector<FigureFormat> f, double dpi = 72.0) {
+    FigureOptions o;
+    o.formats = std::move(f);
+    o.dpi = dpi;
+    return o;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The output of a command, or "" when it cannot run.
+std::string command_output(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[4096];
+    while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+cv::Vec3b bgr(std::uint32_t rgb) { return cv::Vec3b(rgb & 0xff, (rgb >> 8) & 0xff, (rgb >> 16) & 0xff); }
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 
@@ -104,476 +138,150 @@ Image<float> ramp_map(int nx, int ny, float lo, float hi) {
     return m;
 }
 
-// Pixels whose 5 x 5 neighbourhood is exactly `colour`: solid blocks, never antialiased text.
-std::vector<cv::Point> solid_cores(const cv::Mat& img, const cv::Vec3b& colour) {
-    std::vector<cv::Point> out;
-    for (int y = 2; y + 2 < img.rows; ++y)
-        for (int x = 2; x + 2 < img.cols; ++x) {
-            bool all = true;
-            for (int dy = -2; dy <= 2 && all; ++dy)
-                for (int dx = -2; dx <= 2 && all; ++dx) all = img.at<cv::Vec3b>(y + dy, x + dx) == colour;
-            if (all) out.emplace_back(x, y);
-        }
-    return out;
-}
 
 }  // namespace
 
-TEST(Figures, MapWritesPngWithRoomForColourBar) {
-    amfm_test::TempDir dir;
-    MapFigure fig;
-    fig.title = "Corrected modulus";
-    fig.value_label = "E (GPa)";
-    fig.pixel_size_x_m = 10e-9;
-    const std::string path = dir.file("map.png");
-    amfm::save_map_png(path, ramp_map(64, 48, 100.f, 180.f), fig);
-    const cv::Mat img = load(path);
-    // 64 x 48 is enlarged 9x to 576 x 432, plus title, colour bar and labels.
-    EXPECT_GE(img.cols, 576 + 60);
-    EXPECT_LE(img.cols, 900);
-    EXPECT_GE(img.rows, 432 + 40);
-    EXPECT_LE(img.rows, 650);
+TEST(PlotFormat, ValueWithUncertaintyFollowsTheUncertaintysDigits) {
+    using amfm::plot::format_value_uncertainty;
+    EXPECT_EQ(format_value_uncertainty(2.7012, 0.1134, "GPa"), "2.70 ± 0.11 GPa");
+    EXPECT_EQ(format_value_uncertainty(3.4987, 1.0123, "GPa"), "3.5 ± 1.0 GPa");
+    EXPECT_EQ(format_value_uncertainty(145.13, 10.24, "GPa"), "145 ± 10 GPa");
+    EXPECT_EQ(format_value_uncertainty(1450.3, 152.0, ""), "1450 ± 150");
+    EXPECT_EQ(format_value_uncertainty(1.2e-5, 3.1e-6, "GPa"), "(1.20 ± 0.31) × 10⁻⁵ GPa");
+    EXPECT_EQ(format_value_uncertainty(0.00042, 0.00003, "GPa"), "(4.20 ± 0.30) × 10⁻⁴ GPa");
+    EXPECT_EQ(format_value_uncertainty(2.0, NAN, "GPa"), "2.00 GPa");
+    EXPECT_EQ(format_value_uncertainty(0.0, 0.0, "GPa"), "0 GPa");
+    EXPECT_EQ(format_value_uncertainty(-0.5, 0.25, ""), "-0.50 ± 0.25");
 }
 
-TEST(Figures, NaNPixelsAreDarkGreyWhereTheyBelong) {
-    amfm_test::TempDir dir;
-    Image<float> m = ramp_map(20, 10, 1.f, 2.f);
-    m.at(0, 0) = kNaN;
-    m.at(3, 4) = kNaN;
-    MapFigure fig;
-    fig.title = "NaN test";
-    const std::string path = dir.file("nan.png");
-    amfm::save_map_png(path, m, fig);
-    const cv::Mat img = load(path);
-    // 20 columns -> 30 display pixels each; every NaN pixel becomes a solid 30 x 30 grey block.
-    const std::vector<cv::Point> cores = solid_cores(img, cv::Vec3b(64, 64, 64));
-    ASSERT_EQ(cores.size(), 2u * 26 * 26);
-    cv::Point origin = cores.front();
-    for (const cv::Point& p : cores) origin = cv::Point(std::min(origin.x, p.x), std::min(origin.y, p.y));
-    origin -= cv::Point(2, 2);  // top-left of the map: NaN pixel (0, 0)
-    auto grey_at = [&](int x, int y) { return img.at<cv::Vec3b>(y, x) == cv::Vec3b(64, 64, 64); };
-    EXPECT_TRUE(grey_at(origin.x + 3 * 30 + 15, origin.y + 4 * 30 + 15));
-    EXPECT_TRUE(grey_at(origin.x + 3 * 30, origin.y + 4 * 30));
-    EXPECT_TRUE(grey_at(origin.x + 4 * 30 - 1, origin.y + 5 * 30 - 1));
-    EXPECT_FALSE(grey_at(origin.x + 4 * 30, origin.y + 4 * 30 + 15));
-    EXPECT_FALSE(grey_at(origin.x + 1 * 30 + 15, origin.y + 1 * 30 + 15));
-    EXPECT_FALSE(grey_at(origin.x + 3 * 30 + 15, origin.y + 3 * 30 + 15));
-}
-
-TEST(Figures, ScaleBarDrawnOnlyWithPixelSize) {
-    amfm_test::TempDir dir;
-    const Image<float> flat(50, 50, 3.0f);  // one colour: the scale bar is the only white inside
-    auto white_inside_map = [&](double pixel_size) {
-        MapFigure fig;
-        fig.title = "flat";
-        fig.pixel_size_x_m = pixel_size;
-        const std::string path = dir.file("flat.png");
-        amfm::save_map_png(path, flat, fig);
-        const cv::Mat img = load(path);
-        // The map (50 px enlarged to 600) starts a small margin from the left; sample its middle.
-        const std::vector<cv::Point> cores = solid_cores(img, img.at<cv::Vec3b>(img.rows / 2, 300));
-        cv::Rect box = cv::boundingRect(cores);
-        int white = 0;
-        for (int y = box.y; y < box.y + box.height; ++y)
-            for (int x = box.x; x < box.x + box.width; ++x)
-                white += img.at<cv::Vec3b>(y, x) == cv::Vec3b(255, 255, 255);
-        return white;
+TEST(PlotFormat, TicksAndPrefixes) {
+    auto labels = [](const std::vector<amfm::plot::Tick>& t) {
+        std::vector<std::string> out;
+        for (const auto& k : t) out.push_back(k.label);
+        return out;
     };
-    EXPECT_EQ(white_inside_map(0.0), 0);
-    EXPECT_GT(white_inside_map(20e-9), 50);  // 1 um wide: a 200 nm bar
+    using V = std::vector<std::string>;
+    EXPECT_EQ(labels(amfm::plot::linear_ticks(0.0, 1.0, 6)), (V{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}));
+    EXPECT_EQ(labels(amfm::plot::linear_ticks(0.0, 4.3, 5)), (V{"0", "1", "2", "3", "4"}));
+    EXPECT_EQ(labels(amfm::plot::linear_ticks(-90.0, 90.0, 7)), (V{"-80", "-60", "-40", "-20", "0", "20", "40", "60", "80"}));
+    EXPECT_EQ(labels(amfm::plot::log_ticks(0.0, 3.0, 7)), (V{"1", "10", "100", "1000"}));
+    EXPECT_EQ(labels(amfm::plot::log_ticks(0.0, std::log10(5.0), 7)), (V{"1", "2", "3", "4", "5"}));
+    EXPECT_EQ(labels(amfm::plot::linear_ticks(0.0, 5e-5, 5)), (V{"0", "1e-5", "2e-5", "3e-5", "4e-5", "5e-5"}));
+    EXPECT_EQ(amfm::plot::length_label(2e-6), "2 µm");
+    EXPECT_EQ(amfm::plot::length_label(5e-7), "500 nm");
+    EXPECT_EQ(amfm::plot::si_prefix_for(2.7e9).symbol, "G");
 }
 
-TEST(Figures, DegenerateMapsDoNotCrash) {
+// PNG, PDF and SVG of one map: SVG text is text, the PDF embeds its fonts, all three have the
+// same aspect ratio, and the PDF and SVG carry the same tick labels.
+TEST(Figures, ThreeFormatsFromOneDrawing) {
     amfm_test::TempDir dir;
-    MapFigure fig;
-    fig.title = "degenerate";
-    fig.value_label = "E (GPa)";
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("equal.png"), Image<float>(30, 20, 5.0f), fig));
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("zero.png"), Image<float>(30, 20, 0.0f), fig));
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("nan.png"), Image<float>(30, 20, kNaN), fig));
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("one.png"), Image<float>(1, 1, 2.0f), fig));
-    fig.log10_scale = true;
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("lognan.png"), Image<float>(30, 20, kNaN), fig));
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("logneg.png"), ramp_map(30, 20, -5.f, 5.f), fig));
-    EXPECT_NO_THROW(amfm::save_map_png(dir.file("logequal.png"), Image<float>(30, 20, 7.0f), fig));
-    for (const char* name : {"equal.png", "zero.png", "nan.png", "one.png", "lognan.png", "logneg.png",
-                             "logequal.png"})
-        EXPECT_FALSE(load(dir.file(name)).empty()) << name;
-    // The all-NaN map is grey throughout.
-    const cv::Mat img = load(dir.file("nan.png"));
-    EXPECT_EQ(solid_cores(img, cv::Vec3b(64, 64, 64)).size(), (std::size_t)(600 - 4) * (400 - 4));
-    EXPECT_THROW(amfm::save_map_png(dir.file("empty.png"), Image<float>(), fig), amfm::DataError);
+    MapFigure fig{"Corrected modulus – test", "E (GPa)", false, 0.0, 4.0, 10e-9};
+    amfm::save_map_figure(dir.file("map"), ramp_map(256, 200, 0.f, 4.f), fig,
+                          formats({FigureFormat::Png, FigureFormat::Pdf, FigureFormat::Svg}, 150.0));
+    const std::string svg = slurp(dir.file("map.svg"));
+    for (const char* text : {">E (GPa)</text>", ">500 nm</text>", ">Corrected modulus</text>", ">1</text>", ">4</text>"})
+        EXPECT_NE(svg.find(text), std::string::npos) << text;
+    const cv::Mat png = load(dir.file("map.png"));
+    const std::string pdf = slurp(dir.file("map.pdf"));
+    double w_pt = 0, h_pt = 0;
+    ASSERT_EQ(std::sscanf(svg.c_str() + svg.find("width=\"") + 7, "%lfpt\" height=\"%lfpt", &w_pt, &h_pt), 2);
+    EXPECT_EQ(png.cols, amfm::plot::png_pixels(w_pt, 150.0));
+    EXPECT_EQ(png.rows, amfm::plot::png_pixels(h_pt, 150.0));
+    const std::size_t box = pdf.find("/MediaBox [");
+    ASSERT_NE(box, std::string::npos);
+    double x0, y0, x1, y1;
+    ASSERT_EQ(std::sscanf(pdf.c_str() + box + 11, "%lf %lf %lf %lf", &x0, &y0, &x1, &y1), 4);
+    EXPECT_NEAR(x1 - x0, w_pt, 0.01);
+    EXPECT_NEAR(y1 - y0, h_pt, 0.01);
+
+    const std::string fonts = command_output("pdffonts " + dir.file("map.pdf") + " 2>/dev/null");
+    if (fonts.empty()) GTEST_SKIP() << "pdffonts (poppler-utils) not installed";
+    EXPECT_NE(fonts.find("DejaVuSans"), std::string::npos) << fonts;
+    EXPECT_EQ(fonts.find(" no  "), std::string::npos) << "a font not embedded:\n" << fonts;
+    const std::string text = command_output("pdftotext " + dir.file("map.pdf") + " - 2>/dev/null");
+    for (const char* label : {"E (GPa)", "500 nm", "Corrected modulus", "test"})
+        EXPECT_NE(text.find(label), std::string::npos) << label << " in\n" << text;
 }
 
-TEST(Figures, LogScaleAndFixedRangeAndColormaps) {
+TEST(Figures, SvgOfAHistogramCarriesUnitsAndSymbolsAsText) {
     amfm_test::TempDir dir;
-    MapFigure fig;
-    fig.title = "log";
-    fig.value_label = "E (GPa)";
-    fig.log10_scale = true;
-    Image<float> m = ramp_map(80, 60, 0.5f, 300.f);
-    for (int x = 0; x < 80; ++x) m.at(x, 30) = std::pow(10.0f, -1.0f + 3.5f * x / 79.0f);
-    for (int cmap = 0; cmap < 3; ++cmap) {
-        fig.colormap = cmap;
-        const std::string path = dir.file("log" + std::to_string(cmap) + ".png");
-        amfm::save_map_png(path, m, fig);
-        EXPECT_FALSE(load(path).empty());
+    const RegionStats r = gaussian_region("I", "LNMO", 2.7012, 0.1134, 20000, 60, 2.0, 3.4);
+    amfm::save_region_histogram_figure(dir.file("hist"), r, "Facet I", formats({FigureFormat::Svg}));
+    const std::string svg = slurp(dir.file("hist.svg"));
+    EXPECT_NE(svg.find("centre 2.70 ± 0.11 GPa"), std::string::npos);
+    EXPECT_NE(svg.find("R² = 0.995"), std::string::npos);
+    EXPECT_EQ(svg.find("0.000000"), std::string::npos);
+    amfm::save_map_figure(dir.file("map"), ramp_map(64, 64, 1.f, 2.f), MapFigure{"", "E (GPa)", false, 0, 0, 1e-7},
+                          formats({FigureFormat::Svg}));
+    EXPECT_NE(slurp(dir.file("map.svg")).find(" µm</text>"), std::string::npos);
+}
+
+// At 72 dpi a point is a PNG pixel: the 256 x 256 map sits at (14, 50), one scan pixel per
+// PNG pixel; its colours are the colour map's ends and NaN grey; the scale bar's white run
+// is its stated length over the pixel size.
+TEST(Figures, MapPixelsFollowTheColourMapAndTheScaleBarItsLength) {
+    amfm_test::TempDir dir;
+    Image<float> m(256, 256, 1.0f);
+    for (int y = 0; y < 256; ++y)
+        for (int x = 128; x < 256; ++x) m.at(x, y) = 3.0f;
+    m.at(200, 20) = kNaN;
+    m.at(100, 20) = 2.0f;  // the middle of [1, 3]: index 128 (round(127.5))
+    for (amfm::plot::Colormap cmap : {amfm::plot::Colormap::Viridis, amfm::plot::Colormap::Diverging}) {
+        MapFigure fig{"Modulus – x", "E (GPa)", false, 1.0, 3.0, 10e-9, cmap};
+        amfm::save_map_figure(dir.file("map"), m, fig, formats({FigureFormat::Png}));
+        const cv::Mat png = load(dir.file("map.png"));
+        const auto& table = amfm::plot::colormap_table(cmap);
+        EXPECT_EQ(png.at<cv::Vec3b>(50 + 128, 14 + 64), bgr(table[0]));
+        EXPECT_EQ(png.at<cv::Vec3b>(50 + 128, 14 + 192), bgr(table[255]));
+        EXPECT_EQ(png.at<cv::Vec3b>(50 + 20, 14 + 200), bgr(0x404040));
+        EXPECT_EQ(png.at<cv::Vec3b>(50 + 20, 14 + 100), bgr(table[128]));
+        // 2.56 µm wide: a 500 nm bar, 50 px; 9 px from the map's lower left, 3 px high.
+        const int row = 50 + 256 - 9 - 2;
+        int run = 0;
+        for (int x = 14 + 9; x < 14 + 256 && png.at<cv::Vec3b>(row, x) == cv::Vec3b(255, 255, 255); ++x) ++run;
+        EXPECT_EQ(run, 50);
+        EXPECT_EQ(png.at<cv::Vec3b>(row, 14 + 8), cv::Vec3b(0, 0, 0));  // the outline
     }
-    fig.lo = 1.0;
-    fig.hi = 1000.0;
-    amfm::save_map_png(dir.file("fixed.png"), m, fig);
-    EXPECT_FALSE(load(dir.file("fixed.png")).empty());
 }
 
-TEST(Figures, LargeMapIsReducedToAboutSixHundredPixels) {
+TEST(Figures, DegenerateInputsStillDraw) {
     amfm_test::TempDir dir;
-    MapFigure fig;
-    fig.title = "large";
-    fig.pixel_size_x_m = 5e-9;
-    amfm::save_map_png(dir.file("large.png"), ramp_map(1500, 1000, 0.f, 1.f), fig);
-    const cv::Mat img = load(dir.file("large.png"));
-    EXPECT_GE(img.cols, 600 + 60);
-    EXPECT_LE(img.cols, 900);
-    EXPECT_GE(img.rows, 400 + 40);
-    EXPECT_LE(img.rows, 600);
-}
-
-namespace {
-
-// The colour the map figure is specified to paint a value with: colour index
-// round(255 * clamp((s - lo) / (hi - lo), 0, 1)), s the value or its log10 (non-positive: lo),
-// through OpenCV's colormap; NaN dark grey.
-cv::Vec3b expected_map_colour(float value, double lo, double hi, bool log_scale, int colormap) {
-    if (!std::isfinite(value)) return {64, 64, 64};
-    double v = value;
-    if (log_scale) v = v > 0.0 ? std::log10(v) : lo;
-    const double t = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
-    static cv::Mat palettes[3];
-    if (palettes[colormap].empty()) {
-        cv::Mat ramp(1, 256, CV_8UC1);
-        for (int i = 0; i < 256; ++i) ramp.at<std::uint8_t>(0, i) = (std::uint8_t)i;
-        if (colormap == 2) cv::cvtColor(ramp, palettes[colormap], cv::COLOR_GRAY2BGR);
-        else cv::applyColorMap(ramp, palettes[colormap], colormap == 1 ? cv::COLORMAP_INFERNO : cv::COLORMAP_VIRIDIS);
-    }
-    return palettes[colormap].at<cv::Vec3b>(0, (int)std::lround(t * 255.0));
-}
-
-// The 1st and 99th percentiles of the usable values, by nth_element on a copy.
-std::pair<double, double> percentiles_1_99(const Image<float>& m, bool log_scale) {
-    std::vector<float> v;
-    for (float x : m.px)
-        if (std::isfinite(x) && (!log_scale || x > 0.0f)) v.push_back(x);
-    auto at = [&](double p) {
-        const std::size_t k = (std::size_t)std::lround(p / 100.0 * (v.size() - 1));
-        std::nth_element(v.begin(), v.begin() + (std::ptrdiff_t)k, v.end());
-        return (double)v[k];
-    };
-    const double lo = at(1.0);
-    return {lo, at(99.0)};
-}
-
-// Every map pixel of a 64 x 64 map (drawn 9x enlarged, nearest neighbour) against the formula.
-void expect_map_colours(const Image<float>& m, const MapFigure& fig, double lo, double hi, const std::string& path) {
-    amfm::save_map_png(path, m, fig);
-    const cv::Mat img = load(path);
-    const int x0 = 24, y0 = fig.title.empty() ? 50 : 80, k = 9;  // margin, top, enlargement
-    int wrong = 0;
-    for (int y = 0; y < m.ny; ++y)
-        for (int x = 0; x < m.nx; ++x) {
-            const cv::Vec3b want = expected_map_colour(m.at(x, y), lo, hi, fig.log10_scale, fig.colormap);
-            const cv::Vec3b got = img.at<cv::Vec3b>(y0 + k * y + k / 2, x0 + k * x + k / 2);
-            if (got != want && ++wrong <= 5)
-                ADD_FAILURE() << path << ": pixel (" << x << ", " << y << ") value " << m.at(x, y) << " is "
-                              << got << ", expected " << want;
-        }
-    EXPECT_EQ(wrong, 0) << path;
-}
-
-}  // namespace
-
-TEST(Figures, MapColoursFollowTheScaleFormulaExactly) {
-    amfm_test::TempDir dir;
-    const int n = 64;
-    std::mt19937 rng(7);
-    // Values sitting on, and one float either side of, every colour-index boundary of [lo, hi].
-    auto boundary_map = [&](double lo, double hi, bool log_scale) {
-        Image<float> m(n, n);
-        std::size_t i = 0;
-        for (int b = 0; b < 255 && i + 3 <= m.px.size(); ++b) {
-            const double s = lo + (b + 0.5) / 255.0 * (hi - lo);
-            const float v = (float)(log_scale ? std::pow(10.0, s) : s);
-            m.px[i++] = std::nextafter(v, -INFINITY);
-            m.px[i++] = v;
-            m.px[i++] = std::nextafter(v, INFINITY);
-        }
-        std::uniform_real_distribution<double> u(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo));
-        for (; i < m.px.size(); ++i) m.px[i] = (float)(log_scale ? std::pow(10.0, u(rng)) : u(rng));
-        m.px[100] = kNaN;
-        m.px[101] = INFINITY;
-        m.px[102] = 0.0f;
-        m.px[103] = -0.0f;
-        m.px[104] = -3.0f;
-        return m;
-    };
-    MapFigure fig;
-    fig.title = "exact";
-    // Log scale on a given range, and a linear one (as the tilt map is drawn).
-    fig.log10_scale = true;
-    fig.lo = 0.5;
-    fig.hi = 800.0;
-    expect_map_colours(boundary_map(std::log10(0.5), std::log10(800.0), true), fig, std::log10(0.5),
-                       std::log10(800.0), dir.file("log_fixed.png"));
-    fig.log10_scale = false;
-    fig.lo = 0.0;
-    fig.hi = 90.0;
-    fig.colormap = 1;
-    expect_map_colours(boundary_map(0.0, 90.0, false), fig, 0.0, 90.0, dir.file("lin_fixed.png"));
-
-    // 1-99 % ranges from the data: log-spread moduli, and heights of both signs.
-    fig.lo = fig.hi = 0.0;
-    fig.colormap = 0;
-    fig.log10_scale = true;
-    Image<float> moduli(n, n);
-    std::normal_distribution<double> g(0.5, 0.6);
-    for (float& v : moduli.px) v = (float)std::pow(10.0, g(rng));
-    for (int i = 0; i < 50; ++i) moduli.px[(std::size_t)i * 37] = i % 2 ? kNaN : -1.0f;
-    auto [plo, phi] = percentiles_1_99(moduli, true);
-    expect_map_colours(moduli, fig, std::log10(plo), std::log10(phi), dir.file("log_pct.png"));
-    fig.log10_scale = false;
-    fig.colormap = 2;
-    Image<float> heights(n, n);
-    std::normal_distribution<double> hg(0.0, 3e-8);
-    for (float& v : heights.px) v = (float)hg(rng);
-    heights.px[5] = kNaN;
-    std::tie(plo, phi) = percentiles_1_99(heights, false);
-    expect_map_colours(heights, fig, plo, phi, dir.file("lin_pct.png"));
-}
-
-TEST(Figures, MaskOverlayGreysAndBlendsFollowTheFormulaExactly) {
-    amfm_test::TempDir dir;
-    const int n = 64;  // drawn 9x enlarged, nearest neighbour
-    std::mt19937 rng(11);
-    std::normal_distribution<double> hg(0.0, 2e-8);
-    Image<float> height(n, n);
-    for (float& v : height.px) v = (float)hg(rng);
-    Image<std::uint8_t> mask(n, n, 0);
-    for (int i = 0; i < n * n; i += 7) mask.px[(std::size_t)i] = amfm::kMaskTiltOverCutoff;
-    height.px[3] = kNaN;
-    mask.px[3] = amfm::kMaskNonFinite;
-    height.px[4] = kNaN;  // non-finite height with no mask reason: the darkest grey
-    const std::string path = dir.file("mask.png");
-    amfm::save_mask_overlay_png(path, height, mask, 0.0);
-    const cv::Mat img = load(path);
-    const auto [lo, hi] = percentiles_1_99(height, false);
-    int wrong = 0;
-    for (int y = 0; y < n; ++y)
-        for (int x = 0; x < n; ++x) {
-            const double h = height.at(x, y);
-            const double g = std::isfinite(h) ? 40.0 + 190.0 * std::clamp((h - lo) / (hi - lo), 0.0, 1.0) : 20.0;
-            cv::Vec3d c(g, g, g);
-            const cv::Vec3d tilt(40, 40, 220), nonfinite(220, 90, 30);
-            if (mask.at(x, y) & amfm::kMaskTiltOverCutoff) c = 0.4 * c + 0.6 * tilt;
-            if (mask.at(x, y) & amfm::kMaskNonFinite) c = 0.4 * c + 0.6 * nonfinite;
-            const cv::Vec3b want(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]),
-                                 cv::saturate_cast<std::uint8_t>(c[2]));
-            const cv::Vec3b got = img.at<cv::Vec3b>(70 + 9 * y + 4, 24 + 9 * x + 4);
-            if (got != want && ++wrong <= 5)
-                ADD_FAILURE() << "pixel (" << x << ", " << y << ") is " << got << ", expected " << want;
-        }
-    EXPECT_EQ(wrong, 0);
-}
-
-TEST(Figures, MaskOverlayWritesPngAndChecksSizes) {
-    amfm_test::TempDir dir;
-    const int nx = 60, ny = 40;
-    Image<float> height(nx, ny);
-    Image<std::uint8_t> mask(nx, ny, 0);
-    for (int y = 0; y < ny; ++y)
-        for (int x = 0; x < nx; ++x) {
-            height.at(x, y) = 1e-7f * std::exp(-((x - 30.f) * (x - 30.f) + (y - 20.f) * (y - 20.f)) / 200.f);
-            if (std::abs(x - 30) > 14 && std::abs(x - 30) < 18) mask.at(x, y) |= amfm::kMaskTiltOverCutoff;
-            if (x < 5) mask.at(x, y) |= amfm::kMaskUnlabelled;
-            if (y == 3 && x > 20) mask.at(x, y) |= amfm::kMaskPhaseNotRepulsive;
-            if (y == 35 && x > 10) mask.at(x, y) |= amfm::kMaskDf2NotPositive;
-        }
-    height.at(50, 30) = kNaN;
-    mask.at(50, 30) |= amfm::kMaskNonFinite;
-    const std::string path = dir.file("mask.png");
-    amfm::save_mask_overlay_png(path, height, mask, 10e-9);
-    const cv::Mat img = load(path);
-    EXPECT_GE(img.cols, 600 + 100);
-    EXPECT_GE(img.rows, 400);
-    // The tilt colour (red, BGR 40,40,220 blended over grey) is present in solid blocks.
-    int reddish = 0;
-    for (int y = 0; y < img.rows; ++y)
-        for (int x = 0; x < img.cols; ++x) {
-            const cv::Vec3b p = img.at<cv::Vec3b>(y, x);
-            reddish += p[2] > 150 && p[1] < 110 && p[0] < 110;
-        }
-    EXPECT_GT(reddish, 2 * 3 * ny * 100);  // two 3-pixel-wide stripes, 10x enlarged
-
-    const Image<std::uint8_t> wrong(nx - 1, ny, 0);
-    EXPECT_THROW(amfm::save_mask_overlay_png(dir.file("bad.png"), height, wrong, 10e-9), amfm::DataError);
-    // No pixel size: no scale bar, still a figure; a NaN-only height still draws.
-    amfm::save_mask_overlay_png(dir.file("nan.png"), Image<float>(nx, ny, kNaN), mask, 0.0);
-    EXPECT_FALSE(load(dir.file("nan.png")).empty());
-}
-
-TEST(Figures, RegionHistogramWithFit) {
-    amfm_test::TempDir dir;
-    const RegionStats r = gaussian_region("I", "LNMO", 145.1, 10.2, 20000, 60, 100.0, 190.0);
-    const std::string path = dir.file("hist.png");
-    amfm::save_region_histogram_png(path, r, "Facet I");
-    const cv::Mat img = load(path);
-    EXPECT_GE(img.cols, 600);
-    EXPECT_GE(img.rows, 400);
-    EXPECT_LE(img.cols, 1600);
-}
-
-TEST(Figures, RegionHistogramOnLogAxis) {
-    amfm_test::TempDir dir;
-    const RegionStats r = gaussian_region("b/c", "binder", std::log10(2.0), 0.15, 8000, 50, -0.5, 1.2, true);
-    amfm::save_region_histogram_png(dir.file("log.png"), r, "Binder/carbon");
-    EXPECT_FALSE(load(dir.file("log.png")).empty());
-}
-
-TEST(Figures, RegionHistogramDegenerateCasesStillWrite) {
-    amfm_test::TempDir dir;
-    RegionStats base = gaussian_region("II", "LNMO", 120.0, 8.0, 5000, 40, 90.0, 150.0);
-
-    RegionStats empty = base;  // no counts, no fit
+    const FigureOptions png = formats({FigureFormat::Png});
+    Image<float> nan_map(16, 16, kNaN);
+    EXPECT_NO_THROW(amfm::save_map_figure(dir.file("nan"), nan_map, MapFigure{"t", "v", true}, png));
+    EXPECT_NO_THROW(amfm::save_map_figure(dir.file("flat"), Image<float>(9, 5, 2.f), MapFigure{"t", "v"}, png));
+    EXPECT_NO_THROW(amfm::save_mask_overlay_figure(dir.file("mask"), ramp_map(32, 32, 0.f, 1e-8f),
+                                                   Image<std::uint8_t>(32, 32, amfm::kMaskUnlabelled), 1e-8, png));
+    EXPECT_FALSE(load(dir.file("mask.png")).empty());
+    RegionStats empty = gaussian_region("II", "LNMO", 120.0, 8.0, 5000, 40, 90.0, 150.0);
     empty.counts.clear();
-    empty.gaussian = {};
-    empty.pixels = {};
-    RegionStats zeros = base;  // counts all zero
-    std::fill(zeros.counts.begin(), zeros.counts.end(), 0u);
-    zeros.gaussian = {};
-    RegionStats one_bin = base;  // one bin, too few points
-    one_bin.hist.nbins = 1;
-    one_bin.counts = {42};
-    one_bin.gaussian = {};
-    RegionStats not_converged = base;
-    not_converged.gaussian.fit.state = FitState::MaxIterations;
-    RegionStats singular = base;
-    singular.gaussian.fit.state = FitState::Singular;
-    singular.gaussian.fit.sigma = std::numeric_limits<double>::quiet_NaN();
-    RegionStats nan_range = base;  // NaN histogram range and NaN summary values
-    nan_range.hist.lo = std::numeric_limits<double>::quiet_NaN();
-    nan_range.gaussian.fit.center = std::numeric_limits<double>::quiet_NaN();
-    nan_range.gaussian.center_gpa = std::numeric_limits<double>::quiet_NaN();
-    RegionStats short_counts = base;  // fewer counts than bins
-    short_counts.counts.resize(10);
-    RegionStats zero_bins = base;
-    zero_bins.hist.nbins = 0;
-    RegionStats log_empty = gaussian_region("b/c", "binder", 0.3, 0.1, 100, 20, -0.5, 1.0, true);
-    log_empty.counts.clear();
-    log_empty.gaussian.fit.state = FitState::TooFewPoints;
-
-    const std::vector<std::pair<std::string, RegionStats>> cases = {
-        {"empty", empty},           {"zeros", zeros},       {"one_bin", one_bin},
-        {"not_converged", not_converged}, {"singular", singular}, {"nan_range", nan_range},
-        {"short", short_counts},    {"zero_bins", zero_bins}, {"log_empty", log_empty}};
-    for (const auto& [name, region] : cases) {
-        const std::string path = dir.file(name + ".png");
-        EXPECT_NO_THROW(amfm::save_region_histogram_png(path, region, name)) << name;
-        EXPECT_FALSE(load(path).empty()) << name;
-    }
-}
-
-TEST(Figures, NotConvergedHistogramDrawsNoCurve) {
-    amfm_test::TempDir dir;
-    RegionStats with_fit = gaussian_region("III", "LNMO", 130.0, 9.0, 5000, 40, 100.0, 160.0);
-    RegionStats without = with_fit;
-    without.gaussian.fit.state = FitState::MaxIterations;
-    amfm::save_region_histogram_png(dir.file("a.png"), with_fit, "t");
-    amfm::save_region_histogram_png(dir.file("b.png"), without, "t");
-    // The curve is near-black ink; without it, fewer dark pixels remain inside the plot.
-    auto dark = [](const cv::Mat& img) {
-        int n = 0;
-        for (int y = 80; y < img.rows - 120; ++y)
-            for (int x = 120; x < img.cols / 2; ++x) {
-                const cv::Vec3b p = img.at<cv::Vec3b>(y, x);
-                n += p[0] < 80 && p[1] < 80 && p[2] < 80;
-            }
-        return n;
-    };
-    EXPECT_GT(dark(load(dir.file("a.png"))), dark(load(dir.file("b.png"))) + 100);
-}
-
-TEST(Figures, OverviewOnLinearAndLogAxes) {
-    amfm_test::TempDir dir;
-    StatisticsResult close;  // centres within a factor 10: linear axis
-    close.regions = {gaussian_region("I", "LNMO", 145.1, 10.2, 20000, 60, 110, 180),
-                     gaussian_region("II", "LNMO", 125.0, 8.0, 15000, 50, 95, 155)};
-    close.whole_map = whole_map_of(close.regions, 80, 90, 190);
-    amfm::save_histogram_overview_png(dir.file("linear.png"), close, "Facets");
-    EXPECT_FALSE(load(dir.file("linear.png")).empty());
-
-    StatisticsResult spread = close;  // LNMO ~ 130 GPa and b/c ~ 2 GPa: log axis
-    spread.regions.push_back(gaussian_region("b/c", "binder", 2.0, 0.4, 10000, 40, 0.5, 3.5));
-    spread.regions.back().info.label = 3;
-    spread.whole_map = whole_map_of(spread.regions, 200, 0.0, 200.0);
-    amfm::save_histogram_overview_png(dir.file("spread.png"), spread, "All regions");
-    EXPECT_FALSE(load(dir.file("spread.png")).empty());
-
-    StatisticsResult logged;  // everything binned on log10 GPa already
-    logged.regions = {gaussian_region("I", "LNMO", std::log10(140.0), 0.03, 20000, 50, 1.9, 2.4, true),
-                      gaussian_region("b/c", "binder", std::log10(2.0), 0.12, 8000, 40, -0.3, 0.9, true)};
-    logged.whole_map = gaussian_region("map", "", 1.2, 0.8, 0, 120, -0.5, 2.6, true);
-    logged.whole_map.counts.assign(120, 0);
-    for (const RegionStats& r : logged.regions)  // each region bin's pixels into the whole-map bin of its centre
-        for (std::size_t b = 0; b < r.counts.size(); ++b) {
-            const int k = amfm::hist_bin_index(logged.whole_map.hist, amfm::hist_bin_center(r.hist, (int)b));
-            if (k >= 0) logged.whole_map.counts[k] += r.counts[b];
-        }
-    amfm::save_histogram_overview_png(dir.file("logged.png"), logged, "Log bins");
-    EXPECT_FALSE(load(dir.file("logged.png")).empty());
-}
-
-TEST(Figures, OverviewDegenerateCases) {
-    amfm_test::TempDir dir;
+    empty.gaussian.fit.state = FitState::TooFewPoints;
+    EXPECT_NO_THROW(amfm::save_region_histogram_figure(dir.file("empty"), empty, "t", png));
+    const RegionStats logr = gaussian_region("b/c", "binder", std::log10(2.0), 0.15, 8000, 50, -0.5, 1.2, true);
+    EXPECT_NO_THROW(amfm::save_region_histogram_figure(dir.file("log"), logr, "t", png));
     StatisticsResult nothing;
-    EXPECT_NO_THROW(amfm::save_histogram_overview_png(dir.file("nothing.png"), nothing, "empty"));
-    EXPECT_FALSE(load(dir.file("nothing.png")).empty());
-
-    StatisticsResult unfitted;
-    unfitted.regions = {gaussian_region("I", "LNMO", 140, 10, 100, 10, 100, 180)};
-    unfitted.regions[0].gaussian.fit.state = FitState::TooFewPoints;
-    unfitted.whole_map = unfitted.regions[0];
-    unfitted.whole_map.hist.nbins = 1;
-    unfitted.whole_map.counts = {100};
-    EXPECT_NO_THROW(amfm::save_histogram_overview_png(dir.file("unfitted.png"), unfitted, "unfitted"));
-    EXPECT_FALSE(load(dir.file("unfitted.png")).empty());
-
-    StatisticsResult many;  // more regions than palette colours
-    for (int i = 0; i < 14; ++i)
-        many.regions.push_back(gaussian_region("R" + std::to_string(i), "LNMO", 100 + 5 * i, 4, 3000, 30, 80, 190));
-    many.whole_map = whole_map_of(many.regions, 100, 80, 190);
-    EXPECT_NO_THROW(amfm::save_histogram_overview_png(dir.file("many.png"), many, "many"));
-    EXPECT_FALSE(load(dir.file("many.png")).empty());
+    EXPECT_NO_THROW(amfm::save_histogram_overview_figure(dir.file("nothing"), nothing, "empty", png));
+    StatisticsResult spread;  // LNMO ~ 130 GPa and b/c ~ 2 GPa: log axis
+    spread.regions = {gaussian_region("I", "LNMO", 145.1, 10.2, 20000, 60, 110, 180),
+                      gaussian_region("b/c", "binder", 2.0, 0.4, 10000, 40, 0.5, 3.5)};
+    spread.whole_map = whole_map_of(spread.regions, 200, 0.0, 200.0);
+    amfm::save_histogram_overview_figure(dir.file("spread"), spread, "All regions", png);
+    EXPECT_FALSE(load(dir.file("spread.png")).empty());
+    EXPECT_THROW(amfm::save_map_figure(dir.file("x"), Image<float>(), MapFigure{}, png), amfm::DataError);
 }
 
 TEST(Figures, UnwritablePathThrowsDataErrorNamingIt) {
     amfm_test::TempDir dir;
-    // The parent "folder" is a regular file, so nothing can be created under it.
     const std::string blocker = dir.file("not_a_dir");
     std::ofstream(blocker) << "x";
-    const std::string path = blocker + "/figure.png";
-    MapFigure fig;
+    const std::string stem = blocker + "/figure";
     try {
-        amfm::save_map_png(path, ramp_map(8, 8, 0.f, 1.f), fig);
+        amfm::save_map_figure(stem, ramp_map(8, 8, 0.f, 1.f), MapFigure{}, FigureOptions{});
         FAIL() << "expected DataError";
     } catch (const amfm::DataError& e) {
-        EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(stem + ".png"), std::string::npos) << e.what();
     }
     const RegionStats r = gaussian_region("I", "LNMO", 145, 10, 1000, 20, 110, 180);
-    EXPECT_THROW(amfm::save_region_histogram_png(path, r, "t"), amfm::DataError);
-    StatisticsResult s;
-    s.regions = {r};
-    s.whole_map = r;
-    EXPECT_THROW(amfm::save_histogram_overview_png(path, s, "t"), amfm::DataError);
-    EXPECT_THROW(amfm::save_mask_overlay_png(path, ramp_map(8, 8, 0.f, 1.f), Image<std::uint8_t>(8, 8, 0), 1e-9),
-                 amfm::DataError);
-    // An extension no encoder knows is a DataError too, not a cv::Exception.
-    EXPECT_THROW(amfm::save_map_png(dir.file("figure.unknownext"), ramp_map(8, 8, 0.f, 1.f), fig), std::runtime_error);
+    EXPECT_THROW(amfm::save_region_histogram_figure(stem, r, "t", FigureOptions{}), amfm::DataError);
 }

@@ -161,10 +161,15 @@ TEST(Pipeline, OutputsFolderHoldsEveryFileAndTheContract) {
     const fs::path out = tmp.path() / "out";
     write_scan_outputs(scan, r, out.string(), RunInfo{"test", "amfm process"});
     for (const char* f : {"modulus_gpa.tif", "tilt_deg.tif", "mask.tif", "regions.csv", "regions.json",
-                          "fig_modulus.png", "fig_tilt.png", "fig_mask.png", "fig_histograms.png"})
+                          "fig_modulus.png", "fig_tilt.png", "fig_indentation.png", "fig_mask.png", "fig_histograms.png",
+                          "fig_modulus.pdf", "fig_histograms.pdf"})
         EXPECT_TRUE(fs::exists(out / f)) << f;
-    int hist_pngs = 0;
-    for (const auto& e : fs::directory_iterator(out)) hist_pngs += e.path().filename().string().rfind("hist_", 0) == 0;
+    int hist_pngs = 0;  // the default formats: PNG and PDF
+    for (const auto& e : fs::directory_iterator(out)) {
+        const std::string name = e.path().filename().string();
+        hist_pngs += name.rfind("hist_", 0) == 0 && e.path().extension() == ".png";
+        EXPECT_NE(e.path().extension(), ".svg") << name;
+    }
     EXPECT_EQ(hist_pngs, (int)r.stats.regions.size());
     EXPECT_FALSE(fs::exists(tmp.path() / ("out.partial-" + std::to_string(getpid()))));
 
@@ -238,7 +243,7 @@ TEST(Pipeline, FailedFigureFailsTheFolderAndLeavesNothing) {
     r.height_leveled_m = Image<float>();  // the mask overlay cannot be drawn
     const fs::path out = tmp.path() / "out";
     expect_error<DataError>([&] { write_scan_outputs(scan, r, out.string(), RunInfo{"test", ""}); },
-                            {"fig_mask.png", "height map"});
+                            {"fig_mask", "height map"});
     EXPECT_FALSE(fs::exists(out));
     for (const auto& e : fs::directory_iterator(tmp.path()))
         EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();

@@ -98,13 +98,18 @@ struct TipCalibration {
     double k1_n_per_m = 0.0, f1_hz = 0.0, f2_hz = 0.0;
 };
 
-// outputs: {maps, gwy, figures}: which files a results folder gets besides regions.csv and
+// outputs: {maps, gwy, figures, dpi, colormap, range}: which files a results folder gets besides regions.csv and
 // regions.json (always written). Part of the settings, so a series reprocesses a scan whose
 // output selection changed.
 struct OutputsConfig {
     bool maps = true;      // modulus_gpa.tif, indentation_nm.tif, tilt_deg.tif, mask.tif (labels.tif: automatic regions)
     bool gwy = false;      // results.gwy: the maps as Gwyddion data fields (doubles: ~34 MB per 1024^2 scan)
-    bool figures = true;   // the PNG figures
+    // outputs.figures: the figures' file formats ("png", "pdf", "svg"); empty (false): none.
+    std::vector<std::string> figures{"png", "pdf"};
+    double dpi = 150.0;             // the PNG figures' pixels per inch (maps: one scan pixel per PNG pixel)
+    std::string colormap = "viridis";  // the modulus map's colour map
+    bool fixed_range = false;       // outputs.range [lo, hi] in GPa: the modulus map's colour range
+    double range_lo_gpa = 0.0, range_hi_gpa = 0.0;  // (default: the map's 1st-99th percentiles)
 };
 
 struct ScanConfig {

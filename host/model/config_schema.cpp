@@ -231,6 +231,56 @@ void emit_percentiles(YAML::Emitter& out, const ScanConfig& c) {
     emit_numbers(out, {c.histogram.lo_percentile, c.histogram.hi_percentile});
 }
 
+// outputs.figures: [png, pdf, svg] | true (png and pdf) | false
+void read_figure_formats(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
+    static const char* const kFormats[] = {"png", "pdf", "svg"};
+    const char* expected = "a list of formats [png, pdf, svg], or true (png, pdf) or false";
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+        c.outputs.figures = r.boolean(n, key) ? std::vector<std::string>{"png", "pdf"} : std::vector<std::string>{};
+        return;
+    }
+    if (!n.IsSequence()) r.fail(key, std::string("expected ") + expected);
+    c.outputs.figures.clear();
+    for (const YAML::Node& f : n) {
+        const std::string name = f.IsScalar() ? f.Scalar() : "";
+        if (std::find(std::begin(kFormats), std::end(kFormats), name) == std::end(kFormats))
+            r.fail(key, "unknown figure format '" + name + "'; expected " + expected);
+        if (std::find(c.outputs.figures.begin(), c.outputs.figures.end(), name) != c.outputs.figures.end())
+            r.fail(key, "format '" + name + "' listed twice");
+        c.outputs.figures.push_back(name);
+    }
+}
+
+void emit_figure_formats(YAML::Emitter& out, const ScanConfig& c) {
+    if (c.outputs.figures.empty()) {
+        out << false;
+        return;
+    }
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const std::string& f : c.outputs.figures) out << f;
+    out << YAML::EndSeq;
+}
+
+// outputs.range: percentile | [lo_gpa, hi_gpa]
+void read_colour_range(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
+    if (n.IsScalar()) {
+        if (n.Scalar() != "percentile") r.fail(key, "expected 'percentile' or [lo_gpa, hi_gpa], got '" + n.Scalar() + "'");
+        return;
+    }
+    const auto lohi = r.range(n, key);
+    if (!(lohi.first > 0.0)) r.fail(key, "the modulus map's colour scale is logarithmic: lo must be > 0 GPa");
+    c.outputs.fixed_range = true;
+    c.outputs.range_lo_gpa = lohi.first;
+    c.outputs.range_hi_gpa = lohi.second;
+}
+
+void emit_colour_range(YAML::Emitter& out, const ScanConfig& c) {
+    if (c.outputs.fixed_range)
+        emit_numbers(out, {c.outputs.range_lo_gpa, c.outputs.range_hi_gpa});
+    else
+        out << "percentile";
+}
+
 // regions.masks: {label: mask image, ...}
 void read_masks(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
     if (!n.IsMap() || n.size() == 0)
@@ -604,7 +654,14 @@ std::vector<ConfigKey> build_schema() {
         section("outputs", Need::Optional, "what the results folder gets besides regions.csv and regions.json"),
         boolean("outputs.maps", AT(outputs.maps), "modulus_gpa.tif, indentation_nm.tif, tilt_deg.tif, mask.tif (TIFF)"),
         boolean("outputs.gwy", AT(outputs.gwy), "results.gwy for Gwyddion (doubles: ~34 MB per 1024^2 scan)"),
-        boolean("outputs.figures", AT(outputs.figures), "PNG figures (maps, mask, histograms with fits)"),
+        custom("outputs.figures", Need::Optional, read_figure_formats, emit_figure_formats,
+               "figure formats [png, pdf, svg] (maps, mask, histograms with fits), or false"),
+        number("outputs.dpi", Need::Optional, AT(outputs.dpi), "PNG figures' pixels per inch (maps: 1 px per scan px)")
+            .must_be_positive(2400.0, "pixels per inch, e.g. 150"),
+        choice("outputs.colormap", AT(outputs.colormap), {"viridis", "inferno", "grey", "diverging"},
+               "modulus map colours: {}"),
+        custom("outputs.range", Need::Optional, read_colour_range, emit_colour_range,
+               "modulus map colour range: percentile (1-99 %), or [lo, hi] in GPa"),
     };
 }
 

@@ -1,42 +1,35 @@
-// PNG map figures drawn with OpenCV: colour maps with colour bar and scale bar, and the mask
-// overlay. The histogram and error-bar plots are in plot_figures.cpp, the drawing kit in
-// plot_kit.cpp.
+// Map figures: colour maps with colour bar and scale bar, and the mask overlay, one scan pixel
+// per PNG pixel. The histogram and error-bar plots are in plot_figures.cpp, the drawing kit in
+// plot_kit.hpp and plot_axes.hpp.
 #include "host/report/figures.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <functional>
-#include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
-#include "host/method/float_order.hpp"
 #include "host/method/quantiles.hpp"
-#include "host/report/plot_kit.hpp"
+#include "host/report/plot_axes.hpp"
+#include "host/report/plot_format.hpp"
 
 namespace amfm {
 namespace {
 
 using namespace plot;
 
-const cv::Scalar kNaNGrey(64, 64, 64);  // NaN pixels in maps
-
-// ---- maps ------------------------------------------------------------------------------
+constexpr std::uint32_t kNaNGrey = 0x404040;  // NaN pixels in maps
 
 // The usable values of a map: finite, and positive too when they go to a log scale.
 bool usable(float v, bool log_scale) { return std::isfinite(v) && (!log_scale || v > 0.0f); }
 
 // The p_lo-th and p_hi-th percentiles (0..100) of a map's usable values, by radix selection
 // (no copy of the map); by partitions of a copy where that declines. False when none is usable.
-// A display range, not a statistic: the value of rank round(p / 100 (n - 1)), which the figures
-// have always used (the statistics' interpolated quantiles would change their pixels).
+// A display range, not a statistic: the value of rank round(p / 100 (n - 1)).
 bool percentile_pair(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
                      double& hi) {
     const auto keep = [log_scale](float v) { return usable(v, log_scale); };
@@ -69,11 +62,9 @@ void colour_range(const Image<float>& values, const MapFigure& fig, double& lo, 
     hi = fig.hi;
     if (lo > hi) std::swap(lo, hi);
     const bool given = lo != hi && std::isfinite(lo) && std::isfinite(hi) && (!fig.log10_scale || lo > 0.0);
-    if (!given) {
-        if (!percentile_pair(values.px, fig.log10_scale, 1.0, 99.0, lo, hi)) {
-            lo = fig.log10_scale ? 1.0 : 0.0;
-            hi = fig.log10_scale ? 10.0 : 1.0;
-        }
+    if (!given && !percentile_pair(values.px, fig.log10_scale, 1.0, 99.0, lo, hi)) {
+        lo = fig.log10_scale ? 1.0 : 0.0;
+        hi = fig.log10_scale ? 10.0 : 1.0;
     }
     if (fig.log10_scale) {
         lo = std::log10(lo);
@@ -89,117 +80,34 @@ void colour_range(const Image<float>& values, const MapFigure& fig, double& lo, 
     }
 }
 
-cv::Mat apply_colormap(const cv::Mat& index8, int colormap) {
-    cv::Mat bgr;
-    if (colormap == 2) {
-        cv::cvtColor(index8, bgr, cv::COLOR_GRAY2BGR);
-    } else {
-        cv::applyColorMap(index8, bgr, colormap == 1 ? cv::COLORMAP_INFERNO : cv::COLORMAP_VIRIDIS);
-    }
-    return bgr;
+void check_image(const Image<float>& img, const std::string& stem, const char* what) {
+    if (img.nx <= 0 || img.ny <= 0 || img.px.size() != (std::size_t)img.nx * img.ny)
+        throw DataError("cannot draw figure " + stem + ": " + what + " is empty or inconsistent (" +
+                        std::to_string(img.nx) + " x " + std::to_string(img.ny) + ")");
 }
 
-// The colours of a colormap's 256 indices, as apply_colormap paints them.
-std::vector<cv::Vec3b> colormap_palette(int colormap) {
-    cv::Mat ramp(1, 256, CV_8UC1);
-    for (int i = 0; i < 256; ++i) ramp.at<std::uint8_t>(0, i) = (std::uint8_t)i;
-    const cv::Mat bgr = apply_colormap(ramp, colormap);
-    return std::vector<cv::Vec3b>(bgr.ptr<cv::Vec3b>(0), bgr.ptr<cv::Vec3b>(0) + 256);
+// The colours of a scan-sized map enlarged k times on each side.
+std::shared_ptr<Raster> enlarged(const std::vector<std::uint32_t>& rgb, int nx, int ny, int k) {
+    auto r = std::make_shared<Raster>();
+    r->nx = nx * k;
+    r->ny = ny * k;
+    r->rgb.resize((std::size_t)r->nx * r->ny);
+    for (int Y = 0; Y < r->ny; ++Y)
+        for (int X = 0; X < r->nx; ++X) r->rgb[(std::size_t)Y * r->nx + X] = rgb[(std::size_t)(Y / k) * nx + X / k];
+    return r;
 }
 
-// A byte (0..255) that never decreases with a finite float, computed by `formula` but not per
-// pixel: the byte is decided by the values at which it steps up, found once by bisection over
-// the floats' order keys, and looked up from a table over the keys' top 16 bits and a step or
-// two. Should the formula be found not to step cleanly (e.g. log10 not monotone right there),
-// every value goes through the formula instead, so the bytes are the formula's either way.
-class ByteSteps {
-public:
-    explicit ByteSteps(std::function<int(float)> formula) : formula_(std::move(formula)) {
-        constexpr std::uint32_t kFirst = 0x00800000u;  // order key of -FLT_MAX
-        constexpr std::uint32_t kLast = 0xff7fffffu;   // order key of +FLT_MAX
-        step_[0] = 0;
-        step_[256] = kNever;
-        const int first = formula_(float_from_order_key(kFirst)), last = formula_(float_from_order_key(kLast));
-        for (int k = 1; k <= first; ++k) step_[k] = 0;
-        std::uint32_t from = kFirst;
-        for (int k = first + 1; k <= 255; ++k) {
-            if (last < k) {
-                step_[k] = kNever;
-                continue;
-            }
-            std::uint32_t a = from, b = kLast;  // the first key in [a, b] with a byte >= k
-            while (a < b) {
-                const std::uint32_t mid = a + (b - a) / 2;
-                if (formula_(float_from_order_key(mid)) >= k) b = mid;
-                else a = mid + 1;
-            }
-            step_[k] = from = a;
-            for (std::uint32_t d = 1; d <= 8 && exact_; ++d) {  // a clean step: below < k <= above
-                if (a - d >= kFirst && formula_(float_from_order_key(a - d)) >= k) exact_ = false;
-                if (a + d <= kLast && formula_(float_from_order_key(a + d)) < k) exact_ = false;
-            }
-        }
-        int byte = 0;
-        for (std::uint32_t top = 0; top < kTable; ++top) {
-            while (byte < 255 && step_[byte + 1] <= (top << 16)) ++byte;
-            start_[top] = (std::uint8_t)byte;
-        }
-    }
-
-    int operator()(float v) const {
-        if (!exact_) return formula_(v);
-        const std::uint32_t key = float_order_key(v);
-        int byte = start_[key >> 16];
-        byte += key >= step_[byte + 1];       // step_[256] is above every key
-        while (key >= step_[byte + 1]) ++byte;  // rare: several steps under one table entry
-        return byte;
-    }
-
-private:
-    static constexpr std::uint32_t kTable = 1u << 16;
-    static constexpr std::uint32_t kNever = 0xffffffffu;  // above every finite value's key
-
-    std::function<int(float)> formula_;
-    bool exact_ = true;
-    std::uint32_t step_[257];  // step_[k]: the first key with a byte >= k
-    std::vector<std::uint8_t> start_ = std::vector<std::uint8_t>(kTable);
+// Where a map sits in its figure: margins on the PNG pixel grid, so one scan pixel covers
+// whole PNG pixels.
+struct MapLayout {
+    double pt_per_px;  // one PNG pixel
+    Rect map;
 };
 
-// The colour index (0..255) of a finite map value on a colour range [lo, hi] in scale units:
-// round(255 t), t = (s - lo) / (hi - lo) clamped to [0, 1], s the value or, on a log scale, its
-// log10 (non-positive values at index 0).
-ByteSteps colour_index(double lo, double hi, bool log_scale) {
-    return ByteSteps([lo, hi, log_scale](float value) {
-        double v = value;
-        if (log_scale) v = v > 0.0 ? std::log10(v) : lo;
-        const double t = std::clamp((v - lo) / (hi - lo), 0.0, 1.0);
-        return (int)std::lround(t * 255.0);
-    });
-}
-
-// Integer nearest-neighbour enlargement for small maps (pixels stay sharp), area averaging
-// for large ones; the long side ends up near 600 px.
-cv::Size display_size(int nx, int ny) {
-    const int long_side = std::max(nx, ny);
-    if (long_side <= 800) {
-        const int k = std::max(1, (int)std::lround(600.0 / long_side));
-        return cv::Size(nx * k, ny * k);
-    }
-    const double s = 600.0 / long_side;
-    return cv::Size(std::max(1, (int)std::lround(nx * s)), std::max(1, (int)std::lround(ny * s)));
-}
-
-cv::Mat to_display(const cv::Mat& src, const cv::Size& size) {
-    cv::Mat out;
-    const bool enlarge = size.width >= src.cols;
-    cv::resize(src, out, size, 0, 0, enlarge ? cv::INTER_NEAREST : cv::INTER_AREA);
-    return out;
-}
-
-void check_image(const Image<float>& img, const std::string& path, const char* what) {
-    if (img.nx <= 0 || img.ny <= 0 || img.px.size() != (std::size_t)img.nx * img.ny)
-        throw DataError("cannot draw figure " + path + ": " + what + " is empty or inconsistent (" +
-                        std::to_string(img.nx) + " x " + std::to_string(img.ny) + ")");
+MapLayout map_layout(int nx, int ny, double dpi, double left_pt, double top_pt) {
+    const double s = 72.0 / dpi;
+    const int k = map_enlargement(nx, ny);
+    return {s, {std::round(left_pt / s) * s, std::round(top_pt / s) * s, nx * k * s, ny * k * s}};
 }
 
 // ---- mask overlay ----------------------------------------------------------------------------
@@ -207,95 +115,57 @@ void check_image(const Image<float>& img, const std::string& path, const char* w
 struct MaskReason {
     std::uint8_t bit;
     const char* label;
-    cv::Scalar colour;  // BGR
+    std::uint32_t colour;
     double alpha;
 };
 
 const MaskReason kMaskReasons[] = {
-    {kMaskTiltOverCutoff, "tilt over cutoff", {40, 40, 220}, 0.6},
-    {kMaskPhaseNotRepulsive, "phase not repulsive", {0, 150, 255}, 0.6},
-    {kMaskDf2NotPositive, "df2 not positive", {200, 40, 200}, 0.6},
-    {kMaskNonFinite, "non-finite input", {220, 90, 30}, 0.6},
-    {kMaskUnlabelled, "unlabelled (hatched)", {230, 230, 60}, 0.0},  // hatch, drawn on the display image
-    {kMaskEdge, "region edge (out of region stats)", {60, 200, 60}, 0.5},
+    {kMaskTiltOverCutoff, "tilt over cutoff", 0xd55e00, 0.6},
+    {kMaskPhaseNotRepulsive, "phase not repulsive", 0xe69f00, 0.6},
+    {kMaskDf2NotPositive, "df₂ not positive", 0xcc79a7, 0.6},
+    {kMaskNonFinite, "non-finite input", 0x0072b2, 0.6},
+    {kMaskUnlabelled, "unlabelled (hatched)", 0xf0e442, 0.0},  // a hatch, not a blend
+    {kMaskEdge, "region edge (out of region stats)", 0x009e73, 0.5},
 };
 static_assert(sizeof kMaskReasons / sizeof kMaskReasons[0] == kMaskBitCount, "one entry per mask bit");
 constexpr int kHatchedReason = 4;
 
-void check_mask(const Image<float>& height_m, const Image<std::uint8_t>& mask, const std::string& path) {
-    check_image(height_m, path, "height map");
-    if (mask.nx != height_m.nx || mask.ny != height_m.ny || mask.px.size() != height_m.px.size())
-        throw DataError("cannot draw figure " + path + ": mask is " + std::to_string(mask.nx) + " x " +
-                        std::to_string(mask.ny) + ", height map " + std::to_string(height_m.nx) + " x " +
-                        std::to_string(height_m.ny));
+std::uint32_t blend(std::uint32_t under, std::uint32_t over, double alpha) {
+    std::uint32_t out = 0;
+    for (int shift : {16, 8, 0}) {
+        const double a = (under >> shift) & 0xff, b = (over >> shift) & 0xff;
+        out |= (std::uint32_t)std::lround((1.0 - alpha) * a + alpha * b) << shift;
+    }
+    return out;
 }
 
-// The topography in grey (1-99 % stretch, non-finite darker) with each reason's colour blended
-// in, at scan resolution; counts the pixels per mask value on the way (value 0 left at 0).
-cv::Mat blended_topography(const Image<float>& height_m, const Image<std::uint8_t>& mask,
-                           long long pixels_with_mask[256]) {
+// The topography in grey (1-99 % stretch, non-finite darker) with each reason's colour
+// blended in, enlarged k times, unlabelled pixels hatched; counts the pixels per mask value.
+std::shared_ptr<Raster> mask_raster(const Image<float>& height_m, const Image<std::uint8_t>& mask, int k,
+                                    long long pixels_with_mask[256]) {
     double lo = 0.0, hi = 1.0;
-    if (!percentile_pair(height_m.px, false, 1.0, 99.0, lo, hi)) {
-        lo = 0.0;
-        hi = 1.0;
-    }
+    if (!percentile_pair(height_m.px, false, 1.0, 99.0, lo, hi)) lo = 0.0, hi = 1.0;
     if (!(hi > lo)) hi = lo + 1.0;
-    // Pixels with no reason to blend (the most) take their grey from a step table rather than
-    // the formula.
-    auto grey = [lo, hi](double h) {
-        return std::isfinite(h) ? 40.0 + 190.0 * std::clamp((h - lo) / (hi - lo), 0.0, 1.0) : 20.0;
-    };
-    const ByteSteps grey_byte([&grey](float h) { return (int)cv::saturate_cast<std::uint8_t>(grey(h)); });
-    const std::uint8_t nonfinite_grey = cv::saturate_cast<std::uint8_t>(grey(std::numeric_limits<double>::quiet_NaN()));
-    std::uint8_t blended_bits = 0;  // reasons that change a pixel's colour (the hatch is drawn later)
-    for (const MaskReason& r : kMaskReasons)
-        if (r.alpha != 0.0) blended_bits |= r.bit;
-    cv::Mat base(height_m.ny, height_m.nx, CV_8UC3);
-    for (int y = 0; y < height_m.ny; ++y) {
-        const float* h = &height_m.at(0, y);
-        const std::uint8_t* m = &mask.at(0, y);
-        cv::Vec3b* out = base.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < height_m.nx; ++x) {
-            if (m[x]) ++pixels_with_mask[m[x]];  // unmasked ones: the rest
-            if (!(m[x] & blended_bits)) {
-                const std::uint8_t g = std::isfinite(h[x]) ? (std::uint8_t)grey_byte(h[x]) : nonfinite_grey;
-                out[x] = cv::Vec3b(g, g, g);
-                continue;
-            }
-            const double g = grey(h[x]);
-            cv::Vec3d c(g, g, g);
-            for (const MaskReason& r : kMaskReasons) {
-                if (!(m[x] & r.bit)) continue;
-                for (int k = 0; k < 3; ++k) c[k] = (1.0 - r.alpha) * c[k] + r.alpha * r.colour[k];
-            }
-            out[x] = cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]),
-                               cv::saturate_cast<std::uint8_t>(c[2]));
-        }
+    std::vector<std::uint32_t> rgb(height_m.px.size());
+    for (std::size_t i = 0; i < rgb.size(); ++i) {
+        const float h = height_m.px[i];
+        const std::uint32_t g =
+            std::isfinite(h) ? (std::uint32_t)std::lround(40.0 + 190.0 * std::clamp((h - lo) / (hi - lo), 0.0, 1.0)) : 20u;
+        std::uint32_t c = g << 16 | g << 8 | g;
+        ++pixels_with_mask[mask.px[i]];
+        for (const MaskReason& r : kMaskReasons)
+            if ((mask.px[i] & r.bit) && r.alpha > 0.0) c = blend(c, r.colour, r.alpha);
+        rgb[i] = c;
     }
-    return base;
-}
-
-// Diagonal hatch over unlabelled pixels, in display space so its spacing is constant.
-void hatch_unlabelled(cv::Mat& shown, const Image<std::uint8_t>& mask) {
-    const int nx = mask.nx, ny = mask.ny;
-    std::uint8_t hatched[3][256];
-    for (int k = 0; k < 3; ++k)
-        for (int v = 0; v < 256; ++v)
-            hatched[k][v] = (std::uint8_t)std::lround(0.25 * v + 0.75 * kMaskReasons[kHatchedReason].colour[k]);
-    std::vector<int> source_x(shown.cols);
-    for (int X = 0; X < shown.cols; ++X) source_x[X] = std::min(nx - 1, (int)((long long)X * nx / shown.cols));
-    for (int Y = 0; Y < shown.rows; ++Y) {
-        const int y = std::min(ny - 1, (int)((long long)Y * ny / shown.rows));
-        const std::uint8_t* m = &mask.at(0, y);
-        cv::Vec3b* row = shown.ptr<cv::Vec3b>(Y);
-        for (int X0 = -(Y % 8); X0 < shown.cols; X0 += 8) {  // (X + Y) % 8 is 0 or 1
-            for (int X = std::max(X0, 0); X < X0 + 2 && X < shown.cols; ++X) {
-                if (!(m[source_x[X]] & kMaskUnlabelled)) continue;
-                cv::Vec3b& p = row[X];
-                for (int k = 0; k < 3; ++k) p[k] = hatched[k][p[k]];
+    std::shared_ptr<Raster> out = enlarged(rgb, height_m.nx, height_m.ny, k);
+    const std::uint32_t hatch = kMaskReasons[kHatchedReason].colour;
+    for (int Y = 0; Y < out->ny; ++Y)
+        for (int X = 0; X < out->nx; ++X)
+            if ((X + Y) % 8 < 2 && (mask.at(X / k, Y / k) & kMaskUnlabelled)) {
+                std::uint32_t& p = out->rgb[(std::size_t)Y * out->nx + X];
+                p = blend(p, hatch, 0.75);
             }
-        }
-    }
+    return out;
 }
 
 // Legend lines: per reason "label: count px (share %)", then the valid modulus pixels.
@@ -307,140 +177,129 @@ std::vector<std::string> mask_legend_texts(const long long pixels_with_mask[256]
             if (v & kMaskReasons[b].bit) counts[b] += pixels_with_mask[v];
         if (!(v & kMaskInvalid)) n_valid += pixels_with_mask[v];
     }
-    const double total = (double)total_px;
     auto share = [&](long long n) {
-        const double pct = 100.0 * n / total;
+        const double pct = 100.0 * n / (double)total_px;
         return std::to_string(n) + " px (" + (n > 0 && pct < 0.05 ? std::string("<0.1") : format_fixed(pct, 1)) + " %)";
     };
     std::vector<std::string> texts;
-    for (int b = 0; b < kMaskBitCount; ++b)
-        texts.push_back(std::string(kMaskReasons[b].label) + ": " + share(counts[b]));
+    for (int b = 0; b < kMaskBitCount; ++b) texts.push_back(std::string(kMaskReasons[b].label) + ": " + share(counts[b]));
     texts.push_back("valid modulus: " + share(n_valid));
     return texts;
 }
 
-// The legend column: a title, a swatch and text per reason (the hatched one as on the map),
-// then the valid modulus line.
-void draw_mask_legend(cv::Mat& img, int legend_x, int top, int swatch, int row_h,
-                      const std::vector<std::string>& texts) {
-    put_text(img, "Mask reason", legend_x, top + 16, kLabelScale, kInk);
-    int y = top + 40;
+void draw_mask_legend(Figure& fig, double x, double top, const std::vector<std::string>& texts) {
+    constexpr double swatch = 9, row = 15;
+    fig.text("Mask reason", {x, top + 10}, {kLabelPt, kInk, Align::Left, true});
+    double y = top + 22;
     for (int b = 0; b < kMaskBitCount; ++b) {
-        const cv::Rect sw(legend_x, y, swatch, swatch);
+        const Rect sw{x, y, swatch, swatch};
         if (b == kHatchedReason) {
-            cv::rectangle(img, sw, cv::Scalar(150, 150, 150), cv::FILLED);
-            for (int r = 0; r < swatch; ++r)
-                for (int c = 0; c < swatch; ++c) {
-                    if ((c + r) % 8 >= 2) continue;
-                    cv::Vec3b& p = img.at<cv::Vec3b>(sw.y + r, sw.x + c);
-                    for (int k = 0; k < 3; ++k)
-                        p[k] = (std::uint8_t)std::lround(0.25 * p[k] + 0.75 * kMaskReasons[b].colour[k]);
-                }
+            fig.rect(sw, rgb_hex(0x969696), std::nullopt);
+            for (double d = 0; d < 2 * swatch; d += 4)
+                fig.line({x + std::max(0.0, d - swatch), y + std::min(d, swatch)},
+                         {x + std::min(d, swatch), y + std::max(0.0, d - swatch)},
+                         Stroke{rgb_hex(kMaskReasons[b].colour), 1.0});
         } else {
-            cv::rectangle(img, sw, kMaskReasons[b].colour, cv::FILLED);
+            fig.rect(sw, rgb_hex(kMaskReasons[b].colour), std::nullopt);
         }
-        cv::rectangle(img, sw, kInk, 1);
-        put_text(img, texts[b], legend_x + swatch + 10, y + swatch - 3, kTickScale, kInk);
-        y += row_h;
+        fig.rect(sw, std::nullopt, Stroke{kInk, 0.5});
+        fig.text(texts[b], {x + swatch + 5, y + swatch - 1}, {kTickPt});
+        y += row;
     }
-    put_text(img, texts[kMaskBitCount], legend_x, y + swatch - 3, kTickScale, kInk);
+    fig.text(texts[kMaskBitCount], {x, y + swatch - 1}, {kTickPt});
 }
 
 }  // namespace
 
 // ================================================================================================
 
-void save_map_png(const std::string& path, const Image<float>& values, const MapFigure& fig) {
-    check_image(values, path, "map");
+FigureOptions figure_options(const OutputsConfig& outputs) {
+    FigureOptions o;
+    o.formats.clear();
+    for (const std::string& name : outputs.figures) {
+        const auto* end = std::end(kFigureFormatNames);
+        const auto* it = std::find(std::begin(kFigureFormatNames), end, name);
+        if (it == end) throw ConfigError("outputs.figures: unknown figure format '" + name + "'");
+        o.formats.push_back((FigureFormat)(it - std::begin(kFigureFormatNames)));
+    }
+    o.dpi = outputs.dpi;
+    return o;
+}
+
+Colormap map_colormap(const OutputsConfig& outputs) {
+    const auto* end = std::end(kColormapNames);
+    const auto* it = std::find(std::begin(kColormapNames), end, outputs.colormap);
+    if (it == end) throw ConfigError("outputs.colormap: unknown colour map '" + outputs.colormap + "'");
+    return (Colormap)(it - std::begin(kColormapNames));
+}
+
+int map_enlargement(int nx, int ny) { return std::max(1, 256 / std::max(1, std::max(nx, ny))); }
+
+void save_map_figure(const std::string& stem, const Image<float>& values, const MapFigure& fig,
+                     const FigureOptions& out) {
+    check_image(values, stem, "map");
     double lo = 0.0, hi = 1.0;  // scale units
     colour_range(values, fig, lo, hi);
 
-    // Colour per pixel; NaN dark grey, non-positive values on a log scale at the low end.
-    const ByteSteps index = colour_index(lo, hi, fig.log10_scale);
-    const std::vector<cv::Vec3b> palette = colormap_palette(fig.colormap);
-    const cv::Vec3b nan_colour((std::uint8_t)kNaNGrey[0], (std::uint8_t)kNaNGrey[1], (std::uint8_t)kNaNGrey[2]);
-    cv::Mat colour(values.ny, values.nx, CV_8UC3);
-    for (int y = 0; y < values.ny; ++y) {
-        const float* src = &values.at(0, y);
-        cv::Vec3b* dst = colour.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < values.nx; ++x) dst[x] = std::isfinite(src[x]) ? palette[index(src[x])] : nan_colour;
+    const auto& table = colormap_table(fig.colormap);
+    std::vector<std::uint32_t> rgb(values.px.size());
+    for (std::size_t i = 0; i < rgb.size(); ++i) {
+        const float v = values.px[i];
+        if (!std::isfinite(v)) {
+            rgb[i] = kNaNGrey;
+            continue;
+        }
+        const double s = fig.log10_scale ? (v > 0.0f ? std::log10((double)v) : lo) : v;
+        rgb[i] = table[(int)std::lround(std::clamp((s - lo) / (hi - lo), 0.0, 1.0) * 255.0)];
     }
+    const int k = map_enlargement(values.nx, values.ny);
+    const MapLayout L = map_layout(values.nx, values.ny, out.dpi, 14.0, fig.title.empty() ? 26.0 : 50.0);
 
-    const cv::Size disp = display_size(values.nx, values.ny);
-    const cv::Mat shown = to_display(colour, disp);
+    const std::vector<Tick> ticks = fig.log10_scale ? log_ticks(lo, hi, 7) : linear_ticks(lo, hi, 6);
+    const double bar_w = 11, bar_gap = 12, margin = 14;
+    const double bar_h = std::max(L.map.h, 120.0);
+    const double label_w = std::max(colour_bar_label_width(ticks), measure_text(fig.value_label, kLabelPt).width / 2);
+    // The title in two lines, what and which scan: "Corrected modulus" / "sample".
+    const std::size_t dash = fig.title.find(" – ");
+    const std::string title = fig.title.substr(0, dash);
+    const std::string subtitle = dash == std::string::npos ? "" : fig.title.substr(dash + 5);
+    const double title_w = std::max(measure_text(title, kTitlePt, true).width, measure_text(subtitle, kLabelPt).width);
+    const double width = std::max(L.map.right() + bar_gap + bar_w + label_w + margin, title_w + 2 * margin);
+    Figure f(width, L.map.y + std::max(L.map.h, bar_h) + margin);
 
-    // Colour-bar ticks first: their labels set the right margin.
-    const int bar_h = std::max(disp.height, 240);
-    std::vector<Tick> ticks = fig.log10_scale ? log_ticks(lo, hi, 7) : linear_ticks(lo, hi, 6);
-    int label_w = 0;
-    for (const Tick& t : ticks) label_w = std::max(label_w, text_size(t.label, kTickScale).width);
-    const int value_label_w = text_size(fig.value_label, kLabelScale).width;
-
-    const int margin = 24, top = fig.title.empty() ? 50 : 80, bar_w = 22, bar_gap = 22;
-    const int right_w = std::max(bar_w + 10 + label_w, value_label_w / 2 + bar_w / 2) + margin;
-    const int title_w = text_size(fig.title, kTitleScale, 2).width;
-    const int width = std::max(margin + disp.width + bar_gap + right_w, title_w + 2 * margin);
-    const int height = top + std::max(disp.height, bar_h) + margin;
-    cv::Mat img = blank_canvas(width, height);
-
-    const cv::Rect map_rect(margin, top, disp.width, disp.height);
-    shown.copyTo(img(map_rect));
-    cv::rectangle(img, cv::Rect(map_rect.x - 1, map_rect.y - 1, map_rect.width + 2, map_rect.height + 2), kInk, 1);
-    if (!fig.title.empty())
-        put_text(img, fig.title, std::max(title_w / 2 + 4, map_rect.x + map_rect.width / 2), 34, kTitleScale, kInk,
-                 Align::Center, 2);
-    draw_scale_bar(img, map_rect, fig.pixel_size_x_m * values.nx / disp.width);
-
-    // Colour bar: high values at the top.
-    cv::Mat ramp(bar_h, 1, CV_8UC1);
-    for (int r = 0; r < bar_h; ++r)
-        ramp.at<std::uint8_t>(r, 0) = (std::uint8_t)std::lround(255.0 * (bar_h - 1 - r) / std::max(1, bar_h - 1));
-    cv::Mat ramp_bgr;
-    cv::resize(apply_colormap(ramp, fig.colormap), ramp_bgr, cv::Size(bar_w, bar_h), 0, 0, cv::INTER_NEAREST);
-    const cv::Rect bar_rect(map_rect.x + map_rect.width + bar_gap, top, bar_w, bar_h);
-    ramp_bgr.copyTo(img(bar_rect));
-    cv::rectangle(img, cv::Rect(bar_rect.x - 1, bar_rect.y - 1, bar_w + 2, bar_h + 2), kInk, 1);
-    for (const Tick& t : ticks) {
-        const int y = (int)std::lround(bar_rect.y + bar_h - 1 - (t.pos - lo) / (hi - lo) * (bar_h - 1));
-        if (y < bar_rect.y - 1 || y > bar_rect.y + bar_h) continue;
-        cv::line(img, {bar_rect.x + bar_w, y}, {bar_rect.x + bar_w + 5, y}, kInk, 1, cv::LINE_AA);
-        put_text(img, t.label, bar_rect.x + bar_w + 9, y + 6, kTickScale, kInk);
-    }
-    if (!fig.value_label.empty())
-        put_text(img, fig.value_label, std::max(bar_rect.x + bar_w / 2, value_label_w / 2),
-                 top - 12, kLabelScale, kInk, Align::Center);
-    write_png(path, img, Content::Map);
+    f.image(enlarged(rgb, values.nx, values.ny, k), L.map);
+    f.rect(L.map, std::nullopt, Stroke{kInk, 0.6});
+    const double title_x = std::max(title_w / 2 + 4, L.map.x + L.map.w / 2);
+    draw_title(f, title, title_x, subtitle.empty() ? 16 : 14);
+    f.text(subtitle, {title_x, 26}, {kLabelPt, kInk, Align::Center});
+    draw_scale_bar(f, L.map, fig.pixel_size_x_m / (k * L.pt_per_px), L.pt_per_px);
+    draw_colour_bar(f, {L.map.right() + bar_gap, L.map.y, bar_w, bar_h}, fig.colormap, lo, hi, ticks, fig.value_label);
+    f.save(stem, out);
 }
 
-
-void save_mask_overlay_png(const std::string& path, const Image<float>& height_m,
-                           const Image<std::uint8_t>& mask, double pixel_size_x_m) {
-    check_mask(height_m, mask, path);
-    const int nx = height_m.nx, ny = height_m.ny;
+void save_mask_overlay_figure(const std::string& stem, const Image<float>& height_m, const Image<std::uint8_t>& mask,
+                              double pixel_size_x_m, const FigureOptions& out) {
+    check_image(height_m, stem, "height map");
+    if (mask.nx != height_m.nx || mask.ny != height_m.ny || mask.px.size() != height_m.px.size())
+        throw DataError("cannot draw figure " + stem + ": mask is " + std::to_string(mask.nx) + " x " +
+                        std::to_string(mask.ny) + ", height map " + std::to_string(height_m.nx) + " x " +
+                        std::to_string(height_m.ny));
+    const int nx = height_m.nx, ny = height_m.ny, k = map_enlargement(nx, ny);
     long long pixels_with_mask[256] = {};
-    const cv::Mat base = blended_topography(height_m, mask, pixels_with_mask);
-    pixels_with_mask[0] = (long long)nx * ny;
-    for (int v = 1; v < 256; ++v) pixels_with_mask[0] -= pixels_with_mask[v];
-    const cv::Size disp = display_size(nx, ny);
-    cv::Mat shown = to_display(base, disp);
-    hatch_unlabelled(shown, mask);
-
+    std::shared_ptr<Raster> raster = mask_raster(height_m, mask, k, pixels_with_mask);
     const std::vector<std::string> texts = mask_legend_texts(pixels_with_mask, (long long)nx * ny);
-    int legend_w = 0;
-    for (const std::string& t : texts) legend_w = std::max(legend_w, text_size(t, kTickScale).width);
-    const int swatch = 18, margin = 24, top = 70, row_h = 30;
-    const int legend_x = margin + disp.width + 28;
-    const int width = legend_x + swatch + 10 + legend_w + margin;
-    const int legend_h = 40 + row_h * (kMaskBitCount + 1);
-    const int height = top + std::max(disp.height, legend_h) + margin;
-    cv::Mat img = blank_canvas(width, height);
-    const cv::Rect map_rect(margin, top, disp.width, disp.height);
-    shown.copyTo(img(map_rect));
-    cv::rectangle(img, cv::Rect(map_rect.x - 1, map_rect.y - 1, map_rect.width + 2, map_rect.height + 2), kInk, 1);
-    put_text(img, "Masked pixels by reason", map_rect.x + map_rect.width / 2, 38, kTitleScale, kInk, Align::Center, 2);
-    draw_scale_bar(img, map_rect, pixel_size_x_m * nx / disp.width);
-    draw_mask_legend(img, legend_x, top, swatch, row_h, texts);
-    write_png(path, img, Content::Plot);
+    double legend_w = 0;
+    for (const std::string& t : texts) legend_w = std::max(legend_w, measure_text(t, kTickPt).width);
+    const MapLayout L = map_layout(nx, ny, out.dpi, 14.0, 34.0);
+    const double legend_x = L.map.right() + 14, margin = 14;
+    Figure f(legend_x + 14 + legend_w + margin, L.map.y + std::max(L.map.h, 22.0 + 15.0 * (kMaskBitCount + 1)) + margin);
+    f.image(raster, L.map);
+    f.rect(L.map, std::nullopt, Stroke{kInk, 0.6});
+    const char* title = "Masked pixels by reason";
+    draw_title(f, title, std::max(measure_text(title, kTitlePt, true).width / 2 + 4, L.map.x + L.map.w / 2), 18);
+    draw_scale_bar(f, L.map, pixel_size_x_m / (k * L.pt_per_px), L.pt_per_px);
+    draw_mask_legend(f, legend_x, L.map.y, texts);
+    f.save(stem, out);
 }
 
 }  // namespace amfm

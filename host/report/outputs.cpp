@@ -294,32 +294,41 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
         write_file_atomic(staging / "regions.csv", regions_csv(result));
         write_file_atomic(staging / "regions.json", regions_json(scan, result, run));
         if (want.gwy) write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
-        if (want.figures) {
+        if (!want.figures.empty()) {
             const std::string name = scan.config.sample.empty() ? std::string("scan") : scan.config.sample;
             auto at = [&](const std::string& file) { return (staging / file).string(); };
+            const plot::FigureOptions out_fig = figure_options(want);
+            MapFigure modulus{"Corrected modulus – " + name, "E (GPa)", true, 0.0, 0.0, px, map_colormap(want)};
+            if (want.fixed_range) modulus.lo = want.range_lo_gpa, modulus.hi = want.range_hi_gpa;
             std::vector<std::function<void()>> figures;
+            figures.push_back([&] { save_map_figure(at("fig_modulus"), result.modulus_gpa, modulus, out_fig); });
             figures.push_back([&] {
-                save_map_png(at("fig_modulus.png"), result.modulus_gpa,
-                             MapFigure{"Corrected modulus - " + name, "E (GPa)", true, 0.0, 0.0, px, 0});
+                save_map_figure(at("fig_tilt"), result.tilt_deg,
+                                MapFigure{"Local tilt – " + name, "θ (°)", false, 0.0, 90.0, px, plot::Colormap::Inferno},
+                                out_fig);
             });
-            figures.push_back([&] {
-                save_map_png(at("fig_tilt.png"), result.tilt_deg,
-                             MapFigure{"Local tilt - " + name, "tilt (deg)", false, 0.0, 90.0, px, 1});
-            });
-            figures.push_back([&] { save_mask_overlay_png(at("fig_mask.png"), result.height_leveled_m, result.mask, px); });
+            if (!result.indentation_nm.px.empty())
+                figures.push_back([&] {
+                    save_map_figure(at("fig_indentation"), result.indentation_nm,
+                                    MapFigure{"Indentation depth – " + name, "δ (nm)", false, 0.0, 0.0, px,
+                                              plot::Colormap::Viridis},
+                                    out_fig);
+                });
+            figures.push_back(
+                [&] { save_mask_overlay_figure(at("fig_mask"), result.height_leveled_m, result.mask, px, out_fig); });
             if (result.segmented)
                 figures.push_back([&] {
                     save_regions_overlay_png(at("fig_regions.png"), result.height_leveled_m, result.regions,
                                              "Automatic regions - " + name);
                 });
             figures.push_back([&] {
-                save_histogram_overview_png(at("fig_histograms.png"), result.stats, "Modulus distributions - " + name);
+                save_histogram_overview_figure(at("fig_histograms"), result.stats, "Modulus distributions – " + name,
+                                               out_fig);
             });
             for (const RegionStats& r : result.stats.regions)
                 figures.push_back([&] {
-                    save_region_histogram_png(
-                        at("hist_" + std::to_string(r.info.label) + "_" + safe_file_part(r.info.name) + ".png"), r,
-                        "Region " + r.info.name + " (" + r.info.class_name + ")");
+                    save_region_histogram_figure(at("hist_" + std::to_string(r.info.label) + "_" + safe_file_part(r.info.name)),
+                                                 r, "Region " + r.info.name + " (" + r.info.class_name + ")", out_fig);
                 });
             run_concurrently(figures);
         }

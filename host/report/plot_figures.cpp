@@ -1,6 +1,6 @@
-// PNG plots drawn with OpenCV: a region's histogram with its fitted Gaussian, all regions'
-// Gaussians over the whole-map histogram (the paper's Fig. 2c), and the error-bar plot of the
-// calibrations. The drawing kit is plot_kit.hpp.
+// Plots: a region's histogram with its fitted Gaussian, all regions' Gaussians over the
+// whole-map histogram (the paper's Fig. 2c), and the error-bar plot of the calibrations. The
+// drawing kit is plot_kit.hpp and plot_axes.hpp.
 #include "host/report/figures.hpp"
 
 #include <algorithm>
@@ -9,11 +9,10 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/core.hpp>
-
 #include "amfm/kernels/gauss_fit.hpp"
 #include "amfm/kernels/histogram.hpp"
-#include "host/report/plot_kit.hpp"
+#include "host/report/plot_axes.hpp"
+#include "host/report/plot_format.hpp"
 
 namespace amfm {
 namespace {
@@ -21,6 +20,10 @@ namespace {
 using namespace plot;
 
 const double kLn10 = 2.302585092994045684;
+
+// A plot's size and its plot area, in points (6 x 4 inches).
+constexpr double kPlotWidth = 432, kPlotHeight = 288;
+const Rect kPlotArea{48, 29, kPlotWidth - 48 - 14, kPlotHeight - 29 - 38};
 
 // ---- regions and their fits ------------------------------------------------------------------
 
@@ -43,8 +46,7 @@ std::string no_centre_reason(const RegionStats& r) {
 }
 
 std::string centre_text(const GaussianSummary& g) {
-    const int d = decimals_for_spread(g.sigma_gpa);
-    return format_fixed(g.center_gpa, d) + " +- " + format_fixed(g.sigma_gpa, d) + " GPa";
+    return format_value_uncertainty(g.center_gpa, g.sigma_gpa, "GPa");
 }
 
 // Counts of a region's histogram, as many as both the spec and the vector hold.
@@ -180,21 +182,21 @@ std::vector<int> add_region_curves(PlotData& data, const StatisticsResult& stats
                                    double display_bin) {
     std::vector<int> curve_of(stats.regions.size(), -1);
     const double x0 = ax.x0, x1 = ax.x1;
-    const int n = 2 * ax.area.width;
+    const int n = (int)(4 * ax.area.w);
     for (std::size_t i = 0; i < stats.regions.size(); ++i) {
         const RegionStats& r = stats.regions[i];
         if (!region_drawable(r)) continue;
         const FitResult& f = r.gaussian.fit;
         const double wr = hist_bin_width(r.hist);
         curve_of[i] = (int)data.curves.size();
-        std::vector<cv::Point2d>& curve = data.curves.emplace_back();
+        std::vector<Point>& curve = data.curves.emplace_back();
         for (int k = 0; k <= n; ++k) {
             const double t = x0 + (x1 - x0) * k / n;  // plot axis coordinate
             const double gpa = log_plot ? std::pow(10.0, t) : t;
             double u, jacobian;  // region axis value, d(region axis) / d(plot axis)
             if (r.hist.log10_axis) {
                 if (!(gpa > 0.0)) {
-                    curve.emplace_back(t, 0.0);
+                    curve.push_back({t, 0.0});
                     continue;
                 }
                 u = std::log10(gpa);
@@ -204,7 +206,7 @@ std::vector<int> add_region_curves(PlotData& data, const StatisticsResult& stats
                 jacobian = log_plot ? gpa * kLn10 : 1.0;
             }
             const double z = (u - f.center) / f.sigma;
-            curve.emplace_back(t, f.amplitude * std::exp(-0.5 * z * z) * jacobian * display_bin / wr);
+            curve.push_back({t, f.amplitude * std::exp(-0.5 * z * z) * jacobian * display_bin / wr});
         }
     }
     return curve_of;
@@ -212,23 +214,54 @@ std::vector<int> add_region_curves(PlotData& data, const StatisticsResult& stats
 
 // Axes with ticks on a modulus axis, the title and the legend, then the PNG: how every histogram
 // figure ends.
-void finish_modulus_plot(const std::string& path, cv::Mat& img, const Axes& ax, bool log_axis, double x0, double x1,
-                         double ystep, const char* y_label, const std::string& title, const cv::Rect& legend_rect,
-                         const std::vector<LegendLine>& legend) {
+void finish_modulus_plot(const std::string& stem, Figure& fig, const Axes& ax, bool log_axis, double x0, double x1,
+                         double ystep, const char* y_label, const std::string& title, const Rect& legend_rect,
+                         const std::vector<LegendLine>& legend, const FigureOptions& out) {
     std::vector<Tick> xticks = log_axis ? log_ticks(x0, x1, 8) : linear_ticks(x0, x1, 7);
     std::vector<Tick> yticks;
     for (double v : ticks_with_step(0.0, ax.y1, ystep)) yticks.push_back({v, format_tick(v, ystep)});
-    draw_axes(img, ax, xticks, yticks, log_axis ? "Modulus (GPa, log scale)" : "Modulus (GPa)", y_label);
-    put_text(img, title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
-    draw_legend(img, legend_rect, legend);
-    write_png(path, img, Content::Plot);
+    draw_axes(fig, ax, xticks, yticks, log_axis ? "E (GPa, log scale)" : "E (GPa)", y_label);
+    draw_title(fig, title, ax.area.x + ax.area.w / 2, 17);
+    draw_legend(fig, legend_rect, legend);
+    fig.save(stem, out);
+}
+
+// The overview's lower panel: the same bars and curves on a log count axis, so that a small
+// region's Gaussian shows next to a peak a hundred times higher.
+constexpr double kLogPanelHeight = 150;
+
+void draw_log_count_panel(Figure& fig, const Axes& top, const PlotData& data, const std::vector<int>& curve_of,
+                          bool log_x, const Rgb& bar_grey) {
+    Axes ax = top;
+    ax.area = Rect{top.area.x, top.area.bottom() + 48, top.area.w, kLogPanelHeight - 48};
+    const double floor_count = 0.5;  // below one pixel: the panel's bottom
+    ax.y0 = std::log10(floor_count);
+    ax.y1 = std::log10(std::max(10.0, 1.3 * data.max_between(-1e300, 1e300)));
+    std::vector<double> log_bars;
+    for (double c : data.bars) log_bars.push_back(c >= 1.0 ? std::log10(c) - ax.y0 : 0.0);
+    Axes bars_ax = ax;  // bars rise from the panel's bottom
+    bars_ax.y1 -= ax.y0;
+    bars_ax.y0 = 0.0;
+    draw_bars(fig, bars_ax, data.edges, log_bars, bar_grey, rgb_hex(0x969696));
+    for (std::size_t i = 0; i < curve_of.size(); ++i) {
+        if (curve_of[i] < 0) continue;
+        std::vector<Point> pts;
+        for (const Point& p : data.curves[curve_of[i]])
+            pts.push_back({ax.px(p.x), p.y >= floor_count ? ax.py(std::log10(p.y)) : NAN});
+        fig.curve(pts, Stroke{categorical_colour(i), 1.3});
+    }
+    std::vector<Tick> yticks;
+    for (const Tick& t : log_ticks(0.0, ax.y1, 5)) yticks.push_back(t);
+    draw_axes(fig, ax, log_x ? log_ticks(ax.x0, ax.x1, 8) : linear_ticks(ax.x0, ax.x1, 7), yticks,
+              log_x ? "E (GPa, log scale)" : "E (GPa)", "Pixels (log)");
 }
 
 }  // namespace
 
 // ================================================================================================
 
-void save_region_histogram_png(const std::string& path, const RegionStats& region, const std::string& title) {
+void save_region_histogram_figure(const std::string& stem, const RegionStats& region, const std::string& title,
+                                  const FigureOptions& out) {
     const HistSpec& h = region.hist;
     const bool log_axis = h.log10_axis != 0;
     const std::vector<double> counts = hist_range_ok(h) ? region_counts(region) : std::vector<double>{};
@@ -249,20 +282,19 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
     const double w = hist_range_ok(h) ? hist_bin_width(h) : 0.0;  // counts exist only with a valid range
     for (std::size_t b = 0; b <= counts.size(); ++b) data.edges.push_back(x0 + (double)b * w);
 
-    const int width = 900, height = 600;
     Axes ax;
-    ax.area = cv::Rect(100, 60, width - 100 - 30, height - 60 - 80);
+    ax.area = kPlotArea;
     ax.x0 = x0;
     ax.x1 = x1;
 
-    // The curve sampled twice per pixel column.
+    // The curve sampled four times per point.
     if (curve) {
         data.curves.emplace_back();
-        const int n = 2 * ax.area.width;
+        const int n = (int)(4 * ax.area.w);
         for (int i = 0; i <= n; ++i) {
             const double x = x0 + (x1 - x0) * i / n;
             const double t = (x - fit.center) / fit.sigma;
-            data.curves[0].emplace_back(x, fit.amplitude * std::exp(-0.5 * t * t) + fit.offset);
+            data.curves[0].push_back({x, fit.amplitude * std::exp(-0.5 * t * t) + fit.offset});
         }
     }
 
@@ -273,27 +305,28 @@ void save_region_histogram_png(const std::string& path, const RegionStats& regio
         const GaussianSummary& g = region.gaussian;
         legend.push_back({"Gaussian fit", kInk, 1});
         legend.push_back({"centre " + centre_text(g), kInk, 0});
-        legend.push_back({"FWHM " + format_fixed(g.fwhm_gpa, decimals_for_spread(g.sigma_gpa)) + " GPa", kInk, 0});
-        legend.push_back({"R2 = " + format_fixed(fit.r2, 3), kInk, 0});  // Hershey fonts draw ^ as ~
+        legend.push_back({"FWHM " + format_value_uncertainty(g.fwhm_gpa, NAN, "GPa"), kInk, 0});
+        legend.push_back({"R² = " + format_fixed(fit.r2, 3), kInk, 0});
         legend.push_back({std::string("fit ") + fit_state_name(fit.state), kInk, 0});
     } else {
         legend.push_back({std::string("no centre: ") + no_centre_reason(region), kMutedInk, 0});
     }
     if (region.pixels.n_valid > 0) legend.push_back({"n = " + std::to_string(region.pixels.n_valid) + " px", kInk, 0});
     double ystep = 1.0;
-    const cv::Rect legend_rect = place_legend_and_y_range(ax, data, legend, &ystep);
+    const Rect legend_rect = place_legend_and_y_range(ax, data, legend, &ystep);
 
-    cv::Mat img = blank_canvas(width, height);
-    draw_bars(img, ax, data.edges, data.bars, cv::Scalar(225, 190, 150), cv::Scalar(170, 120, 70));
+    Figure fig(kPlotWidth, kPlotHeight);
+    draw_bars(fig, ax, data.edges, data.bars, rgb_hex(0x9cc3e6), rgb_hex(0x3a6ea5));
     for (const auto& c : data.curves) {
-        std::vector<cv::Point2d> pts;
-        for (const cv::Point2d& p : c) pts.emplace_back(ax.px(p.x), std::max(ax.py(p.y), (double)ax.area.y));
-        draw_curve(img, pts, kInk, 2);
+        std::vector<Point> pts;
+        for (const Point& p : c) pts.push_back({ax.px(p.x), std::max(ax.py(p.y), ax.area.y)});
+        fig.curve(pts, Stroke{kInk, 1.3});
     }
-    finish_modulus_plot(path, img, ax, log_axis, x0, x1, ystep, "Pixels", title, legend_rect, legend);
+    finish_modulus_plot(stem, fig, ax, log_axis, x0, x1, ystep, "Pixels", title, legend_rect, legend, out);
 }
 
-void save_histogram_overview_png(const std::string& path, const StatisticsResult& stats, const std::string& title) {
+void save_histogram_overview_figure(const std::string& stem, const StatisticsResult& stats, const std::string& title,
+                                    const FigureOptions& out) {
     const bool log_plot = overview_on_log_axis(stats);
     double x0 = 0.0, x1 = 1.0;
     PlotData data = log_plot && !stats.whole_map.hist.log10_axis ? whole_map_on_log_bins(stats, x0, x1)
@@ -301,15 +334,15 @@ void save_histogram_overview_png(const std::string& path, const StatisticsResult
     const double display_bin = data.edges.size() >= 2 ? data.edges[1] - data.edges[0] : (x1 - x0) / 100.0;
 
     // The figure grows taller only when many regions need legend rows.
-    const int width = 1000;
-    const int height = std::max(640, 60 + 80 + kLegendRow * ((int)stats.regions.size() + 1) + 120);
+    const double width = 480;
+    const double height = std::max(307.0, 29 + 38 + kLegendRow * (stats.regions.size() + 1) + 58);
     Axes ax;
-    ax.area = cv::Rect(100, 60, width - 100 - 30, height - 60 - 80);
+    ax.area = Rect{48, 29, width - 48 - 14, height - 29 - 38};
     ax.x0 = x0;
     ax.x1 = x1;
     const std::vector<int> curve_of = add_region_curves(data, stats, ax, log_plot, display_bin);
 
-    const cv::Scalar bar_grey(200, 200, 200);
+    const Rgb bar_grey = rgb_hex(0xc8c8c8);
     std::vector<LegendLine> legend;
     legend.push_back({"whole map", bar_grey, 2});
     for (std::size_t i = 0; i < stats.regions.size(); ++i) {
@@ -318,29 +351,29 @@ void save_histogram_overview_png(const std::string& path, const StatisticsResult
             legend.push_back({region_display_name(r.info) + ": no centre (" + no_centre_reason(r) + ")",
                               kMutedInk, 0});
         else
-            legend.push_back({region_display_name(r.info) + ": " + centre_text(r.gaussian), region_colour(i), 1});
+            legend.push_back({region_display_name(r.info) + ": " + centre_text(r.gaussian), categorical_colour(i), 1});
     }
     double ystep = 1.0;
-    const cv::Rect legend_rect = place_legend_and_y_range(ax, data, legend, &ystep);
+    const Rect legend_rect = place_legend_and_y_range(ax, data, legend, &ystep);
 
-    cv::Mat img = blank_canvas(width, height);
-    draw_bars(img, ax, data.edges, data.bars, bar_grey, cv::Scalar(150, 150, 150));
+    Figure fig(width, height + kLogPanelHeight);
+    draw_bars(fig, ax, data.edges, data.bars, bar_grey, rgb_hex(0x969696));
     for (std::size_t i = 0; i < stats.regions.size(); ++i) {
         if (curve_of[i] < 0) continue;
-        std::vector<cv::Point2d> pts;
-        for (const cv::Point2d& p : data.curves[curve_of[i]])
-            pts.emplace_back(ax.px(p.x), std::max(ax.py(p.y), (double)ax.area.y));
-        draw_curve(img, pts, region_colour(i), 2);
+        std::vector<Point> pts;
+        for (const Point& p : data.curves[curve_of[i]])
+            pts.push_back({ax.px(p.x), std::max(ax.py(p.y), ax.area.y)});
+        fig.curve(pts, Stroke{categorical_colour(i), 1.3});
     }
-    finish_modulus_plot(path, img, ax, log_plot, x0, x1, ystep, "Pixels per bin", title, legend_rect, legend);
+    draw_log_count_panel(fig, ax, data, curve_of, log_plot, bar_grey);
+    finish_modulus_plot(stem, fig, ax, log_plot, x0, x1, ystep, "Pixels per bin", title, legend_rect, legend, out);
 }
 
 // ---- calibration plots ------------------------------------------------------------------
 
-void save_error_bar_plot_png(const std::string& path, const ErrorBarPlot& p) {
-    const int width = 900, height = 600;
+void save_error_bar_plot(const std::string& stem, const ErrorBarPlot& p, const FigureOptions& out) {
     Axes ax;
-    ax.area = cv::Rect(100, 60, width - 100 - 30, height - 60 - 80);
+    ax.area = kPlotArea;
     ax.x0 = p.x0;
     ax.x1 = p.x1 > p.x0 ? p.x1 : p.x0 + 1.0;
 
@@ -370,46 +403,33 @@ void save_error_bar_plot_png(const std::string& path, const ErrorBarPlot& p) {
     ax.y0 = ystep * std::floor((lo - pad) / ystep + 1e-9);
     ax.y1 = ystep * std::ceil((hi + pad) / ystep - 1e-9);
 
-    cv::Mat img = blank_canvas(width, height);
-    // Clip drawing to the plot area: curves may leave the y range.
-    auto clip_y = [&](double y) { return std::clamp(y, (double)ax.area.y, (double)(ax.area.y + ax.area.height)); };
+    Figure fig(kPlotWidth, kPlotHeight);
     if (std::isfinite(p.vline_x) && p.vline_x > ax.x0 && p.vline_x < ax.x1) {
-        const int x = (int)std::lround(ax.px(p.vline_x));
-        for (int y = ax.area.y; y < ax.area.y + ax.area.height; y += 10)
-            cv::line(img, {x, y}, {x, std::min(y + 5, ax.area.y + ax.area.height)}, kMutedInk, 1, cv::LINE_AA);
-        put_text(img, p.vline_label, x + 6, ax.area.y + ax.area.height - 10, kTickScale, kMutedInk);
+        const double x = ax.px(p.vline_x);
+        fig.line({x, ax.area.y}, {x, ax.area.bottom()}, Stroke{kMutedInk, 0.8, 3.0});
+        fig.text(p.vline_label, {x + 3, ax.area.bottom() - 5}, {kTickPt, kMutedInk});
     }
     std::vector<LegendLine> legend;
+    fig.clip(ax.area);  // curves may leave the y range
     for (const auto& c : p.curves) {
-        std::vector<cv::Point2d> pts;
-        for (std::size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) {
-            const double py = ax.py(c.y[i]);
-            const bool inside = py >= ax.area.y && py <= ax.area.y + ax.area.height;
-            pts.emplace_back(ax.px(c.x[i]), inside ? py : NAN);
-        }
-        draw_curve(img, pts, region_colour((std::size_t)c.colour), 2);
-        legend.push_back({c.label, region_colour((std::size_t)c.colour), 1});
+        std::vector<Point> pts;
+        for (std::size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) pts.push_back({ax.px(c.x[i]), ax.py(c.y[i])});
+        fig.curve(pts, Stroke{categorical_colour((std::size_t)c.colour), 1.3});
+        legend.push_back({c.label, categorical_colour((std::size_t)c.colour), 1});
     }
-    for (std::size_t i = 0; i < p.x.size() && i < p.y.size(); ++i) {
-        if (!std::isfinite(p.x[i]) || !std::isfinite(p.y[i])) continue;
-        const int x = (int)std::lround(ax.px(p.x[i]));
-        const double e = i < p.err.size() && std::isfinite(p.err[i]) ? p.err[i] : 0.0;
-        const int ya = (int)std::lround(clip_y(ax.py(p.y[i] - e))), yb = (int)std::lround(clip_y(ax.py(p.y[i] + e)));
-        cv::line(img, {x, ya}, {x, yb}, kInk, 1, cv::LINE_AA);
-        cv::line(img, {x - 4, ya}, {x + 4, ya}, kInk, 1, cv::LINE_AA);
-        cv::line(img, {x - 4, yb}, {x + 4, yb}, kInk, 1, cv::LINE_AA);
-        cv::circle(img, {x, (int)std::lround(clip_y(ax.py(p.y[i])))}, 4, kInk, cv::FILLED, cv::LINE_AA);
-    }
-    if (!p.points_label.empty()) legend.insert(legend.begin(), {p.points_label, kInk, 2});
+    fig.unclip();
+    for (std::size_t i = 0; i < p.x.size() && i < p.y.size(); ++i)
+        if (std::isfinite(p.x[i]) && std::isfinite(p.y[i]))
+            draw_error_bar(fig, ax, p.x[i], p.y[i], i < p.err.size() ? p.err[i] : 0.0, kInk);
+    if (!p.points_label.empty()) legend.insert(legend.begin(), {p.points_label, kInk, 3});
 
     std::vector<Tick> yticks;
     for (double v : yt)
         if (v >= ax.y0 - 1e-12 && v <= ax.y1 + 1e-12) yticks.push_back({v, format_tick(v, ystep)});
-    draw_axes(img, ax, linear_ticks(ax.x0, ax.x1, 8), yticks, p.x_label, p.y_label);
-    put_text(img, p.title, ax.area.x + ax.area.width / 2, 36, kTitleScale, kInk, Align::Center, 2);
-    const cv::Size size = legend_size(legend);
-    draw_legend(img, legend_box(ax.area, size, false), legend);
-    write_png(path, img, Content::Plot);
+    draw_axes(fig, ax, linear_ticks(ax.x0, ax.x1, 8), yticks, p.x_label, p.y_label);
+    draw_title(fig, p.title, ax.area.x + ax.area.w / 2, 17);
+    draw_legend(fig, legend_box(ax.area, legend_size(legend), false), legend);
+    fig.save(stem, out);
 }
 
 }  // namespace amfm
