@@ -204,6 +204,19 @@ TEST(Figures, ThreeFormatsFromOneDrawing) {
         EXPECT_NE(text.find(label), std::string::npos) << label << " in\n" << text;
 }
 
+// The same drawing gives the same bytes in every format (no creation date in the PDF), so a merged
+// series equals a single run and a rerun is recognised as unchanged.
+TEST(Figures, SameDrawingSameBytes) {
+    amfm_test::TempDir dir;
+    MapFigure fig{"Corrected modulus – test", "E (GPa)", false, 0.0, 4.0, 10e-9};
+    for (const char* name : {"a", "b"})
+        amfm::save_map_figure(dir.file(name), ramp_map(64, 48, 0.f, 4.f), fig,
+                              formats({FigureFormat::Png, FigureFormat::Pdf, FigureFormat::Svg}, 150.0));
+    for (const char* ext : {".png", ".pdf", ".svg"})
+        EXPECT_EQ(slurp(dir.file(std::string("a") + ext)), slurp(dir.file(std::string("b") + ext))) << ext;
+    EXPECT_EQ(slurp(dir.file("a.pdf")).find("/CreationDate"), std::string::npos);
+}
+
 TEST(Figures, SvgOfAHistogramCarriesUnitsAndSymbolsAsText) {
     amfm_test::TempDir dir;
     const RegionStats r = gaussian_region("I", "LNMO", 2.7012, 0.1134, 20000, 60, 2.0, 3.4);
