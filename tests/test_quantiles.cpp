@@ -22,8 +22,11 @@ double sorted_reference(std::vector<float> v, double p) {
 
 const std::vector<double> kProbs = {0.0, 0.005, 0.05, 0.25, 0.5, 0.75, 0.95, 0.995, 1.0};
 
-std::vector<double> by_partition(std::vector<float> v, const std::vector<double>& probs) {
-    return amfm::quantiles_inplace(v, probs);
+// The partitions alone: quantiles_inplace of floats selects by radix from kMinRadixQuantiles
+// values on, of doubles never (the same order statistics, the same interpolation).
+std::vector<double> by_partition(const std::vector<float>& v, const std::vector<double>& probs) {
+    std::vector<double> d(v.begin(), v.end());
+    return amfm::quantiles_inplace(d, probs);
 }
 
 std::vector<double> by_radix(const std::vector<float>& v, const std::vector<double>& probs) {
@@ -98,6 +101,24 @@ TEST(Quantiles, RadixSelectionMatchesPartitionsBitForBit) {
     std::vector<float> w = normal_values(50000, 12, 0.0f, 1e3f);
     for (std::size_t i = 0; i < w.size(); i += 5) w[i] *= 1e-6f;
     EXPECT_EQ(by_radix(w, kProbs), by_partition(w, kProbs));
+}
+
+TEST(Quantiles, ManyFloatsInPlaceMatchSortedReference) {
+    // Above the radix threshold: radix selection; with zeros at the median it declines and the
+    // partitions answer. Either way the sorted reference's values, and `v` keeps its values.
+    std::vector<float> v = normal_values(amfm::kMinRadixQuantiles + 1001, 21, 0.0f, 5.0f);
+    for (std::size_t i = 0; i < v.size(); i += 3) v[i] = std::round(v[i]);
+    std::vector<float> in_place = v;
+    std::vector<double> q = amfm::quantiles_inplace(in_place, kProbs);
+    for (std::size_t k = 0; k < kProbs.size(); ++k) EXPECT_EQ(q[k], sorted_reference(v, kProbs[k])) << kProbs[k];
+    std::sort(in_place.begin(), in_place.end());
+    std::vector<float> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(in_place, sorted);
+    for (std::size_t i = 0; i < v.size() / 2; ++i) v[i] = 0.0f;  // the median lands on a zero
+    in_place = v;
+    q = amfm::quantiles_inplace(in_place, kProbs);
+    for (std::size_t k = 0; k < kProbs.size(); ++k) EXPECT_EQ(q[k], sorted_reference(v, kProbs[k])) << kProbs[k];
 }
 
 TEST(Quantiles, RadixSelectionKeepsOnlySelectedValues) {

@@ -14,6 +14,7 @@
 
 #include "amfm/kernels/error.hpp"
 #include "host/formats/tiff_io.hpp"
+#include "host/model/hash.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -94,6 +95,33 @@ TEST_P(TiffRoundTrip, Float64KeepsDoublePrecision) {
     ASSERT_EQ(back.size(), img.size());
     for (std::size_t i = 0; i < img.size(); ++i) ASSERT_EQ(back.px[i], img.px[i]);
     expect_round_trip(img, d.file("d2.tif"), GetParam(), 64, "float");
+}
+
+// A channel straight into float in its units: each sample as read_tiff_double's value scaled in
+// double and rounded once (absolute frequencies keep their sub-Hz shifts), the file hashed from
+// the bytes the decoder read.
+TEST_P(TiffRoundTrip, ScaledReadMatchesDoubleReadAndHashesTheFile) {
+    TempDir d;
+    const Image<double> img = ramp<double>(19, 300, 1.71e6, 0.001);
+    TiffCalibration cal;
+    cal.compress = GetParam();
+    write_tiff(d.file("d.tif"), img, cal);
+    const double factor = 1.0, offset = 1.71e6;
+    std::string sha256;
+    TiffInfo info;
+    const Image<float> scaled = read_tiff_scaled(d.file("d.tif"), factor, offset, &info, 0, &sha256);
+    EXPECT_EQ(info.bits_per_sample, 64);
+    EXPECT_EQ(sha256, sha256_file(d.file("d.tif")));
+    const Image<double> raw = read_tiff_double(d.file("d.tif"));
+    ASSERT_EQ(scaled.size(), raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) ASSERT_EQ(scaled.px[i], (float)(raw.px[i] * factor - offset)) << i;
+    EXPECT_NE(scaled.px[1], scaled.px[0]);  // 1 mHz steps survive: the offset went in double
+    // Integers with a unit factor, read without a hash.
+    const Image<std::int16_t> ints = ramp<std::int16_t>(31, 7, -300, 17);
+    write_tiff(d.file("i.tif"), ints, cal);
+    const Image<float> nm = read_tiff_scaled(d.file("i.tif"), 1e-9, 0.0);
+    for (std::size_t i = 0; i < ints.size(); ++i) ASSERT_EQ(nm.px[i], (float)((double)ints.px[i] * 1e-9)) << i;
+    EXPECT_THROW(read_tiff_scaled(d.file("missing.tif"), 1.0, 0.0, nullptr, 0, &sha256), DataError);
 }
 
 TEST_P(TiffRoundTrip, Int16) {

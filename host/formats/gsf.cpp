@@ -30,10 +30,17 @@ void check_header_text(const std::string& path, const std::string& key, const st
         throw DataError(path + ": GSF header value of '" + key + "' holds a newline or NUL");
 }
 
-void append_float_le(std::string& out, float v) {
-    std::uint32_t bits = 0;
-    std::memcpy(&bits, &v, sizeof bits);
-    for (int b = 0; b < 4; ++b) out += (char)((bits >> (8 * b)) & 0xffu);
+// The floats as little-endian bytes: on a little-endian host one copy of the whole map.
+void append_floats_le(std::string& out, const std::vector<float>& values) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    out.append(reinterpret_cast<const char*>(values.data()), sizeof(float) * values.size());
+#else
+    for (const float v : values) {
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &v, sizeof bits);
+        for (int b = 0; b < 4; ++b) out += (char)((bits >> (8 * b)) & 0xffu);
+    }
+#endif
 }
 
 float float_le(const unsigned char* p) {
@@ -120,7 +127,7 @@ void write_gsf(const std::string& path, const GsfField& f) {
     // At least one NUL ends the header; up to four bring the data to a multiple of 4 bytes.
     bytes.append(4 - bytes.size() % 4, '\0');
     bytes.reserve(bytes.size() + 4 * img.size());
-    for (const float v : img.px) append_float_le(bytes, v);
+    append_floats_le(bytes, img.px);
     write_file_atomic(path, bytes);
 }
 

@@ -23,12 +23,16 @@ std::string cached_sha256(const std::string& path, std::map<std::string, std::st
     return it->second;
 }
 
-Image<float> to_canonical_units(const Image<double>& raw, const ScanConfig& cfg, const ChannelRole& role) {
+ChannelScale channel_scale(const ScanConfig& cfg, const ChannelRole& role) {
     const ChannelSpec& spec = cfg.*role.spec;
-    const double factor = spec.scale * channel_unit_factor(role.name, spec.unit);
-    const double offset = spec.absolute ? cfg.cantilever.f2_hz : 0.0;  // only df2 can be absolute
+    // Only df2 can be absolute.
+    return {spec.scale * channel_unit_factor(role.name, spec.unit), spec.absolute ? cfg.cantilever.f2_hz : 0.0};
+}
+
+Image<float> to_canonical_units(const Image<double>& raw, const ScanConfig& cfg, const ChannelRole& role) {
+    const ChannelScale scale = channel_scale(cfg, role);
     Image<float> out(raw.nx, raw.ny);
-    for (std::size_t i = 0; i < raw.size(); ++i) out.px[i] = (float)(raw.px[i] * factor - offset);
+    for (std::size_t i = 0; i < raw.size(); ++i) out.px[i] = (float)(raw.px[i] * scale.factor - scale.offset);
     return out;
 }
 

@@ -15,8 +15,15 @@ namespace amfm {
 // A file's SHA-256, from `cache` when given (and filled on a miss).
 std::string cached_sha256(const std::string& path, std::map<std::string, std::string>* cache);
 
-// One channel in canonical units: raw * scale * unit factor (- f2 for an absolute df2),
-// computed in double so that e.g. an absolute 1.71 MHz keeps its sub-Hz shift.
+// How a channel's raw values become canonical units: raw * factor - offset (factor: scale * unit
+// factor; offset: f2 for an absolute df2), computed in double so that e.g. an absolute 1.71 MHz
+// keeps its sub-Hz shift.
+struct ChannelScale {
+    double factor = 1.0, offset = 0.0;
+};
+ChannelScale channel_scale(const ScanConfig& cfg, const ChannelRole& role);
+
+// One channel in canonical units by channel_scale.
 Image<float> to_canonical_units(const Image<double>& raw, const ScanConfig& cfg, const ChannelRole& role);
 
 // DataError naming `file` and the height channel unless `nx` x `ny` is the scan's size.

@@ -29,15 +29,19 @@ OpenedScan open_scan_yaml(const std::string& path, const OpenScanOptions& option
     return opened;
 }
 
-// One channel file (or page) in canonical units.
-Image<float> load_channel(const ScanConfig& cfg, const ChannelRole& role) {
+// One channel file (or page) in canonical units, and the file's SHA-256 when `sha256` is given
+// (taken from the bytes the decoder reads).
+Image<float> load_channel(const ScanConfig& cfg, const ChannelRole& role, std::string* sha256) {
     const ChannelSpec& spec = cfg.*role.spec;
     if (spec.file.empty()) throw DataError(std::string("channel ") + role.name + ": no file given");
     const std::string key = std::string("channels.") + role.name;
     TiffInfo info;
-    Image<double> raw;
+    Image<float> channel;
     try {
-        raw = read_tiff_double(spec.file, &info, spec.page < 0 ? 0 : spec.page);
+        // Straight into float in canonical units: no double image of the channel on the way.
+        const ChannelScale scale = channel_scale(cfg, role);
+        channel =
+            read_tiff_scaled(spec.file, scale.factor, scale.offset, &info, spec.page < 0 ? 0 : spec.page, sha256);
     } catch (const DataError& e) {
         // A page past the end is the YAML's mistake: name the key as well as the file.
         if (spec.page >= 0 && std::string(e.what()).find("requested but the file holds") != std::string::npos)
@@ -49,7 +53,7 @@ Image<float> load_channel(const ScanConfig& cfg, const ChannelRole& role) {
         throw ConfigError(cfg.source + ": " + key + ": " + spec.file + " holds " + std::to_string(info.pages) +
                           " pages; name one with " + key + ".page: N (one channel per page) or process them all "
                           "with stack: {pages: all} (one scan per page)");
-    return to_canonical_units(raw, cfg, role);
+    return channel;
 }
 
 }  // namespace
@@ -74,9 +78,15 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
     std::vector<const ChannelRole*> roles;
     for (const ChannelRole& role : kChannelRoles)
         if (channel_given(cfg, role)) roles.push_back(&role);
+    // A file not hashed yet is hashed while it is read (each task fills its own string; the cache
+    // is filled below, on this thread).
     std::vector<std::future<Image<float>>> decoded;
-    for (const ChannelRole* role : roles)
-        decoded.push_back(std::async(policy, [&cfg, role] { return load_channel(cfg, *role); }));
+    std::vector<std::string> read_hash(roles.size());
+    for (std::size_t k = 0; k < roles.size(); ++k) {
+        const std::string& file = (cfg.*roles[k]->spec).file;
+        std::string* sha256 = hashes && hashes->count(file) ? nullptr : &read_hash[k];
+        decoded.push_back(std::async(policy, [&cfg, role = roles[k], sha256] { return load_channel(cfg, *role, sha256); }));
+    }
     std::future<Image<std::uint16_t>> labels;
     if (!cfg.regions.labels_file.empty()) labels = std::async(policy, [&cfg] { return read_labels(cfg); });
     for (std::size_t k = 0; k < roles.size(); ++k) {
@@ -84,7 +94,10 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
         Image<float>& image = s.*roles[k]->image;
         image = decoded[k].get();
         if (k > 0) check_scan_size(image.nx, image.ny, spec.file, s);
-        s.inputs.push_back({roles[k]->name, spec.file, cached_sha256(spec.file, hashes)});
+        std::string sha256 = read_hash[k];
+        if (sha256.empty()) sha256 = cached_sha256(spec.file, hashes);
+        else if (hashes) hashes->emplace(spec.file, sha256);
+        s.inputs.push_back({roles[k]->name, spec.file, sha256});
     }
     if (labels.valid()) attach_labels(s, labels.get(), hashes);
     attach_hand_drawn_regions(s, hashes);

@@ -1,8 +1,11 @@
 // TIFF channel reading and writing with libtiff; PNG label images through OpenCV.
 #include "host/formats/tiff_io.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -15,10 +18,13 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "amfm/kernels/error.hpp"
+#include "host/model/hash.hpp"
 #include "host/model/input_file.hpp"
 
 namespace amfm {
@@ -71,6 +77,63 @@ void install_handlers() {
     });
 }
 
+// A file mapped read-only: libtiff decodes from these bytes and the content hash is taken from
+// them, so a channel file is read once. Empty when the file cannot be opened or mapped.
+class MappedFile {
+public:
+    explicit MappedFile(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return;
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+            void* p = ::mmap(nullptr, (std::size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p != MAP_FAILED) {
+                data_ = static_cast<const char*>(p);
+                size_ = (std::size_t)st.st_size;
+                ::madvise(p, size_, MADV_WILLNEED);
+            }
+        }
+        ::close(fd);
+    }
+    ~MappedFile() {
+        if (data_) ::munmap(const_cast<char*>(data_), size_);
+    }
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    const char* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    std::size_t pos = 0;  // libtiff's read position
+
+private:
+    const char* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+// libtiff's I/O procedures over a MappedFile (read only).
+tmsize_t mapped_read(thandle_t h, void* buf, tmsize_t n) {
+    MappedFile& f = *static_cast<MappedFile*>(h);
+    const std::size_t got = f.pos < f.size() ? std::min<std::size_t>((std::size_t)n, f.size() - f.pos) : 0;
+    std::memcpy(buf, f.data() + f.pos, got);
+    f.pos += got;
+    return (tmsize_t)got;
+}
+tmsize_t mapped_write(thandle_t, void*, tmsize_t) { return -1; }
+toff_t mapped_seek(thandle_t h, toff_t off, int whence) {
+    MappedFile& f = *static_cast<MappedFile*>(h);
+    const std::uint64_t base = whence == SEEK_CUR ? f.pos : whence == SEEK_END ? f.size() : 0;
+    f.pos = (std::size_t)(base + off);
+    return (toff_t)f.pos;
+}
+int mapped_close(thandle_t) { return 0; }
+toff_t mapped_size(thandle_t h) { return (toff_t) static_cast<MappedFile*>(h)->size(); }
+int mapped_map(thandle_t h, void** base, toff_t* size) {
+    MappedFile& f = *static_cast<MappedFile*>(h);
+    *base = const_cast<char*>(f.data());
+    *size = (toff_t)f.size();
+    return 1;
+}
+void mapped_unmap(thandle_t, void*, toff_t) {}
+
 // Collects libtiff's messages for one file and turns failures into DataError("<path>: ...").
 class TiffScope {
 public:
@@ -93,6 +156,13 @@ public:
     }
     void open(const char* mode) {
         tif_ = TIFFOpen(path_.c_str(), mode);
+        if (!tif_) fail("cannot open as TIFF");
+    }
+    // Reads from `file` (outliving this scope) instead of opening the path.
+    void open_mapped(MappedFile& file) {
+        if (!file.data()) fail("cannot read");
+        tif_ = TIFFClientOpen(path_.c_str(), "r", &file, mapped_read, mapped_write, mapped_seek, mapped_close,
+                              mapped_size, mapped_map, mapped_unmap);
         if (!tif_) fail("cannot open as TIFF");
     }
     // Closes the file, reporting errors raised while flushing.
@@ -129,14 +199,28 @@ std::string format_name(int format) {
     }
 }
 
+// A sample as it is stored, converted to the output type.
 template <class Out>
-void convert_samples(const unsigned char* src, int bits, int format, std::size_t n, Out* dst) {
+struct PlainSample {
+    template <class S>
+    Out operator()(S v) const { return static_cast<Out>(v); }
+};
+
+// A sample into its working units in double precision, rounded once to float.
+struct ScaledSample {
+    double factor, offset;
+    template <class S>
+    float operator()(S v) const { return (float)((double)v * factor - offset); }
+};
+
+template <class Out, class Convert>
+void convert_samples(const unsigned char* src, int bits, int format, std::size_t n, Out* dst, Convert convert) {
     auto copy = [&](auto tag) {
         using S = decltype(tag);
         for (std::size_t i = 0; i < n; ++i) {
             S v;
             std::memcpy(&v, src + i * sizeof(S), sizeof(S));
-            dst[i] = static_cast<Out>(v);
+            dst[i] = convert(v);
         }
     };
     if (format == SAMPLEFORMAT_IEEEFP) {
@@ -234,11 +318,20 @@ int select_page(const TiffScope& s, int page) {
     return pages;
 }
 
-template <class Out>
-Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0) {
+// With `sha256`, the file is mapped once, decoded from the mapping and hashed from it.
+template <class Out, class Convert = PlainSample<Out>>
+Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0, Convert convert = {},
+                          std::string* sha256 = nullptr) {
     const std::uint64_t file_bytes = check_input_file(path);
+    std::unique_ptr<MappedFile> mapped;
     TiffScope s(path);
-    s.open("r");
+    if (sha256) {
+        mapped = std::make_unique<MappedFile>(path);
+        s.open_mapped(*mapped);
+        *sha256 = sha256_bytes(std::string_view(mapped->data(), mapped->size()));
+    } else {
+        s.open("r");
+    }
     TIFF* tif = s.tif();
     const int pages = select_page(s, page);
     if (info) info->pages = pages;
@@ -267,7 +360,7 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0)
                 const std::uint32_t nx = std::min(tw, p.width - x0), ny = std::min(th, p.height - y0);
                 for (std::uint32_t r = 0; r < ny; ++r)
                     convert_samples(buf.data() + (std::size_t)r * tw * bps, p.bits, p.format, nx,
-                                    &img.at((int)x0, (int)(y0 + r)));
+                                    &img.at((int)x0, (int)(y0 + r)), convert);
             }
         }
     } else {
@@ -283,7 +376,7 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0)
             const tmsize_t got = TIFFReadEncodedStrip(tif, strip, buf.data(), (tmsize_t)(rows * row_bytes));
             if (got < (tmsize_t)(rows * row_bytes))
                 s.fail("cannot read strip " + std::to_string(strip) + " (truncated or corrupt)");
-            convert_samples(buf.data(), p.bits, p.format, (std::size_t)rows * p.width, &img.at(0, (int)y0));
+            convert_samples(buf.data(), p.bits, p.format, (std::size_t)rows * p.width, &img.at(0, (int)y0), convert);
         }
     }
     return img;
@@ -465,6 +558,11 @@ Image<float> read_tiff_float(const std::string& path, TiffInfo* info, int page) 
 
 Image<double> read_tiff_double(const std::string& path, TiffInfo* info, int page) {
     return read_tiff_impl<double>(path, info, page);
+}
+
+Image<float> read_tiff_scaled(const std::string& path, double factor, double offset, TiffInfo* info, int page,
+                              std::string* sha256) {
+    return read_tiff_impl<float>(path, info, page, ScaledSample{factor, offset}, sha256);
 }
 
 int tiff_page_count(const std::string& path) {

@@ -26,6 +26,13 @@ Image<float> read_tiff_float(const std::string& path, TiffInfo* info = nullptr, 
 // before conversion (absolute frequencies, scaled 32-bit integers).
 Image<double> read_tiff_double(const std::string& path, TiffInfo* info = nullptr, int page = 0);
 
+// Same as float, each sample converted as (float)(sample * factor - offset) in double precision:
+// a channel into its working units in one pass, without a double image on the way, with the
+// values read_tiff_double's image, scaled and rounded to float, would give. With `sha256`, the
+// file's SHA-256 (sha256_file's) is taken from the bytes the decoder reads: one read per file.
+Image<float> read_tiff_scaled(const std::string& path, double factor, double offset, TiffInfo* info = nullptr,
+                              int page = 0, std::string* sha256 = nullptr);
+
 // Number of pages (IFDs) of a TIFF without decoding any; DataError naming the file.
 int tiff_page_count(const std::string& path);
 

@@ -40,14 +40,10 @@ IndentationStats indentation_stats(const Image<float>& indentation_nm, const Reg
     std::vector<std::vector<float>> by_region(n_regions);
     for (std::size_t r = 0; r < n_regions && r < stats.regions.size(); ++r)
         by_region[r].reserve((std::size_t)stats.regions[r].pixels.n_valid);
-    std::vector<float> whole_map;
-    whole_map.reserve((std::size_t)stats.whole_map.pixels.n_valid);
     const std::int32_t* index = regions.index.data();
     for (std::size_t i = 0; i < indentation_nm.size(); ++i) {
         const float d = indentation_nm.px[i];
-        if (!std::isfinite(d)) continue;
-        whole_map.push_back(d);
-        if (index[i] >= 0) by_region[(std::size_t)index[i]].push_back(d);
+        if (std::isfinite(d) && index[i] >= 0) by_region[(std::size_t)index[i]].push_back(d);
     }
     std::map<int, std::size_t> region_of_label;
     for (std::size_t r = 0; r < n_regions; ++r) region_of_label[regions.regions[r].label] = r;
@@ -62,7 +58,17 @@ IndentationStats indentation_stats(const Image<float>& indentation_nm, const Reg
         out.class_median_nm.push_back(median_of(joined));
     }
     for (std::vector<float>& v : by_region) out.region_median_nm.push_back(median_of(v));
-    out.map_median_nm = median_of(whole_map);
+    // The whole map's median straight from the map: no list of its values.
+    std::vector<double> map_median;
+    auto finite = [](float d) { return std::isfinite(d); };
+    if (indentation_nm.size() >= kMinRadixQuantiles && radix_quantiles(indentation_nm.px, finite, {0.5}, map_median)) {
+        out.map_median_nm = map_median[0];
+    } else {
+        std::vector<float> whole_map;
+        for (float d : indentation_nm.px)
+            if (finite(d)) whole_map.push_back(d);
+        out.map_median_nm = median_of(whole_map);
+    }
     return out;
 }
 

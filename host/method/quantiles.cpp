@@ -41,6 +41,10 @@ QuantilePosition quantile_position(std::size_t n, double p) {
 }
 
 std::vector<double> quantiles_inplace(std::vector<float>& v, const std::vector<double>& probs) {
+    // Many values: radix selection (two passes, no partitions), whose order statistics are the
+    // partitions' exactly; where it declines (NaN, infinities, zeros at a wanted rank), partitions.
+    std::vector<double> out;
+    if (v.size() >= kMinRadixQuantiles && radix_quantiles(v, [](float) { return true; }, probs, out)) return out;
     return quantiles_by_partition(v, probs);
 }
 

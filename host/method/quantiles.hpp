@@ -21,6 +21,11 @@ struct QuantilePosition {
     double frac = 0.0;
 };
 
+// From this many values on, quantiles_inplace (and the in-place selections of whole maps) select
+// by radix: its 2^16 buckets cost more than partitioning fewer values (the df2 lock check's row
+// medians, a few thousand values a row, took longer by radix than by partitions).
+constexpr std::size_t kMinRadixQuantiles = std::size_t(1) << 16;
+
 // p is clamped to [0, 1].
 QuantilePosition quantile_position(std::size_t n, double p);
 
@@ -29,8 +34,9 @@ inline double interpolate_quantile(double at_lo, double next, double frac) {
     return frac > 0.0 ? at_lo + frac * (next - at_lo) : at_lo;
 }
 
-// Quantiles of `v` (permuted) at `probs` (any order); NaN for an empty `v`. Probabilities are taken
-// in ascending order and each step partitions only what is left above the previous quantile.
+// Quantiles of `v` (maybe permuted) at `probs` (any order); NaN for an empty `v`. Floats from
+// kMinRadixQuantiles on go by radix selection (v untouched) where it applies; otherwise probabilities
+// are taken in ascending order and each step partitions only what is left above the previous quantile.
 std::vector<double> quantiles_inplace(std::vector<float>& v, const std::vector<double>& probs);
 std::vector<double> quantiles_inplace(std::vector<double>& v, const std::vector<double>& probs);
 

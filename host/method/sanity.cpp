@@ -43,6 +43,10 @@ std::string percent(double share) {
 
 // Quantiles of the finite values of an image; empty when it has none.
 std::vector<double> finite_quantiles(const Image<float>& img, const std::vector<double>& probs) {
+    // Selected in place where radix selection applies: no copy of a whole channel.
+    std::vector<double> q;
+    if (img.size() >= kMinRadixQuantiles && radix_quantiles(img.px, [](float x) { return std::isfinite(x); }, probs, q))
+        return q;
     std::vector<float> v;
     v.reserve(img.px.size());
     for (float x : img.px)

@@ -59,7 +59,7 @@ std::string sha256_file(const std::string& path) {
     return sha.hex();
 }
 
-std::string sha256_bytes(const std::string& bytes) {
+std::string sha256_bytes(std::string_view bytes) {
     Sha256 sha("in-memory bytes");
     sha.update(bytes.data(), bytes.size());
     return sha.hex();
