@@ -14,6 +14,7 @@
 #include "host/method/pipeline.hpp"
 #include "host/method/sanity.hpp"
 #include "host/model/config.hpp"
+#include "host/model/output_folder.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
 #include "host/report/stats_table.hpp"
@@ -45,7 +46,7 @@ struct Options {
     std::string direction;                   // --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
-    bool no_figures = false, gwy = false, sequential = false, strict = false;
+    bool no_figures = false, gwy = false, sequential = false, strict = false, force = false;
 };
 
 // A schema column of the row as the console shows it.
@@ -115,13 +116,16 @@ int run_stack(const Options& o, const amfm::ScanConfig& cfg, const Context& ctx)
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "stack: processing page by page on " + backend->device_description());
     const amfm::StackRun run = amfm::process_stack(cfg, *backend, o.out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
-                                                   [&](const std::string& m) { progress(ctx, m); }, !o.sequential);
+                                                   [&](const std::string& m) { progress(ctx, m); }, !o.sequential,
+                                                   o.force);
     if (!ctx.quiet) print_stack_summary(run.rows);
-    progress(ctx, "done: " + std::to_string(run.pages.size()) + " page(s) in " + o.out_dir + " (stack.csv)");
+    progress(ctx, "done: " + std::to_string(run.pages.size()) + " page(s) in " + o.out_dir + " (stack.csv), " +
+                      std::to_string(run.skipped.size()) + " unchanged (skipped; --force reprocesses them)");
     return kExitOk;
 }
 
 int run(const Options& o, const Context& ctx) {
+    const amfm::OutputLock lock(o.out_dir);  // refused at once when another run writes there
     std::vector<std::string> sets = o.sets;
     for (std::size_t i = 0; i < kNamedCount; ++i)
         if (!o.named[i].empty()) sets.push_back(std::string(kNamedOverrides[i].key) + "=" + o.named[i]);
@@ -185,6 +189,8 @@ Runner add_process_command(CLI::App& app) {
     cmd->add_flag("--sequential", o->sequential,
                   "Stacks: read, process and write one page at a time (default: the next page is read and the "
                   "previous one written while one is processed)");
+    cmd->add_flag("--force", o->force,
+                  "Stacks: reprocess pages whose inputs and settings are unchanged since the last run into --out");
     for (std::size_t i = 0; i < kNamedCount; ++i)
         cmd->add_option(kNamedOverrides[i].flag, o->named[i],
                         std::string(kNamedOverrides[i].help) + " [" + kNamedOverrides[i].key + "]");
