@@ -195,7 +195,7 @@ void check_replaceable(const fs::path& target) {
     std::error_code ec;
     const fs::file_status st = fs::symlink_status(target, ec);
     if (!fs::exists(st)) return;
-    if (!fs::is_directory(st)) throw ConfigError(target.string() + ": exists and is not a folder; give another --out");
+    if (!fs::is_directory(st)) throw DataError(target.string() + ": exists and is not a folder; give another --out");
     const fs::path here = fs::current_path(ec), full = fs::absolute(target, ec).lexically_normal();
     const fs::path rel = here.lexically_relative(full);
     if (!rel.empty() && *rel.begin() != "..")
