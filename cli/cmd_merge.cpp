@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "host/batch/series.hpp"
+#include "host/model/output_folder.hpp"
 
 namespace amfm_cli {
 namespace {
@@ -16,6 +17,7 @@ struct Options {
 };
 
 int run(const Options& o, const Context& ctx) {
+    const amfm::OutputLock lock(o.out_dir);
     progress(ctx, "merging " + std::to_string(o.shard_dirs.size()) + " shard folder(s) into " + o.out_dir);
     const amfm::SeriesOutcome out = amfm::merge_series(o.shard_dirs, o.out_dir);
     progress(ctx, std::to_string(out.n_ok) + " ok, " + std::to_string(out.n_failed) + " failed, " +

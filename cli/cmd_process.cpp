@@ -21,6 +21,7 @@
 #include "host/model/config.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/table_format.hpp"
+#include "host/model/output_folder.hpp"
 #include "host/model/scan.hpp"
 #include "host/report/outputs.hpp"
 #include "host/report/stats_table.hpp"
@@ -54,7 +55,7 @@ struct Options {
     std::string direction;                   // --direction: .ibw only
     std::vector<std::string> sets;
     std::string named[kNamedCount];
-    bool no_figures = false, gwy = false, sequential = false, strict = false;
+    bool no_figures = false, gwy = false, sequential = false, strict = false, force = false;
 };
 
 // A schema column of the row as the console shows it.
@@ -126,7 +127,7 @@ amfm::StackRun run_stack(const Options& o, const amfm::ScanConfig& cfg, const st
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "stack: processing page by page on " + backend->device_description());
     amfm::StackRun run = amfm::process_stack(cfg, *backend, out_dir, amfm::RunInfo{AMFM_VERSION, ctx.command_line},
-                                             [&](const std::string& m) { progress(ctx, m); }, !o.sequential);
+                                             [&](const std::string& m) { progress(ctx, m); }, !o.sequential, o.force);
     return run;
 }
 
@@ -176,7 +177,8 @@ int run(const Options& o, const Context& ctx) {
     const Processed done = process_file(o, o.inputs.front(), o.out_dir, ctx);
     if (done.stack) {
         if (!ctx.quiet) print_stack_summary(done.stack->rows);
-        progress(ctx, "done: " + std::to_string(done.stack->pages.size()) + " page(s) in " + o.out_dir + " (stack.csv)");
+        progress(ctx, "done: " + std::to_string(done.stack->pages.size()) + " page(s) in " + o.out_dir + " (stack.csv), " +
+                          std::to_string(done.stack->skipped.size()) + " unchanged (skipped; --force reprocesses them)");
         return kExitOk;
     }
     const amfm::ScanResult& result = *done.result;
@@ -318,10 +320,15 @@ Runner add_process_command(CLI::App& app) {
     cmd->add_flag("--sequential", o->sequential,
                   "Stacks: read, process and write one page at a time (default: the next page is read and the "
                   "previous one written while one is processed)");
+    cmd->add_flag("--force", o->force,
+                  "Stacks: reprocess pages whose inputs and settings are unchanged since the last run into --out");
     for (std::size_t i = 0; i < kNamedCount; ++i)
         cmd->add_option(kNamedOverrides[i].flag, o->named[i],
                         std::string(kNamedOverrides[i].help) + " [" + kNamedOverrides[i].key + "]");
-    return [o](const Context& ctx) { return is_batch(*o) ? run_batch(*o, ctx) : run(*o, ctx); };
+    return [o](const Context& ctx) {
+        const amfm::OutputLock lock(o->out_dir);  // refused at once when another run writes there
+        return is_batch(*o) ? run_batch(*o, ctx) : run(*o, ctx);
+    };
 }
 
 }  // namespace amfm_cli

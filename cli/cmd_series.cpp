@@ -11,6 +11,7 @@
 #include "host/batch/series.hpp"
 #include "host/batch/series_shards.hpp"
 #include "host/batch/series_slurm.hpp"
+#include "host/model/output_folder.hpp"
 
 namespace amfm_cli {
 namespace {
@@ -65,6 +66,7 @@ int run(const Options& o, const Context& ctx) {
     if (o.gwy) sets.push_back("outputs.gwy=true");
     const amfm::SeriesSpec spec = amfm::load_series_spec(o.series_yaml, sets);
     if (o.slurm) return submit(o, ctx, spec.entries.size());
+    const amfm::OutputLock lock(o.out_dir);  // one run per folder: a second one is refused, not mixed in
     amfm::SeriesRunOptions ro;
     ro.out_dir = o.out_dir;
     ro.backend = o.backend;

@@ -15,6 +15,7 @@ constexpr int kExitInternal = 1;
 constexpr int kExitUsage = 2;    // bad command line or configuration
 constexpr int kExitData = 3;     // input data that cannot be used
 constexpr int kExitBackend = 4;  // requested backend unavailable
+constexpr int kExitBusy = 5;     // the output folder is being written by another run
 
 struct Context {
     bool quiet = false;

@@ -8,6 +8,7 @@
 #include "amfm/kernels/error.hpp"
 #include "command.hpp"
 #include "host/formats/gwyapp.hpp"
+#include "host/model/output_folder.hpp"
 
 namespace amfm_cli {
 
@@ -47,12 +48,14 @@ const char* kDescription =
     "  amfm process scan.yaml --out res --tip-radius 8e-9 --kc cos --set histogram.axis=log10\n"
     "  amfm config > scan.yaml                              # commented template of every key\n\n"
     "Exit codes: 0 ok, 2 usage/configuration error, 3 bad input data, 4 backend unavailable,\n"
-    "1 internal error.";
+    "5 output folder in use by another run, 130/143 interrupted (SIGINT/SIGTERM), 1 internal error.";
 
 }  // namespace
 
 int main(int argc, char** argv) {
     using namespace amfm_cli;
+    // Before any thread starts: an interruption removes what is half-written and exits 130/143.
+    amfm::handle_interruptions();
     CLI::App app{kDescription, "amfm"};
     app.require_subcommand(0, 1);
     app.fallthrough();  // -q and --version also after the subcommand
@@ -93,6 +96,9 @@ int main(int argc, char** argv) {
     } catch (const amfm::ConfigError& e) {
         std::cerr << "amfm: configuration error: " << e.what() << std::endl;
         return kExitUsage;
+    } catch (const amfm::OutputFolderBusy& e) {
+        std::cerr << "amfm: " << e.what() << std::endl;
+        return kExitBusy;
     } catch (const amfm::DataError& e) {
         std::cerr << "amfm: input error: " << e.what() << std::endl;
         return kExitData;

@@ -40,3 +40,16 @@ if command -v clang++ >/dev/null && [ "$fuzz_seconds" -gt 0 ] && [ "$gwy_seconds
 else
   echo "test.sh: GWY fuzzing skipped (needs clang++)"
 fi
+
+# Text to JSON/CSV (FUZZ_TEXT_SECONDS, default 5) from the committed seeds in fuzz/corpus/text.
+text_seconds="${FUZZ_TEXT_SECONDS:-5}"
+if command -v clang++ >/dev/null && [ "$fuzz_seconds" -gt 0 ] && [ "$text_seconds" -gt 0 ]; then
+  cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake --build build-fuzz -j"$(nproc)" --target fuzz_text >/dev/null
+  text_work="$(mktemp -d)"
+  trap 'rm -rf "${corpus:-}" "${gwy_work:-}" "$text_work"' EXIT
+  cp fuzz/corpus/text/* "$text_work/"
+  build-fuzz/fuzz_text -max_total_time="$text_seconds" -rss_limit_mb=1024 -print_final_stats=1 "$text_work" 2>&1 | tail -n 3
+else
+  echo "test.sh: text fuzzing skipped (needs clang++)"
+fi

@@ -268,6 +268,31 @@ TEST_F(Stack, OverlappedAndSequentialRunsAgree) {
                 << k << " " << f;
 }
 
+// A rerun resumes: pages whose folder records the same inputs and settings are not processed
+// again, a missing page folder (an interrupted run) is; stack.csv comes out the same either way.
+TEST_F(Stack, RerunResumesUnchangedPages) {
+    auto backend = make_cpu_backend();
+    const fs::path out = tmp.path() / "resume";
+    const StackRun first = process_stack(stack_config(), *backend, out.string(), {"test", ""});
+    EXPECT_TRUE(first.skipped.empty());
+    const std::string csv = slurp(out / "stack.csv");
+    fs::remove_all(out / stack_page_folder(1));
+    fs::remove(out / "stack.csv");
+    const StackRun second = process_stack(stack_config(), *backend, out.string(), {"test", ""});
+    EXPECT_EQ(second.skipped, (std::vector<int>{0, 2}));
+    ASSERT_FALSE(second.rows.empty());
+    for (const StackRow& r : second.rows) EXPECT_EQ(r.page, 1);
+    EXPECT_EQ(slurp(out / "stack.csv"), csv);
+    // Changed settings reprocess every page; force reprocesses unchanged ones.
+    EXPECT_TRUE(process_stack(stack_config({"histogram.bins=40"}), *backend, out.string(), {"test", ""}).skipped.empty());
+    EXPECT_NE(slurp(out / "stack.csv"), csv);
+    EXPECT_TRUE(process_stack(stack_config({"histogram.bins=40"}), *backend, out.string(), {"test", ""}, {}, true, true)
+                    .skipped.empty());
+    EXPECT_EQ(process_stack(stack_config(), *backend, out.string(), {"test", ""}).skipped.size(), 0u);
+    EXPECT_EQ(slurp(out / "stack.csv"), csv);
+    EXPECT_EQ(process_stack(stack_config(), *backend, out.string(), {"test", ""}).skipped.size(), 3u);
+}
+
 TEST_F(Stack, SelectedPagesOnly) {
     auto backend = make_cpu_backend();
     const fs::path out = tmp.path() / "some";

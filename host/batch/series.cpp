@@ -20,7 +20,9 @@
 #include "host/model/channels.hpp"
 #include "host/model/config.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/output_folder.hpp"
 #include "host/model/scan.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
@@ -47,7 +49,7 @@ json manifest_json(const SeriesSpec& spec, const Shard& shard) {
 }
 
 void write_manifest(const SeriesSpec& spec, const Shard& shard, const fs::path& out) {
-    write_file_atomic(out / kManifestFile, manifest_json(spec, shard).dump(2) + "\n");
+    write_file_atomic(out / kManifestFile, json_text(manifest_json(spec, shard), 2) + "\n");
 }
 
 EntrySummary failed_summary(const SeriesEntry& e, const std::string& reason, const std::string& hash) {
@@ -57,6 +59,13 @@ EntrySummary failed_summary(const SeriesEntry& e, const std::string& reason, con
     s.reason = reason;
     s.input_hash = hash;
     return s;
+}
+
+// scans/<id>/ holding only the record of the entry's failure, swapped in whole.
+void write_failed_entry(const SeriesEntry& e, const fs::path& dir, const std::string& reason, const std::string& hash) {
+    StagedFolder folder(dir);
+    write_file_atomic(folder.path() / kEntryFile, entry_summary_json(failed_summary(e, reason, hash)));
+    folder.commit();
 }
 
 }  // namespace
@@ -137,21 +146,20 @@ Fetched fetch_entry(const SeriesEntry& e, const fs::path& dir, bool force, bool 
     return f;
 }
 
-// Writes scans/<id>/ and its series_entry.json; a failure is recorded there with its reason.
-// Sets p's status, reason and writing time.
+// Writes scans/<id>/ with its series_entry.json, swapped in whole (the record and the results it
+// describes appear together); a failure is recorded there with its reason. Sets p's status,
+// reason and writing time.
 void write_entry(const SeriesEntry& e, const fs::path& dir, const Scan& scan, const ScanResult& result,
                  const std::string& hash, const RunInfo& run, SeriesProgress& p) {
     const auto t0 = std::chrono::steady_clock::now();
-    const fs::path entry_file = dir / kEntryFile;
     try {
-        write_scan_outputs(scan, result, dir.string(), run);
-        write_file_atomic(entry_file, entry_summary_json(summarize_scan(e, result, hash)));
+        StagedFolder folder(dir);
+        write_scan_files(scan, result, folder.path(), run);
+        write_file_atomic(folder.path() / kEntryFile, entry_summary_json(summarize_scan(e, result, hash)));
+        folder.commit();
         p.status = "processed";
     } catch (const std::exception& ex) {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-        fs::create_directories(dir, ec);
-        write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), hash)));
+        write_failed_entry(e, dir, ex.what(), hash);
         p.status = "failed";
         p.reason = ex.what();
     }
@@ -186,8 +194,6 @@ Processed process_entry(const SeriesEntry& e, const fs::path& dir, Fetched&& f, 
             if (read_file(entry_file) != text) write_file_atomic(entry_file, text);
             item.p.status = "skipped";
         } else {
-            std::error_code ec;
-            if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir);  // ours: no stale files
             item.scan = std::move(f.scan);
             const auto t1 = std::chrono::steady_clock::now();
             item.result = process_scan(*item.scan, backend, ProcessOptions{true});
@@ -197,10 +203,7 @@ Processed process_entry(const SeriesEntry& e, const fs::path& dir, Fetched&& f, 
         throw;
     } catch (const std::exception& ex) {
         item.scan.reset();
-        std::error_code ec;
-        if (fs::is_regular_file(entry_file, ec)) fs::remove_all(dir, ec);
-        fs::create_directories(dir);
-        write_file_atomic(entry_file, entry_summary_json(failed_summary(e, ex.what(), f.hash)));
+        write_failed_entry(e, dir, ex.what(), f.hash);
         item.p.status = "failed";
         item.p.reason = ex.what();
     }
@@ -385,8 +388,9 @@ SeriesOutcome merge_series(const std::vector<std::string>& shard_dirs, const std
             std::error_code ec;
             if (!shard_contains(shards[s], k) || !fs::is_regular_file(src / kEntryFile, ec)) continue;
             if (!fs::exists(dst, ec) || !fs::equivalent(src, dst, ec)) {
-                fs::remove_all(dst);
-                fs::copy(src, dst, fs::copy_options::recursive);
+                StagedFolder copy(dst);
+                fs::copy(src, copy.path(), fs::copy_options::recursive);
+                copy.commit();
             }
             break;
         }

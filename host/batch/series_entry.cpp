@@ -18,6 +18,7 @@
 #include "host/model/hash.hpp"
 #include "host/model/table_format.hpp"
 #include "host/report/stats_table.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm {
 using nlohmann::json;
@@ -119,7 +120,7 @@ std::string entry_summary_json(const EntrySummary& s) {
                     {"input_hash", s.input_hash}, {"nx", s.nx}, {"ny", s.ny},
                     {"sketch_levels", kSeriesSketchLevels}, {"classes", classes}, {"regions", regions},
                     {"warnings", s.warnings}};
-    return j.dump(1) + "\n";
+    return json_text(j, 1) + "\n";
 }
 
 EntrySummary read_entry_summary(const std::string& path) {

@@ -11,6 +11,7 @@
 #include "amfm/kernels/error.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/table_format.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
@@ -44,7 +45,7 @@ void write_shard_status(const std::string& shard_dir, const ShardStatus& s) {
                     {"scans", s.n_scans}, {"processed", s.n_processed}, {"skipped", s.n_skipped},
                     {"failed", s.n_failed}, {"failed_scans", failed}};
     fs::create_directories(shard_dir);
-    write_file_atomic(fs::path(shard_dir) / kShardStatusFile, j.dump(2) + "\n");
+    write_file_atomic(fs::path(shard_dir) / kShardStatusFile, json_text(j, 2) + "\n");
 }
 
 std::optional<ShardStatus> read_shard_status(const std::string& shard_dir) {

@@ -17,6 +17,7 @@
 #include "amfm/kernels/error.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/table_format.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
@@ -143,7 +144,7 @@ int write_slurm_scripts(const SlurmSeriesJob& job, std::size_t n_scans, const Sl
                           shell_word(job.out_dir) + "\n");
     const json jobs = {{"format", "amfm slurm jobs"}, {"format_version", 1}, {"shards", n},
                        {"submissions", json::array()}};
-    write_file_atomic(dir / "jobs.json", jobs.dump(2) + "\n");
+    write_file_atomic(dir / "jobs.json", json_text(jobs, 2) + "\n");
     return n;
 }
 
@@ -169,7 +170,7 @@ SlurmSubmission submit_slurm_jobs(const std::string& out_dir, const std::vector<
     json jobs = read_jobs(out_dir);
     jobs["submissions"].push_back(
         {{"array_job", s.array_job}, {"merge_job", s.merge_job}, {"shards", shards}, {"submitted", s.submitted}});
-    write_file_atomic(dir / "jobs.json", jobs.dump(2) + "\n");
+    write_file_atomic(dir / "jobs.json", json_text(jobs, 2) + "\n");
     return s;
 }
 

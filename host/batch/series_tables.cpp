@@ -10,6 +10,7 @@
 
 #include "host/model/table_format.hpp"
 #include "host/report/stats_table.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm {
 using nlohmann::json;
@@ -229,7 +230,7 @@ std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>&
                       {"notes", {{"cycle_steps", "diff = later - earlier cycle, Welch 95 % CI, KS distance"},
                                  {"class_gaps", "diff = first class - second class (sorted names)"},
                                  {"pixels", kSeriesPixelCaveat}}}};
-    return doc.dump(2) + "\n";
+    return json_text(doc, 2) + "\n";
 }
 
 

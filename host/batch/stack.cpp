@@ -4,19 +4,25 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "amfm/kernels/error.hpp"
 #include "host/batch/pipelined.hpp"
+#include "host/batch/series.hpp"
 #include "host/formats/scan_yaml.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/method/pipeline.hpp"
 #include "host/model/channels.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/output_folder.hpp"
 #include "host/model/scan.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -113,40 +119,97 @@ const Table<StackRow>& stack_csv_table() {
 
 std::string stack_csv(const std::vector<StackRow>& rows) { return csv_table(stack_csv_table(), rows); }
 
+namespace {
+
+constexpr const char* kPageRecord = "stack_page.json";
+
+// A page on its way through the stages: processed (scan and result), or unchanged since the
+// recorded run (its stack.csv lines taken from the record).
+struct Page {
+    std::string hash;
+    std::optional<Scan> scan;
+    std::optional<ScanResult> result;
+    std::vector<std::string> csv_lines;  // this page's rows of stack.csv
+};
+
+std::vector<std::string> page_csv_lines(int page, const ScanResult& r) {
+    std::vector<StackRow> rows;
+    append_rows(page, r, rows);
+    std::vector<std::string> lines;
+    for (const StackRow& row : rows) lines.push_back(csv_line(stack_csv_table(), row));
+    return lines;
+}
+
+// The recorded lines when the folder holds a complete page of the same inputs and settings.
+std::optional<std::vector<std::string>> unchanged_page(const fs::path& dir, const std::string& hash) {
+    std::error_code ec;
+    if (!fs::is_regular_file(dir / kPageRecord, ec) || !fs::is_regular_file(dir / "regions.json", ec)) return {};
+    try {
+        const json j = json::parse(read_file(dir / kPageRecord));
+        if (j.at("input_hash").get<std::string>() != hash) return {};
+        return j.at("stack_csv_lines").get<std::vector<std::string>>();
+    } catch (const std::exception&) {
+        return {};  // damaged: processed again
+    }
+}
+
+// page_NNN/ with its record, swapped in whole.
+void write_page(const fs::path& dir, int page, const Page& p, const RunInfo& run) {
+    StagedFolder folder(dir);
+    write_scan_files(*p.scan, *p.result, folder.path(), run);
+    const json record = {{"format", "amfm stack page"}, {"page", page}, {"input_hash", p.hash},
+                         {"stack_csv_lines", p.csv_lines}};
+    write_file_atomic(folder.path() / kPageRecord, json_text(record, 2) + "\n");
+    folder.commit();
+}
+
+}  // namespace
+
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
-                       const std::function<void(const std::string&)>& progress, bool overlap) {
+                       const std::function<void(const std::string&)>& progress, bool overlap, bool force) {
     if (!cfg.stack.enabled) throw ConfigError(cfg.source + ": process_stack needs a stack: section");
     StackRun result;
     result.pages = stack_pages(cfg, stack_page_count(cfg));
     // Each stack file hashed once, not once per page; only the reading stage uses it, and reads
     // never run concurrently.
     std::map<std::string, std::string> hashes;
-    struct Page {
-        Scan scan;
-        ScanResult result;
-    };
-    auto folder = [&](std::size_t i) { return (fs::path(out_dir) / stack_page_folder(result.pages[i])).string(); };
+    std::string csv = csv_header(stack_csv_table());
+    auto folder = [&](std::size_t i) { return fs::path(out_dir) / stack_page_folder(result.pages[i]); };
     run_pipelined(
         result.pages.size(), overlap,
         [&](std::size_t i) {
-            return load_scan(stack_page_config(cfg, result.pages[i]), &hashes, stage_threads_have_spare_cores(overlap));
+            Page p;
+            const ScanConfig page_cfg = stack_page_config(cfg, result.pages[i]);
+            p.hash = entry_input_hash(page_cfg, {}, &hashes);
+            if (auto lines = force ? std::nullopt : unchanged_page(folder(i), p.hash)) p.csv_lines = std::move(*lines);
+            else p.scan = load_scan(page_cfg, &hashes, stage_threads_have_spare_cores(overlap));
+            return p;
         },
-        [&](std::size_t, Scan&& scan, double) {
-            ScanResult r = process_scan(scan, backend);
-            return Page{std::move(scan), std::move(r)};
+        [&](std::size_t i, Page&& p, double) {
+            if (p.scan) {
+                p.result = process_scan(*p.scan, backend);
+                p.csv_lines = page_csv_lines(result.pages[i], *p.result);
+            }
+            return std::move(p);
         },
-        [&](std::size_t i, Page&& page) {
-            write_scan_outputs(page.scan, page.result, folder(i), run);
-            return std::move(page);
+        [&](std::size_t i, Page&& p) {
+            if (p.scan) write_page(folder(i), result.pages[i], p, run);
+            return std::move(p);
         },
-        [&](std::size_t i, Page&& page) {
-            append_rows(result.pages[i], page.result, result.rows);
+        [&](std::size_t i, Page&& p) {
+            for (const std::string& line : p.csv_lines) csv += line;
+            std::string what = "unchanged (skipped)";
+            if (p.scan) {
+                append_rows(result.pages[i], *p.result, result.rows);
+                what = std::to_string(p.scan->nx()) + " x " + std::to_string(p.scan->ny()) + " px";
+            } else {
+                result.skipped.push_back(result.pages[i]);
+            }
             if (progress)
                 progress("[" + std::to_string(i + 1) + "/" + std::to_string(result.pages.size()) + "] page " +
-                         std::to_string(result.pages[i]) + " (" + std::to_string(page.scan.nx()) + " x " +
-                         std::to_string(page.scan.ny()) + " px): " + folder(i));
+                         std::to_string(result.pages[i]) + " (" + what + "): " + folder(i).string());
         });
-    write_file_atomic(fs::path(out_dir) / "stack.csv", stack_csv(result.rows));
+    write_file_atomic(fs::path(out_dir) / "stack.csv", csv);
     return result;
 }
 

@@ -46,16 +46,20 @@ const Table<StackRow>& stack_csv_table();
 std::string stack_csv(const std::vector<StackRow>& rows);
 
 struct StackRun {
-    std::vector<int> pages;  // processed, in order
-    std::vector<StackRow> rows;  // each page's regions, then its classes
+    std::vector<int> pages;  // selected, in order
+    std::vector<StackRow> rows;  // each processed page's regions, then its classes
+    std::vector<int> skipped;  // pages unchanged since the recorded run (their rows are in stack.csv only)
 };
 
-// Processes every selected page of a stack on `backend`: writes out_dir/page_NNN/ exactly as
-// `process` writes a single scan's folder (each page folder appears complete or not at all),
-// then out_dir/stack.csv. `progress` (optional) receives one line per page, in page order.
-// `overlap`: the next page is read and the previous one written while one is processed
-// (run_pipelined; at most three pages in memory), else one page at a time. Same outputs.
+// Processes every selected page of a stack on `backend`: writes out_dir/page_NNN/ as `process`
+// writes a single scan's folder, plus stack_page.json (the page's input hash and stack.csv rows),
+// each page folder swapped in whole; then out_dir/stack.csv. A page whose folder records the same
+// inputs and settings is not processed again unless `force` (an interrupted stack resumes where it
+// stopped). The caller holds out_dir's OutputLock. `progress` (optional) receives one line per
+// page, in page order. `overlap`: the next page is read and the previous one written while one is
+// processed (run_pipelined; at most three pages in memory), else one page at a time. Same outputs.
 StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::string& out_dir, const RunInfo& run,
-                       const std::function<void(const std::string&)>& progress = {}, bool overlap = true);
+                       const std::function<void(const std::string&)>& progress = {}, bool overlap = true,
+                       bool force = false);
 
 }  // namespace amfm

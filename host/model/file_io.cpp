@@ -1,31 +1,33 @@
 #include "host/model/file_io.hpp"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 
 #include "amfm/kernels/error.hpp"
+#include "host/model/output_folder.hpp"
 
 namespace amfm {
 
 namespace fs = std::filesystem;
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) {
-    // The process id keeps two processes writing into one folder (series shards) apart.
-    const fs::path tmp = path.parent_path() / (path.filename().string() + ".partial-" + std::to_string(getpid()));
+    // The process id keeps two processes writing into one folder (series shards) apart; an
+    // interruption removes the partial file (output_folder.hpp).
+    const fs::path tmp = partial_path(path);
     std::error_code ec;
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw DataError(path.string() + ": cannot open for writing");
-        f.write(bytes.data(), (std::streamsize)bytes.size());
-        f.close();
-        if (!f) {
-            fs::remove(tmp, ec);
-            throw DataError(path.string() + ": cannot write (disk full?)");
-        }
+    std::ofstream f;
+    create_partial(tmp, [&] { f.open(tmp, std::ios::binary | std::ios::trunc); });
+    if (!f) {
+        settle_partial(tmp, [] {});
+        throw DataError(path.string() + ": cannot open for writing");
     }
-    fs::rename(tmp, path, ec);
+    f.write(bytes.data(), (std::streamsize)bytes.size());
+    f.close();
+    if (!f) {
+        settle_partial(tmp, [&] { fs::remove(tmp, ec); });
+        throw DataError(path.string() + ": cannot write (disk full?)");
+    }
+    settle_partial(tmp, [&] { fs::rename(tmp, path, ec); });
     if (ec) {
         std::error_code ignore;
         fs::remove(tmp, ignore);

@@ -1,5 +1,6 @@
 // How every amfm table writes numbers, text and times: 8 significant digits, undefined values as
-// an empty CSV field or JSON null (never "nan"), CSV text quoted when it holds , " or a newline,
+// an empty CSV field or JSON null (never "nan"), CSV text valid UTF-8 (text.hpp) and quoted when it
+// holds , " or a newline,
 // timestamps in UTC as ISO 8601.
 #pragma once
 
@@ -9,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "host/model/text.hpp"
 
 namespace amfm {
 
@@ -23,7 +26,8 @@ inline std::string csv_number(double v) {
     return s.str();
 }
 
-inline std::string csv_text(const std::string& t) {
+inline std::string csv_text(const std::string& text) {
+    const std::string t = utf8_text(text);
     if (t.find_first_of(",\"\n") == std::string::npos) return t;
     std::string q = "\"";
     for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);

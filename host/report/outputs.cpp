@@ -16,14 +16,14 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "amfm/kernels/error.hpp"
 #include "host/formats/gsf.hpp"
 #include "host/formats/gwy.hpp"
 #include "host/formats/tiff_io.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/output_folder.hpp"
 #include "host/model/table_format.hpp"
+#include "host/model/text.hpp"
 #include "host/report/figures.hpp"
 #include "host/report/results_gwy.hpp"
 #include "host/report/segmentation_outputs.hpp"
@@ -276,72 +276,62 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     doc["warnings"] = json::array();  // the sanity checks' and the regions' (quality not ok)
     for (const SanityWarning& w : result.warnings) doc["warnings"].push_back({{"code", w.code}, {"message", w.message}});
     if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);
-    return doc.dump(2) + "\n";
+    return json_text(doc, 2) + "\n";
+}
+
+void write_scan_files(const Scan& scan, const ScanResult& result, const fs::path& dir, const RunInfo& run) {
+    const OutputsConfig& want = scan.config.outputs;
+    const double px = scan.pixel_size_x_m();
+    if (want.maps) write_maps(dir, scan, result);
+    write_file_atomic(dir / "regions.csv", regions_csv(result));
+    write_file_atomic(dir / "regions.json", regions_json(scan, result, run));
+    if (want.gwy) write_scan_gwy((dir / "results.gwy").string(), scan, result, run);
+    if (want.figures.empty()) return;
+    const std::string name = scan.config.sample.empty() ? std::string("scan") : utf8_text(scan.config.sample);
+    auto at = [&](const std::string& file) { return (dir / file).string(); };
+    const plot::FigureOptions out_fig = figure_options(want);
+    MapFigure modulus{"Corrected modulus – " + name, "E (GPa)", true, 0.0, 0.0, px, map_colormap(want)};
+    if (want.fixed_range) modulus.lo = want.range_lo_gpa, modulus.hi = want.range_hi_gpa;
+    std::vector<std::function<void()>> figures;
+    figures.push_back([&] { save_map_figure(at("fig_modulus"), result.modulus_gpa, modulus, out_fig); });
+    figures.push_back([&] {
+        save_map_figure(at("fig_tilt"), result.tilt_deg,
+                        MapFigure{"Local tilt – " + name, "θ (°)", false, 0.0, 90.0, px, plot::Colormap::Inferno},
+                        out_fig);
+    });
+    if (!result.indentation_nm.px.empty())
+        figures.push_back([&] {
+            save_map_figure(at("fig_indentation"), result.indentation_nm,
+                            MapFigure{"Indentation depth – " + name, "δ (nm)", false, 0.0, 0.0, px,
+                                      plot::Colormap::Viridis},
+                            out_fig);
+        });
+    figures.push_back(
+        [&] { save_mask_overlay_figure(at("fig_mask"), result.height_leveled_m, result.mask, px, out_fig); });
+    if (result.segmented)
+        figures.push_back([&] {
+            save_regions_overlay_png(at("fig_regions.png"), result.height_leveled_m, result.regions,
+                                     "Automatic regions - " + name);
+        });
+    figures.push_back([&] {
+        save_histogram_overview_figure(at("fig_histograms"), result.stats, "Modulus distributions – " + name, out_fig);
+    });
+    for (const RegionStats& r : result.stats.regions)
+        figures.push_back([&] {
+            save_region_histogram_figure(at("hist_" + std::to_string(r.info.label) + "_" + safe_file_part(r.info.name)),
+                                         r, utf8_text("Region " + r.info.name + " (" + r.info.class_name + ")"), out_fig);
+        });
+    run_concurrently(figures);
 }
 
 void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
                         const RunInfo& run) {
-    const OutputsConfig& want = scan.config.outputs;
-    const fs::path out(out_dir);
-    const fs::path staging = out.parent_path() / (out.filename().string() + ".partial-" + std::to_string(getpid()));
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    if (!fs::create_directories(staging, ec) && ec)
-        throw DataError(out_dir + ": cannot create output folder (" + ec.message() + ")");
     try {
-        const double px = scan.pixel_size_x_m();
-        if (want.maps) write_maps(staging, scan, result);
-        write_file_atomic(staging / "regions.csv", regions_csv(result));
-        write_file_atomic(staging / "regions.json", regions_json(scan, result, run));
-        if (want.gwy) write_scan_gwy((staging / "results.gwy").string(), scan, result, run);
-        if (!want.figures.empty()) {
-            const std::string name = scan.config.sample.empty() ? std::string("scan") : scan.config.sample;
-            auto at = [&](const std::string& file) { return (staging / file).string(); };
-            const plot::FigureOptions out_fig = figure_options(want);
-            MapFigure modulus{"Corrected modulus – " + name, "E (GPa)", true, 0.0, 0.0, px, map_colormap(want)};
-            if (want.fixed_range) modulus.lo = want.range_lo_gpa, modulus.hi = want.range_hi_gpa;
-            std::vector<std::function<void()>> figures;
-            figures.push_back([&] { save_map_figure(at("fig_modulus"), result.modulus_gpa, modulus, out_fig); });
-            figures.push_back([&] {
-                save_map_figure(at("fig_tilt"), result.tilt_deg,
-                                MapFigure{"Local tilt – " + name, "θ (°)", false, 0.0, 90.0, px, plot::Colormap::Inferno},
-                                out_fig);
-            });
-            if (!result.indentation_nm.px.empty())
-                figures.push_back([&] {
-                    save_map_figure(at("fig_indentation"), result.indentation_nm,
-                                    MapFigure{"Indentation depth – " + name, "δ (nm)", false, 0.0, 0.0, px,
-                                              plot::Colormap::Viridis},
-                                    out_fig);
-                });
-            figures.push_back(
-                [&] { save_mask_overlay_figure(at("fig_mask"), result.height_leveled_m, result.mask, px, out_fig); });
-            if (result.segmented)
-                figures.push_back([&] {
-                    save_regions_overlay_png(at("fig_regions.png"), result.height_leveled_m, result.regions,
-                                             "Automatic regions - " + name);
-                });
-            figures.push_back([&] {
-                save_histogram_overview_figure(at("fig_histograms"), result.stats, "Modulus distributions – " + name,
-                                               out_fig);
-            });
-            for (const RegionStats& r : result.stats.regions)
-                figures.push_back([&] {
-                    save_region_histogram_figure(at("hist_" + std::to_string(r.info.label) + "_" + safe_file_part(r.info.name)),
-                                                 r, "Region " + r.info.name + " (" + r.info.class_name + ")", out_fig);
-                });
-            run_concurrently(figures);
-        }
-        fs::create_directories(out);
-        for (const auto& entry : fs::directory_iterator(staging))
-            fs::rename(entry.path(), out / entry.path().filename());
-        fs::remove_all(staging);
+        StagedFolder folder(out_dir);
+        write_scan_files(scan, result, folder.path(), run);
+        folder.commit();
     } catch (const fs::filesystem_error& e) {
-        fs::remove_all(staging, ec);
         throw DataError(out_dir + ": " + e.what());
-    } catch (...) {
-        fs::remove_all(staging, ec);
-        throw;
     }
 }
 

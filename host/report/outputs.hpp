@@ -1,6 +1,7 @@
 // Writing a processed scan's results folder: TIFF maps, regions.csv/json, figures.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "host/method/pipeline.hpp"
@@ -14,11 +15,16 @@ struct RunInfo {
     std::string command_line;
 };
 
-// Writes the outputs the scan's `outputs:` settings ask for into `out_dir` (created if needed);
-// regions.csv and regions.json always. Files are written into a staging folder next to it and
-// moved in only when all succeeded: a failure leaves no partial file.
+// Writes the outputs the scan's `outputs:` settings ask for into `out_dir`; regions.csv and
+// regions.json always. The folder is built beside it and swapped in whole (StagedFolder): a
+// failure or an interruption leaves the previous folder as it was, and nothing of a previous run
+// stays in the new one. The caller holds out_dir's OutputLock (or one above it).
 void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
                         const RunInfo& run);
+
+// The same files written into `dir`, an existing empty folder (a staging folder the caller
+// commits, with files of its own beside them).
+void write_scan_files(const Scan& scan, const ScanResult& result, const std::filesystem::path& dir, const RunInfo& run);
 
 // The tables alone (used by write_scan_outputs and by tests). regions.csv: one row per region,
 // class and the map (scan_rows), the columns of regions_csv_table.
