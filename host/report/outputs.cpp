@@ -316,11 +316,16 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
                 });
             figures.push_back(
                 [&] { save_mask_overlay_figure(at("fig_mask"), result.height_leveled_m, result.mask, px, out_fig); });
-            if (result.segmented)
+            if (result.segmented) {
                 figures.push_back([&] {
-                    save_regions_overlay_png(at("fig_regions.png"), result.height_leveled_m, result.regions,
-                                             "Automatic regions - " + name);
+                    save_regions_overlay_figure(at("fig_regions"), result.height_leveled_m, result.regions,
+                                                "Automatic regions – " + name, px, out_fig);
                 });
+                figures.push_back([&] {
+                    save_normals_figure(at("fig_normals"), result.height_leveled_m, result.segmentation, result.regions,
+                                        px, scan.pixel_size_y_m(), "Surface normals – " + name, out_fig);
+                });
+            }
             figures.push_back([&] {
                 save_histogram_overview_figure(at("fig_histograms"), result.stats, "Modulus distributions – " + name,
                                                out_fig);
