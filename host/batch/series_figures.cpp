@@ -155,8 +155,6 @@ AxisBreak modulus_axis_break(const ModulusVsCycle& data) {
     return b;
 }
 
-// Long: one layout in sequence (panels, axes, trends, legend, N table); split it and the
-// geometry would travel through many arguments.
 void save_modulus_vs_cycle_figure(const std::string& stem, const ModulusVsCycle& d, const FigureOptions& out) {
     std::vector<LegendLine> legend;
     for (std::size_t k = 0; k < d.classes.size(); ++k) legend.push_back({d.classes[k].class_name, categorical_colour(k), 3});
