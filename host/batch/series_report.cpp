@@ -123,8 +123,8 @@ std::string class_figure_stem(const std::string& cls) { return "fig_hist_" + saf
 
 std::vector<SeriesFigure> series_figure_list(const SeriesTables& t, const ModulusVsCycle& trend) {
     std::vector<SeriesFigure> figs;
-    figs.push_back({"fig_modulus_vs_cycle", "Modulus vs cycle number per class (the paper's Fig. 3a): points " +
-                                                trend.value_kind + ", error bars " + trend.error_kind + ", open points " +
+    figs.push_back({"fig_modulus_vs_cycle", "Modulus vs cycle number per class (the paper's Fig. 3a). Points: " +
+                                                trend.value_kind + "; error bars: " + trend.error_kind + "; open points: " +
                                                 trend.facet_kind + "; N (" + trend.n_kind + ") under the axis."});
     for (const auto& cls : t.classes)
         figs.push_back({class_figure_stem(cls), "Class " + cls + ": pixel modulus distribution of each cycle number (density)."});
@@ -139,7 +139,8 @@ void write_series_figures(const SeriesTables& t, const ModulusVsCycle& trend, co
 }
 
 // A figure in the report: the PNG (else the SVG) at `rel_stem` under out_dir, linked, or embedded
-// as a data: URI when self-contained; links to its other formats. Empty when none was written.
+// as a data: URI when self-contained; links to its other formats (not when embedded). Empty when none
+// was written.
 std::string html_figure_image(const fs::path& out_dir, const std::string& rel_stem, const std::string& img_class,
                               bool self_contained, std::string* other_formats = nullptr) {
     std::string img, others;
@@ -157,6 +158,7 @@ std::string html_figure_image(const fs::path& out_dir, const std::string& rel_st
             others += std::string(others.empty() ? "" : ", ") + "<a href=\"" + html_escape(rel) + "\">" + ext + "</a>";
         }
     }
+    if (self_contained && !img.empty()) others.clear();  // the mailed file travels without them
     if (other_formats) *other_formats = others;
     return img.empty() && !others.empty() ? others : img;
 }
@@ -171,7 +173,7 @@ void html_scans(std::ostringstream& h, const SeriesSpec& spec, const std::vector
       << "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
          "th{background:#f0f0f0}td.t{text-align:left}.failed{color:#b00}.missing{color:#b60}"
-         "figure{display:inline-block;margin:0.5em}figcaption{font-size:90%;max-width:760px}"
+         "figure{display:inline-block;margin:0.5em}figure img{max-width:100%}figcaption{font-size:90%;max-width:760px}"
          "img.scan{width:360px}</style></head><body>\n";
     h << "<h1>" << html_escape(title) << "</h1>\n<p>amfm " << AMFM_VERSION << ", series file <code>"
       << html_escape(spec.source) << "</code>: " << entries.size() << " scans, " << count_status(entries, "ok")
