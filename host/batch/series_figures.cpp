@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "host/method/stats_tests.hpp"
 #include "host/model/file_io.hpp"
 #include "host/report/figures.hpp"
+#include "host/report/outputs.hpp"
 #include "host/report/plot_axes.hpp"
 #include "host/report/plot_format.hpp"
 
@@ -310,20 +312,23 @@ bool read_figure_settings(const fs::path& scan_dir, ScanFigureSettings& s) {
 
 void redraw_scan_modulus_maps(const std::vector<EntrySummary>& entries, const std::string& out_dir, double lo_gpa,
                               double hi_gpa) {
-    for (const EntrySummary& e : entries) {
-        if (e.status != "ok") continue;
+    auto redraw = [&](const EntrySummary& e) {
         const fs::path dir = fs::path(out_dir) / "scans" / e.id;
         ScanFigureSettings s;
         std::error_code ec;
-        if (!read_figure_settings(dir, s) || s.outputs.figures.empty() || s.outputs.fixed_range ||
+        if (e.status != "ok" || !read_figure_settings(dir, s) || s.outputs.figures.empty() || s.outputs.fixed_range ||
             !fs::is_regular_file(dir / "modulus_gpa.tif", ec))
-            continue;
+            return;
         const Image<float> modulus = read_tiff_float((dir / "modulus_gpa.tif").string());
         // The title as write_scan_outputs gives it.
         const MapFigure fig{"Corrected modulus – " + (s.sample.empty() ? std::string("scan") : s.sample), "E (GPa)",
                             true, lo_gpa, hi_gpa, s.pixel_size_x_m, map_colormap(s.outputs)};
         save_map_figure((dir / "fig_modulus").string(), modulus, fig, figure_options(s.outputs));
-    }
+    };
+    // The scans share nothing: several at a time, one map each in memory.
+    std::vector<std::function<void()>> jobs;
+    for (const EntrySummary& e : entries) jobs.push_back([&redraw, &e] { redraw(e); });
+    run_concurrently(jobs);
 }
 
 FigureOptions series_figure_options(const std::vector<EntrySummary>& entries, const std::string& out_dir) {

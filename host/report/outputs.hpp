@@ -1,7 +1,9 @@
 // Writing a processed scan's results folder: TIFF maps, regions.csv/json, figures.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "host/method/pipeline.hpp"
 #include "host/model/scan.hpp"
@@ -19,6 +21,11 @@ struct RunInfo {
 // moved in only when all succeeded: a failure leaves no partial file.
 void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::string& out_dir,
                         const RunInfo& run);
+
+// Runs independent jobs on up to four threads (this one included), each taking the next job:
+// the figures share no state, and drawing plus PNG encoding is most of a results folder's cost.
+// The first exception is rethrown once every thread is done.
+void run_concurrently(const std::vector<std::function<void()>>& jobs);
 
 // The tables alone (used by write_scan_outputs and by tests). regions.csv: one row per region,
 // class and the map (scan_rows), the columns of regions_csv_table.
