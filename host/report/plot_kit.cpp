@@ -168,6 +168,9 @@ std::string render_cairo(const Figure& fig, FigureFormat format, double dpi) {
     } else {
         s = cairo_pdf_surface_create_for_stream(append_bytes, &bytes, fig.width(), fig.height());
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "amfm");
+        // No creation date: the same drawing gives the same bytes, so a merged series equals a
+        // single run and reruns compare equal.
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, "");
     }
     cairo_t* cr = cairo_create(s);
     if (format == FigureFormat::Png) cairo_scale(cr, dpi / 72.0, dpi / 72.0);
