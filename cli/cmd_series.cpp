@@ -20,7 +20,7 @@ struct Options {
     std::string series_yaml, out_dir, backend = "auto", shard;
     std::vector<std::string> sets;
     bool no_figures = false, gwy = false, force = false, sequential = false, strict = false;
-    bool slurm = false, dry_run = false;
+    bool slurm = false, dry_run = false, self_contained = false;
     amfm::SlurmOptions slurm_options;
 };
 
@@ -96,7 +96,7 @@ int run(const Options& o, const Context& ctx) {
         progress(ctx, "shard written to " + o.out_dir + "; combine the shards with `amfm merge SHARD_DIR... --out DIR`");
         return n.failed ? kExitData : kExitOk;
     }
-    const amfm::SeriesOutcome out = amfm::write_series_outputs(spec, o.out_dir);
+    const amfm::SeriesOutcome out = amfm::write_series_outputs(spec, o.out_dir, o.self_contained);
     progress(ctx, "tables, figures and report: " + o.out_dir + "/report.html");
     // Sanity warnings on stderr, also under --quiet: a doubtful result is never silent.
     for (const std::string& w : out.warnings) std::fprintf(stderr, "amfm: warning: %s\n", w.c_str());
@@ -152,7 +152,12 @@ Runner add_series_command(CLI::App& app) {
         ->allow_extra_args(false);
     cmd->add_flag("--dry-run", o->dry_run, "--slurm: write the job scripts without submitting them")
         ->needs(slurm);
-    cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan PNG figures [outputs.figures=false]");
+    cmd->add_flag("--no-figures", o->no_figures, "Skip the per-scan figures [outputs.figures=false]");
+    cmd->add_flag("--self-contained", o->self_contained,
+                  "Embed the figures in report.html (base64) so that the one file can be mailed; by default it "
+                  "links the figure files beside it")
+        ->excludes(slurm)
+        ->excludes("--shard");
     cmd->add_flag("--gwy", o->gwy, "Also write each scan's results.gwy for Gwyddion [outputs.gwy=true]");
     cmd->add_flag("--strict", o->strict,
                   "Exit 3 when a sanity check warns on any scan (the outputs are still written)");

@@ -287,4 +287,12 @@ TEST_F(Cli, SeriesCarriesWarningsIntoTheReportAndStrictExitsThree) {
     EXPECT_NE(html.find("df2_unit"), std::string::npos);
     const CliRun strict = run_amfm("series series.yaml --out ser -q --no-figures --strict", tmp.path());
     EXPECT_EQ(strict.code, 3) << strict.err;  // the scans are unchanged (skipped): their warnings are kept
+    // The report links the series figures; --self-contained embeds them.
+    EXPECT_NE(html.find("src=\"fig_modulus_vs_cycle.png\""), std::string::npos);
+    EXPECT_EQ(html.find("data:image"), std::string::npos);
+    ASSERT_EQ(run_amfm("series series.yaml --out ser -q --no-figures --self-contained", tmp.path()).code, 0);
+    std::ifstream mailed_file(tmp.path() / "ser" / "report.html");
+    const std::string mailed((std::istreambuf_iterator<char>(mailed_file)), {});
+    EXPECT_EQ(mailed.find("src=\"fig_"), std::string::npos);
+    EXPECT_NE(mailed.find("src=\"data:image/png;base64,"), std::string::npos);
 }

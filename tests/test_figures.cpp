@@ -22,9 +22,11 @@
 
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
+#include "host/method/regions.hpp"
 #include "host/report/figures.hpp"
 #include "host/report/plot_axes.hpp"
 #include "host/report/plot_format.hpp"
+#include "host/report/segmentation_outputs.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -51,16 +53,7 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
-// The output of a command, or "" when it cannot run.
-std::string command_output(const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return out;
-    char buf[4096];
-    while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    pclose(p);
-    return out;
-}
+using amfm_test::command_output;
 
 cv::Vec3b bgr(std::uint32_t rgb) { return cv::Vec3b(rgb & 0xff, (rgb >> 8) & 0xff, (rgb >> 16) & 0xff); }
 
@@ -298,3 +291,38 @@ TEST(Figures, UnwritablePathThrowsDataErrorNamingIt) {
     const RegionStats r = gaussian_region("I", "LNMO", 145, 10, 1000, 20, 110, 180);
     EXPECT_THROW(amfm::save_region_histogram_figure(stem, r, "t", FigureOptions{}), amfm::DataError);
 }
+
+namespace {
+
+// fig_normals: a plane of known slope shows, at its pixels, the colour the wheel legend has at
+// that uphill azimuth and tilt (and that wheel_colour gives); the opposite slope's colour differs.
+TEST(Figures, NormalsColourAtAPixelMatchesTheWheel) {
+    const int n = 48;
+    const double dx = 20e-9, gx = 0.3, gy = -0.2;  // uphill towards the right and the top of the image
+    Image<float> height(n, n);
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) height.at(x, y) = (float)(gx * x * dx + gy * y * dx);
+    amfm::Segmentation seg;
+    seg.normal_window_px = 3;
+    const amfm::RegionMap regions =
+        amfm::build_region_map(Image<std::uint16_t>(n, n, 1), amfm::RegionsConfig{}, n, n);
+    amfm_test::TempDir tmp;
+    const std::string stem = (tmp.path() / "normals").string();
+    const amfm::NormalsFigureLayout L =
+        amfm::save_normals_figure(stem, height, seg, regions, dx, dx, "Surface normals", formats({FigureFormat::Png}));
+    const cv::Mat img = load(stem + ".png");  // 72 dpi: one PNG pixel per point
+    const double tilt_deg = std::atan(std::hypot(gx, gy)) * 180.0 / M_PI, azimuth = std::atan2(gy, gx);
+    const double saturation = tilt_deg / L.full_tilt_deg, r = saturation * L.wheel.w / 2;
+    const cv::Vec3b on_map = img.at<cv::Vec3b>((int)(L.map.y + 30.5 * L.pt_per_scan_px), (int)(L.map.x + 20.5 * L.pt_per_scan_px));
+    const cv::Vec3b on_wheel = img.at<cv::Vec3b>((int)(L.wheel.y + L.wheel.h / 2 + r * std::sin(azimuth)),
+                                                 (int)(L.wheel.x + L.wheel.w / 2 + r * std::cos(azimuth)));
+    const cv::Vec3b expected = bgr(amfm::plot::wheel_colour(azimuth, saturation));
+    const cv::Vec3b opposite = bgr(amfm::plot::wheel_colour(azimuth + M_PI, saturation));
+    for (int c = 0; c < 3; ++c) {
+        EXPECT_NEAR(on_map[c], expected[c], 1) << c;
+        EXPECT_NEAR(on_wheel[c], expected[c], 6) << c;
+    }
+    EXPECT_GT(cv::norm(cv::Vec3d(expected) - cv::Vec3d(opposite)), 60.0);
+}
+
+}  // namespace

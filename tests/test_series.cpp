@@ -3,6 +3,7 @@
 // the report.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -14,7 +15,9 @@
 
 #include "amfm/kernels/error.hpp"
 #include "host/batch/series.hpp"
+#include "host/batch/series_figures.hpp"
 #include "host/batch/series_shards.hpp"
+#include "host/report/plot_format.hpp"
 #include "host/sim/simulate.hpp"
 #include "test_util.hpp"
 
@@ -162,22 +165,96 @@ TEST(SeriesSample, ReproducesGroundTruthTable) {
         EXPECT_GE(s.at("ks").at("d").get<double>(), 0.0);
     }
 
-    // The report holds every scan, every series figure and each scan's own figures, embedded.
+    // The report links every series figure and each scan's own figures (relative paths, nothing
+    // embedded); --self-contained embeds the same images.
     const std::string html = read_text(tmp.path() / "out" / "report.html");
     for (const auto& e : spec.entries) {
         EXPECT_NE(html.find("id=\"scan-" + e.id + "\""), std::string::npos) << e.id;
-        EXPECT_NE(html.find("scans/" + e.id + "/fig_modulus.png"), std::string::npos) << e.id;
-        EXPECT_NE(html.find("scans/" + e.id + "/fig_histograms.png"), std::string::npos) << e.id;
+        EXPECT_NE(html.find("src=\"scans/" + e.id + "/fig_modulus.png\""), std::string::npos) << e.id;
+        EXPECT_NE(html.find("src=\"scans/" + e.id + "/fig_histograms.png\""), std::string::npos) << e.id;
     }
-    for (const char* f : {"fig_modulus_vs_cycle.png", "fig_hist_LNMO.png", "fig_hist_b_c.png"}) {
-        EXPECT_TRUE(fs::is_regular_file(tmp.path() / "out" / f)) << f;
-        EXPECT_NE(html.find(std::string("alt=\"") + f + "\""), std::string::npos) << f;
+    for (const char* f : {"fig_modulus_vs_cycle", "fig_hist_LNMO", "fig_hist_b_c"}) {
+        for (const char* ext : {".png", ".pdf"}) EXPECT_TRUE(fs::is_regular_file(tmp.path() / "out" / (f + std::string(ext)))) << f << ext;
+        EXPECT_NE(html.find(std::string("src=\"") + f + ".png\""), std::string::npos) << f;
+        EXPECT_NE(html.find(std::string("href=\"") + f + ".pdf\""), std::string::npos) << f;
     }
-    EXPECT_EQ(html.find("src=\"fig_"), std::string::npos);  // nothing refers to a file outside
+    EXPECT_EQ(html.find("data:image"), std::string::npos);
+    amfm::write_series_outputs(spec, (tmp.path() / "out").string(), true);
+    const std::string mailed = read_text(tmp.path() / "out" / "report.html");
+    EXPECT_EQ(mailed.find("src=\"fig_"), std::string::npos);
+    EXPECT_EQ(mailed.find("src=\"scans/"), std::string::npos);
     std::size_t images = 0;
-    for (auto p = html.find("data:image/png;base64,"); p != std::string::npos; p = html.find("data:image/png;base64,", p + 1))
+    for (auto p = mailed.find("src=\"data:image/png;base64,"); p != std::string::npos;
+         p = mailed.find("src=\"data:image/png;base64,", p + 1))
         ++images;
     EXPECT_EQ(images, 3u + 2u * 5u);
+}
+
+// Fig. 3a breaks its y axis in the widest empty stretch when that is over four times the values
+// below it (pristine crystal ~30x the cycled one), and not otherwise.
+TEST(SeriesFigures, AxisBreaksBetweenPristineAndCycledValues) {
+    amfm::ModulusVsCycle d;
+    d.cycles = {0, 5, 200};
+    d.classes = {{"LNMO", {{0, 130.0, 20.0, 1000, {118.0, 141.0}}, {5, 4.0, 1.0, 900, {4.2}}, {200, 3.0, 0.5, 800, {}}}},
+                 {"b/c", {{0, 2.5, 0.5, 500, {}}, {5, 2.4, 0.4, 500, {}}}}};
+    amfm::AxisBreak br = amfm::modulus_axis_break(d);
+    EXPECT_TRUE(br.broken);
+    EXPECT_DOUBLE_EQ(br.below, 5.0);    // 4.0 + 1.0, the highest reach under the gap
+    EXPECT_DOUBLE_EQ(br.above, 110.0);  // 130 - 20
+    d.classes[0].points[0].facets_gpa = {30.0};  // a facet at 30 GPa: widest gap now 30 / 5 = 6
+    br = amfm::modulus_axis_break(d);
+    EXPECT_DOUBLE_EQ(br.below, 5.0);
+    EXPECT_DOUBLE_EQ(br.above, 30.0);
+    d.classes[0].points[0] = {0, 12.0, 3.0, 1000, {}};  // 9 / 5 < 4: one axis
+    EXPECT_FALSE(amfm::modulus_axis_break(d).broken);
+}
+
+std::vector<std::string> svg_texts(const std::string& svg) {
+    std::vector<std::string> out;
+    for (auto p = svg.find("<text"); p != std::string::npos; p = svg.find("<text", p + 1)) {
+        const auto a = svg.find('>', p) + 1;
+        out.push_back(svg.substr(a, svg.find("</text>", a) - a));
+    }
+    return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+// The series figures come in every format outputs.figures names; Fig. 3a's x tick labels are the
+// cycle numbers and N is under them (SVG text, and the PDF's text where pdftotext is installed);
+// the scans' modulus maps share one colour range.
+TEST(SeriesFigures, EachFormatCycleTicksNAndOneColourRange) {
+    TempDir tmp;
+    write_small_series(tmp.path(), {0, 5, 30, 60, 200});
+    const amfm::SeriesSpec spec =
+        amfm::load_series_spec((tmp.path() / "series.yaml").string(), {"outputs.figures=[png, pdf, svg]"});
+    const fs::path out = tmp.path() / "out";
+    amfm::run_series(spec, quiet_options(out));
+    amfm::write_series_outputs(spec, out.string());
+    for (const char* f : {"fig_modulus_vs_cycle", "fig_hist_LNMO", "fig_hist_b_c"})
+        for (const char* ext : {".png", ".pdf", ".svg"})
+            EXPECT_GT(fs::file_size(out / (f + std::string(ext))), 1000u) << f << ext;
+
+    const std::vector<std::string> texts = svg_texts(read_text(out / "fig_modulus_vs_cycle.svg"));
+    for (const char* cycle : {"0", "5", "30", "60", "200"}) EXPECT_TRUE(has(texts, cycle)) << cycle;
+    EXPECT_TRUE(has(texts, "N (valid pixels) per class and cycle"));
+    EXPECT_TRUE(has(texts, "error bars: ± SD of valid pixels"));
+    EXPECT_TRUE(has(texts, "E (GPa, broken axis)"));
+    const json doc = json::parse(read_text(out / "series.json"));
+    for (const auto& row : doc.at("table1"))  // each class's N at each cycle, as Table 1 counts it
+        EXPECT_TRUE(has(texts, amfm::plot::format_count(row.at("n_valid").get<long long>())))
+            << row.at("class") << " " << row.at("cycle");
+    const std::string pdf_text = amfm_test::command_output("pdftotext " + (out / "fig_modulus_vs_cycle.pdf").string() + " - 2>/dev/null");
+    if (!pdf_text.empty()) {
+        EXPECT_NE(pdf_text.find("200"), std::string::npos) << pdf_text;
+        EXPECT_NE(pdf_text.find("N (valid pixels)"), std::string::npos) << pdf_text;
+    }
+
+    // Pristine (~130 GPa) and cycle 200 (~3 GPa) alone would get very different colour bars.
+    const std::vector<std::string> first = svg_texts(read_text(out / "scans" / "scan_0" / "fig_modulus.svg"));
+    const std::vector<std::string> last = svg_texts(read_text(out / "scans" / "scan_4" / "fig_modulus.svg"));
+    EXPECT_GT(first.size(), 4u);
+    EXPECT_EQ(first, last);
 }
 
 // A corrupt scan in the middle is reported with its reason; the others are processed; the CLI

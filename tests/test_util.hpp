@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -59,6 +60,17 @@ std::string expect_error(F&& f, const std::vector<std::string>& parts) {
         return msg;
     }
     return "";
+}
+
+// The output of a shell command, or "" when it cannot run.
+inline std::string command_output(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[4096];
+    while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    pclose(p);
+    return out;
 }
 
 }  // namespace amfm_test

@@ -5,7 +5,7 @@
 //   series_manifest.json        the series as listed (ids, cycles, samples, notes) and the shard
 //   scans/<id>/                 what `amfm process` writes, plus series_entry.json (status,
 //                               content hash of inputs + settings, the summary the tables use)
-//   series.csv, series_comparisons.csv, series.json, fig_*.png, report.html
+//   series.csv, series_comparisons.csv, series.json, fig_*.{png,pdf,svg}, report.html
 // The tables are computed from the series_entry.json files alone, so a merge of shard folders
 // gives the same bytes as a single run.
 #pragma once
@@ -175,8 +175,10 @@ struct SeriesOutcome {
 };
 
 // Reads scans/<id>/series_entry.json for every entry and writes series.csv,
-// series_comparisons.csv, series.json, the figures and report.html into out_dir.
-SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir);
+// series_comparisons.csv, series.json, the figures and report.html into out_dir, and redraws
+// the scans' modulus maps on the series' common colour range. report.html links its figures;
+// `self_contained` embeds them (base64) so that the one file can be mailed.
+SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir, bool self_contained = false);
 
 // The series as recorded in an output folder's series_manifest.json.
 SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard = nullptr);
@@ -203,6 +205,6 @@ std::string series_csv(const std::vector<EntrySummary>& entries);
 std::string series_comparisons_csv(const std::vector<EntrySummary>& entries);
 std::string series_json(const SeriesSpec& spec, const std::vector<EntrySummary>& entries);
 std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
-                               const std::string& out_dir);
+                               const std::string& out_dir, bool self_contained = false);
 
 }  // namespace amfm

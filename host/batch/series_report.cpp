@@ -1,12 +1,9 @@
-// A series' figures (Fig. 3a, per-class histograms by cycle) and its self-contained report.html
-// (Table 1 per class and cycle, comparisons, region Gaussians), drawn from the pooling of
-// series_tables.hpp; write_series_outputs writes them with the tables. Everything here is
+// What a series' figures show (Fig. 3a, per-class histograms by cycle; drawn by
+// series_figures.cpp) and its report.html (Table 1 per class and cycle, comparisons, region
+// Gaussians, links to the figures), from the pooling of series_tables.hpp;
+// write_series_outputs writes them with the tables. Everything here is
 // computed from the scans' series_entry.json files, so it is the same whichever way the scans
 // were processed.
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -17,24 +14,16 @@
 
 #include "amfm/kernels/error.hpp"
 #include "host/batch/series.hpp"
+#include "host/batch/series_figures.hpp"
 #include "host/batch/series_tables.hpp"
 #include "host/model/file_io.hpp"
 #include "host/model/table_format.hpp"
+#include "host/report/plot_kit.hpp"
 
 namespace amfm {
 namespace fs = std::filesystem;
 
 namespace {
-
-// ---- figures ----------------------------------------------------------------------------------
-
-const cv::Scalar kWhite(255, 255, 255), kInk(30, 30, 30), kGrid(220, 220, 220);
-
-cv::Scalar palette(std::size_t i) {  // BGR, colour-blind friendly (Okabe-Ito)
-    static const cv::Scalar c[] = {{178, 114, 0},  {0, 94, 213},  {115, 158, 0}, {167, 121, 204},
-                                   {233, 180, 86}, {66, 228, 240}, {0, 159, 230}, {0, 0, 0}};
-    return c[i % 8];
-}
 
 std::string fmt(double v, int decimals) {
     if (!std::isfinite(v)) return "-";
@@ -43,158 +32,33 @@ std::string fmt(double v, int decimals) {
     return s.str();
 }
 
-std::vector<double> nice_ticks(double lo, double hi, int target) {
-    const double span = hi - lo;
-    if (!(span > 0)) return {lo};
-    const double raw = span / target, mag = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = mag;
-    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-        if (m * mag >= raw) {
-            step = m * mag;
-            break;
-        }
-    std::vector<double> t;
-    for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) t.push_back(std::fabs(v) < 1e-12 * step ? 0.0 : v);
-    return t;
-}
+// ---- what the figures show ------------------------------------------------------------------
 
-int tick_decimals(const std::vector<double>& ticks) {
-    if (ticks.size() < 2) return 2;
-    const double step = ticks[1] - ticks[0];
-    return std::clamp((int)std::ceil(-std::log10(step) + 1e-9), 0, 4);
-}
-
-void text(cv::Mat& img, const std::string& s, int x, int y, double scale = 0.45, const cv::Scalar& c = kInk) {
-    cv::putText(img, s, {x, y}, cv::FONT_HERSHEY_SIMPLEX, scale, c, 1, cv::LINE_AA);
-}
-
-int text_width(const std::string& s, double scale = 0.45) {
-    int base = 0;
-    return cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base).width;
-}
-
-struct Axes {
-    cv::Rect plot;
-    double x0, x1, y0, y1;
-    bool log_y = false;  // y0, y1 are then the values, the axis is log10
-    int px(double x) const { return plot.x + (int)std::lround((x - x0) / (x1 - x0) * plot.width); }
-    int py(double y) const {
-        const double f = log_y ? (std::log10(y) - std::log10(y0)) / (std::log10(y1) - std::log10(y0)) : (y - y0) / (y1 - y0);
-        return plot.y + plot.height - (int)std::lround(f * plot.height);
-    }
-};
-
-// Frame, y ticks with grid, y label; x ticks are drawn by the caller (cycle numbers or GPa).
-void draw_frame(cv::Mat& img, const Axes& ax, const std::string& title, const std::string& ylabel,
-                const std::string& xlabel) {
-    std::vector<double> yt;
-    int dec = 0;
-    if (ax.log_y) {  // 1, 2, 5 per decade
-        for (int e = (int)std::floor(std::log10(ax.y0)); e <= (int)std::ceil(std::log10(ax.y1)); ++e)
-            for (double m : {1.0, 2.0, 5.0})
-                if (const double v = m * std::pow(10.0, e); v >= ax.y0 && v <= ax.y1) yt.push_back(v);
-        dec = -1;  // per tick: decimals only below 1
-    } else {
-        yt = nice_ticks(ax.y0, ax.y1, 6);
-        dec = tick_decimals(yt);
-    }
-    for (double v : yt) {
-        const int y = ax.py(v);
-        cv::line(img, {ax.plot.x, y}, {ax.plot.x + ax.plot.width, y}, kGrid, 1);
-        const std::string s = fmt(v, dec >= 0 ? dec : v < 1 ? 1 : 0);
-        text(img, s, ax.plot.x - 8 - text_width(s), y + 5);
-    }
-    cv::rectangle(img, ax.plot, kInk, 1);
-    text(img, title, ax.plot.x, 24, 0.6);
-    text(img, xlabel, ax.plot.x + ax.plot.width / 2 - text_width(xlabel) / 2, img.rows - 12);
-    cv::Mat label(24, text_width(ylabel) + 4, CV_8UC3, kWhite);
-    text(label, ylabel, 2, 17);
-    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
-    const int top = std::max(0, ax.plot.y + ax.plot.height / 2 - label.rows / 2);
-    if (top + label.rows <= img.rows) label.copyTo(img(cv::Rect(4, top, label.cols, label.rows)));
-}
-
-void draw_legend(cv::Mat& img, const Axes& ax, const std::vector<std::pair<std::string, cv::Scalar>>& items) {
-    int w = 0;
-    for (const auto& it : items) w = std::max(w, text_width(it.first));
-    const int x = ax.plot.x + ax.plot.width - w - 40, y0 = ax.plot.y + 10;
-    cv::rectangle(img, cv::Rect(x - 6, y0 - 4, w + 40, 20 * (int)items.size() + 6), kWhite, cv::FILLED);
-    cv::rectangle(img, cv::Rect(x - 6, y0 - 4, w + 40, 20 * (int)items.size() + 6), kGrid, 1);
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const int y = y0 + 10 + 20 * (int)i;
-        cv::line(img, {x, y}, {x + 22, y}, items[i].second, 2, cv::LINE_AA);
-        text(img, items[i].first, x + 28, y + 5);
-    }
-}
-
-std::vector<unsigned char> png_bytes(const cv::Mat& img) {
-    std::vector<unsigned char> buf;
-    if (!cv::imencode(".png", img, buf)) throw DataError("PNG encoding failed");
-    return buf;
-}
-
-// Fig. 3a: class mean +- SD against cycle number, x on log10(1 + cycle) so 0..200 all show.
-cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
-    cv::Mat img(480, 760, CV_8UC3, kWhite);
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const auto& [key, p] : t.pooled) {
-        if (p.n == 0) continue;
-        const double sd = std::isfinite(p.sd) ? p.sd : 0.0;
-        lo = std::min(lo, p.mean - sd);
-        hi = std::max(hi, p.mean + sd);
-    }
-    if (!std::isfinite(lo)) lo = 0, hi = 1;
-    // Moduli spanning more than a decade (pristine crystal vs cycled interphase) go on a log axis.
-    double lo_pos = std::numeric_limits<double>::infinity();
-    for (const auto& [key, p] : t.pooled)
-        if (p.n > 0 && p.mean > 0) lo_pos = std::min(lo_pos, p.mean - (std::isfinite(p.sd) && p.sd < p.mean ? p.sd : 0.5 * p.mean));
-    const bool log_y = std::isfinite(lo_pos) && lo_pos > 0 && hi / lo_pos > 20.0;
-    if (log_y) {
-        lo = lo_pos / 1.3;
-        hi = hi * 1.5;
-    } else {
-        lo = std::max(0.0, lo - 0.1 * (hi - lo));
-        hi = hi + 0.15 * (hi - lo) + 1e-9;
-    }
-    const double xmax = std::log10(1.0 + (t.cycles.empty() ? 1 : std::max(1, t.cycles.back())));
-    Axes ax{cv::Rect(80, 40, 650, 380), -0.06 * xmax, 1.06 * xmax, lo, hi, log_y};
-    draw_frame(img, ax, "Class modulus vs cycle number (mean +- SD of valid pixels)",
-               log_y ? "E (GPa, log scale)" : "E (GPa)",
-               "cycle number (log scale of 1 + cycle)");
-    for (int c : t.cycles) {
-        const int x = ax.px(std::log10(1.0 + c));
-        cv::line(img, {x, ax.plot.y + ax.plot.height}, {x, ax.plot.y + ax.plot.height + 5}, kInk, 1);
-        const std::string s = std::to_string(c);
-        text(img, s, x - text_width(s) / 2, ax.plot.y + ax.plot.height + 20);
-    }
-    std::vector<std::pair<std::string, cv::Scalar>> legend;
-    for (std::size_t k = 0; k < t.classes.size(); ++k) {
-        const cv::Scalar col = palette(k);
-        const int dx = (int)k * 4 - (int)t.classes.size() * 2;  // small offset so error bars do not hide each other
-        cv::Point prev(-1, -1);
+// Fig. 3a: each class's mean and SD over the valid pixels of every scan of a cycle number, N the
+// valid pixels, and beside it the Gaussian centres of the class's regions in those scans.
+ModulusVsCycle modulus_vs_cycle_data(const SeriesTables& t, const std::vector<EntrySummary>& entries) {
+    ModulusVsCycle d;
+    d.cycles = t.cycles;
+    for (const std::string& cls : t.classes) {
+        ClassTrend trend{cls, {}};
         for (int c : t.cycles) {
-            const PooledClass* p = t.find(c, t.classes[k]);
+            const PooledClass* p = t.find(c, cls);
             if (!p) continue;
-            const cv::Point pt(ax.px(std::log10(1.0 + c)) + dx, ax.py(p->mean));
-            if (std::isfinite(p->sd)) {
-                const int ya = ax.py(std::max(p->mean - p->sd, ax.y0)), yb = ax.py(p->mean + p->sd);
-                cv::line(img, {pt.x, ya}, {pt.x, yb}, col, 1, cv::LINE_AA);
-                cv::line(img, {pt.x - 5, ya}, {pt.x + 5, ya}, col, 1, cv::LINE_AA);
-                cv::line(img, {pt.x - 5, yb}, {pt.x + 5, yb}, col, 1, cv::LINE_AA);
-            }
-            if (prev.x >= 0) cv::line(img, prev, pt, col, 2, cv::LINE_AA);
-            cv::circle(img, pt, 5, col, cv::FILLED, cv::LINE_AA);
-            prev = pt;
+            CycleValue v{c, p->mean, p->sd, p->n, {}};
+            for (const EntrySummary& e : entries)
+                if (e.status == "ok" && e.cycle == c)
+                    for (const StatsRow& r : e.regions)
+                        if (r.class_name == cls && std::isfinite(r.gaussian.center_gpa))
+                            v.facets_gpa.push_back(r.gaussian.center_gpa);
+            trend.points.push_back(std::move(v));
         }
-        legend.push_back({t.classes[k], col});
+        d.classes.push_back(std::move(trend));
     }
-    draw_legend(img, ax, legend);
-    return img;
+    return d;
 }
 
 // One class: the pixel-modulus density of every cycle, from the pooled quantile sketches.
-cv::Mat figure_class_histograms(const SeriesTables& t, const std::string& cls) {
-    cv::Mat img(480, 760, CV_8UC3, kWhite);
+CycleDistributions class_distributions(const SeriesTables& t, const std::string& cls) {
     std::vector<const PooledClass*> groups;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (int c : t.cycles)
@@ -208,75 +72,32 @@ cv::Mat figure_class_histograms(const SeriesTables& t, const std::string& cls) {
         }
     if (groups.empty() || !(hi > lo)) lo = 0, hi = 1;
     // Pristine crystal (~130 GPa) and cycled interphase (~3 GPa) in one class span decades: then
-    // bin and draw on log10 E, with the density per decade, so every cycle's peak is visible.
-    const bool log_x = lo > 0.0 && hi > 20.0 * lo;
-    const double a0 = log_x ? std::log10(lo) : lo, a1 = log_x ? std::log10(hi) : hi;
-    auto value_at = [&](double a) { return log_x ? std::pow(10.0, a) : a; };
+    // bin on log10 E, with the density per decade, so every cycle's peak is visible.
+    CycleDistributions d;
+    d.class_name = cls;
+    d.log_axis = lo > 0.0 && hi > 20.0 * lo;
+    const double u0 = d.log_axis ? std::log10(lo) : lo, u1 = d.log_axis ? std::log10(hi) : hi;
+    // Room for the tails beyond the 0.5 % levels, never below zero on a linear axis.
+    const double a1 = u1 + 0.04 * (u1 - u0);
+    const double a0 = d.log_axis || lo < 0.0 ? u0 - 0.04 * (u1 - u0) : std::max(0.0, u0 - 0.04 * (u1 - u0));
+    auto value_at = [&](double a) { return d.log_axis ? std::pow(10.0, a) : a; };
     constexpr int kBins = 80;
     const double w = (a1 - a0) / kBins;
-    std::vector<std::vector<double>> dens;
-    double ymax = 0.0;
+    for (int b = 0; b <= kBins; ++b) d.edges.push_back(a0 + b * w);
     for (const PooledClass* p : groups) {
-        std::vector<double> d(kBins);
-        for (int b = 0; b < kBins; ++b) {
-            d[b] = (mixture_cdf(p->sketches, value_at(a0 + (b + 1) * w)) - mixture_cdf(p->sketches, value_at(a0 + b * w))) / w;
-            ymax = std::max(ymax, d[b]);
-        }
-        dens.push_back(std::move(d));
+        CycleDistributions::Curve c{p->cycle, p->n, {}};
+        for (int b = 0; b < kBins; ++b)
+            c.density.push_back((mixture_cdf(p->sketches, value_at(d.edges[b + 1])) -
+                                 mixture_cdf(p->sketches, value_at(d.edges[b]))) / w);
+        d.curves.push_back(std::move(c));
     }
-    Axes ax{cv::Rect(80, 40, 650, 380), a0, a1, 0.0, ymax > 0 ? ymax * 1.12 : 1.0};
-    draw_frame(img, ax, "Class " + cls + ": pixel modulus distribution per cycle",
-               log_x ? "density (1/decade)" : "density (1/GPa)", log_x ? "E (GPa, log scale)" : "E (GPa)");
-    std::vector<double> xt;
-    int dec = 0;
-    if (log_x) {  // 1, 2, 5 per decade
-        for (int e = (int)std::floor(a0); e <= (int)std::ceil(a1); ++e)
-            for (double m : {1.0, 2.0, 5.0})
-                if (const double v = m * std::pow(10.0, e); v >= lo && v <= hi) xt.push_back(v);
-    } else {
-        xt = nice_ticks(lo, hi, 8);
-        dec = tick_decimals(xt);
-    }
-    for (double v : xt) {
-        const int x = ax.px(log_x ? std::log10(v) : v);
-        cv::line(img, {x, ax.plot.y + ax.plot.height}, {x, ax.plot.y + ax.plot.height + 5}, kInk, 1);
-        const std::string s = fmt(v, log_x ? (v < 1 ? 1 : 0) : dec);
-        text(img, s, x - text_width(s) / 2, ax.plot.y + ax.plot.height + 20);
-    }
-    std::vector<std::pair<std::string, cv::Scalar>> legend;
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-        std::vector<cv::Point> pts;
-        for (int b = 0; b < kBins; ++b) {
-            pts.emplace_back(ax.px(a0 + b * w), ax.py(dens[g][b]));
-            pts.emplace_back(ax.px(a0 + (b + 1) * w), ax.py(dens[g][b]));
-        }
-        cv::polylines(img, pts, false, palette(g), 2, cv::LINE_AA);
-        legend.push_back({"cycle " + std::to_string(groups[g]->cycle) + " (n=" + std::to_string(groups[g]->n) + ")",
-                          palette(g)});
-    }
-    draw_legend(img, ax, legend);
-    return img;
+    return d;
 }
 
 std::string safe_file_part(const std::string& s) {
     std::string out;
     for (char c : s) out += std::isalnum((unsigned char)c) ? c : '_';
     return out.empty() ? "class" : out;
-}
-
-std::string base64(const std::vector<unsigned char>& in) {
-    static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    for (std::size_t i = 0; i < in.size(); i += 3) {
-        const unsigned v = (unsigned)in[i] << 16 | (i + 1 < in.size() ? (unsigned)in[i + 1] << 8 : 0u) |
-                           (i + 2 < in.size() ? (unsigned)in[i + 2] : 0u);
-        out += tbl[(v >> 18) & 63];
-        out += tbl[(v >> 12) & 63];
-        out += i + 1 < in.size() ? tbl[(v >> 6) & 63] : '=';
-        out += i + 2 < in.size() ? tbl[v & 63] : '=';
-    }
-    return out;
 }
 
 std::string html_escape(const std::string& s) {
@@ -293,21 +114,53 @@ std::string html_escape(const std::string& s) {
     return out;
 }
 
-struct Figure {
-    std::string file, caption;
-    std::vector<unsigned char> png;
+// A series figure: its file name without extension (in the output folder) and its caption.
+struct SeriesFigure {
+    std::string stem, caption;
 };
 
-std::vector<Figure> series_figures(const SeriesTables& t) {
-    std::vector<Figure> figs;
-    figs.push_back({"fig_modulus_vs_cycle.png",
-                    "Modulus vs cycle number per class, mean +- SD of the valid pixels (the paper's Fig. 3a).",
-                    png_bytes(figure_modulus_vs_cycle(t))});
+std::string class_figure_stem(const std::string& cls) { return "fig_hist_" + safe_file_part(cls); }
+
+std::vector<SeriesFigure> series_figure_list(const SeriesTables& t, const ModulusVsCycle& trend) {
+    std::vector<SeriesFigure> figs;
+    figs.push_back({"fig_modulus_vs_cycle", "Modulus vs cycle number per class (the paper's Fig. 3a). Points: " +
+                                                trend.value_kind + "; error bars: " + trend.error_kind + "; open points: " +
+                                                trend.facet_kind + "; N (" + trend.n_kind + ") under the axis."});
     for (const auto& cls : t.classes)
-        figs.push_back({"fig_hist_" + safe_file_part(cls) + ".png",
-                        "Class " + cls + ": pixel modulus distribution of each cycle number (density).",
-                        png_bytes(figure_class_histograms(t, cls))});
+        figs.push_back({class_figure_stem(cls), "Class " + cls + ": pixel modulus distribution of each cycle number (density)."});
     return figs;
+}
+
+void write_series_figures(const SeriesTables& t, const ModulusVsCycle& trend, const fs::path& out,
+                          const plot::FigureOptions& options) {
+    save_modulus_vs_cycle_figure((out / "fig_modulus_vs_cycle").string(), trend, options);
+    for (const auto& cls : t.classes)
+        save_cycle_distributions_figure((out / class_figure_stem(cls)).string(), class_distributions(t, cls), options);
+}
+
+// A figure in the report: the PNG (else the SVG) at `rel_stem` under out_dir, linked, or embedded
+// as a data: URI when self-contained; links to its other formats (not when embedded). Empty when none
+// was written.
+std::string html_figure_image(const fs::path& out_dir, const std::string& rel_stem, const std::string& img_class,
+                              bool self_contained, std::string* other_formats = nullptr) {
+    std::string img, others;
+    for (const auto& [ext, mime] : {std::pair<const char*, const char*>{"png", "image/png"}, {"svg", "image/svg+xml"},
+                                    {"pdf", ""}}) {
+        const std::string rel = rel_stem + "." + ext;
+        std::error_code ec;
+        if (!fs::is_regular_file(out_dir / rel, ec)) continue;
+        if (img.empty() && *mime) {
+            const std::string src = self_contained ? std::string("data:") + mime + ";base64," + plot::base64(read_file(out_dir / rel))
+                                                   : html_escape(rel);
+            img = "<img" + (img_class.empty() ? "" : " class=" + img_class) + " alt=\"" + html_escape(rel) + "\" src=\"" +
+                  src + "\">";
+        } else {
+            others += std::string(others.empty() ? "" : ", ") + "<a href=\"" + html_escape(rel) + "\">" + ext + "</a>";
+        }
+    }
+    if (self_contained && !img.empty()) others.clear();  // the mailed file travels without them
+    if (other_formats) *other_formats = others;
+    return img.empty() && !others.empty() ? others : img;
 }
 
 int count_status(const std::vector<EntrySummary>& entries, const std::string& status) {
@@ -320,7 +173,7 @@ void html_scans(std::ostringstream& h, const SeriesSpec& spec, const std::vector
       << "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
          "th{background:#f0f0f0}td.t{text-align:left}.failed{color:#b00}.missing{color:#b60}"
-         "figure{display:inline-block;margin:0.5em}figcaption{font-size:90%;max-width:760px}"
+         "figure{display:inline-block;margin:0.5em}figure img{max-width:100%}figcaption{font-size:90%;max-width:760px}"
          "img.scan{width:360px}</style></head><body>\n";
     h << "<h1>" << html_escape(title) << "</h1>\n<p>amfm " << AMFM_VERSION << ", series file <code>"
       << html_escape(spec.source) << "</code>: " << entries.size() << " scans, " << count_status(entries, "ok")
@@ -413,43 +266,36 @@ void html_regions(std::ostringstream& h, const std::vector<EntrySummary>& entrie
     h << "</table>\n";
 }
 
-// Each scan's own maps; embedded for a modest series, linked beyond (the report stays small).
-void html_scan_maps(std::ostringstream& h, const std::vector<EntrySummary>& entries, const fs::path& out_dir) {
-    constexpr int kMaxEmbeddedScans = 40;
-    const bool embed = count_status(entries, "ok") <= kMaxEmbeddedScans;
-    h << "<h2>Scans: corrected modulus and region histograms</h2>\n";
+// Each scan's own maps, linked (embedded when self-contained).
+void html_scan_maps(std::ostringstream& h, const std::vector<EntrySummary>& entries, const fs::path& out_dir,
+                    bool self_contained) {
+    h << "<h2>Scans: corrected modulus and region histograms</h2>\n<p>The modulus maps share one colour range "
+         "(the series' 1st-99th percentiles, unless <code>outputs.range</code> sets it), so scans compare by eye.</p>\n";
     for (const auto* e : by_cycle(entries)) {
         if (e->status != "ok") continue;
         h << "<h3>" << html_escape(e->id) << " (cycle " << e->cycle << ")</h3>\n";
-        for (const char* name : {"fig_modulus.png", "fig_histograms.png"}) {
-            const fs::path rel = fs::path("scans") / e->id / name;
-            std::error_code ec;
-            if (!fs::is_regular_file(out_dir / rel, ec)) continue;
-            if (embed) {
-                const std::string bytes = read_file(out_dir / rel);
-                h << "<img class=scan alt=\"" << html_escape(rel.generic_string()) << "\" src=\"data:image/png;base64,"
-                  << base64(std::vector<unsigned char>(bytes.begin(), bytes.end())) << "\">\n";
-            } else {
-                h << "<a href=\"" << html_escape(rel.generic_string()) << "\">" << name << "</a>\n";
-            }
-        }
+        for (const char* name : {"fig_modulus", "fig_histograms"})
+            h << html_figure_image(out_dir, "scans/" + e->id + "/" + name, "scan", self_contained) << "\n";
     }
 }
 
 std::string html_report(const SeriesSpec& spec, const std::vector<EntrySummary>& entries, const SeriesTables& t,
-                        const std::vector<SeriesComparison>& comps, const std::vector<Figure>& figs,
-                        const fs::path& out_dir) {
+                        const std::vector<SeriesComparison>& comps, const std::vector<SeriesFigure>& figs,
+                        const fs::path& out_dir, bool self_contained) {
     std::ostringstream h;
     html_scans(h, spec, entries);
     html_warnings(h, entries);
     html_table1(h, t);
     html_comparisons(h, comps);
     h << "<h2>Figures</h2>\n";
-    for (const auto& f : figs)
-        h << "<figure><img alt=\"" << html_escape(f.file) << "\" src=\"data:image/png;base64," << base64(f.png)
-          << "\"><figcaption>" << html_escape(f.caption) << " (" << f.file << ")</figcaption></figure>\n";
+    for (const auto& f : figs) {
+        std::string others;
+        const std::string img = html_figure_image(out_dir, f.stem, "", self_contained, &others);
+        h << "<figure>" << img << "<figcaption>" << html_escape(f.caption)
+          << (others.empty() ? "" : " Also as " + others + ".") << "</figcaption></figure>\n";
+    }
     html_regions(h, entries);
-    html_scan_maps(h, entries, out_dir);
+    html_scan_maps(h, entries, out_dir, self_contained);
     h << "</body></html>\n";
     return h.str();
 }
@@ -475,12 +321,13 @@ std::vector<EntrySummary> read_entries(const SeriesSpec& spec, const fs::path& o
 }  // namespace
 
 std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
-                               const std::string& out_dir) {
+                               const std::string& out_dir, bool self_contained) {
     const SeriesTables t = build_tables(entries);
-    return html_report(spec, entries, t, build_comparisons(t), series_figures(t), out_dir);
+    return html_report(spec, entries, t, build_comparisons(t), series_figure_list(t, modulus_vs_cycle_data(t, entries)),
+                       out_dir, self_contained);
 }
 
-SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir) {
+SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir, bool self_contained) {
     const fs::path out(out_dir);
     fs::create_directories(out);
     const std::vector<EntrySummary> entries = read_entries(spec, out);
@@ -490,12 +337,15 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
         for (const std::string& w : e.warnings) o.warnings.push_back(e.id + ": " + w);
     const SeriesTables t = build_tables(entries);
     const auto comps = build_comparisons(t);
-    const auto figs = series_figures(t);
+    const ModulusVsCycle trend = modulus_vs_cycle_data(t, entries);
     write_file_atomic(out / "series.csv", series_csv(entries));
     write_file_atomic(out / "series_comparisons.csv", series_comparisons_csv(entries));
     write_file_atomic(out / "series.json", series_json(spec, entries));
-    for (const auto& f : figs) write_file_atomic(out / f.file, std::string_view((const char*)f.png.data(), f.png.size()));
-    write_file_atomic(out / "report.html", html_report(spec, entries, t, comps, figs, out));
+    write_series_figures(t, trend, out, series_figure_options(entries, out_dir));
+    double lo_gpa = 0.0, hi_gpa = 0.0;
+    if (series_modulus_range(entries, lo_gpa, hi_gpa)) redraw_scan_modulus_maps(entries, out_dir, lo_gpa, hi_gpa);
+    write_file_atomic(out / "report.html",
+                      html_report(spec, entries, t, comps, series_figure_list(t, trend), out, self_contained));
     return o;
 }
 

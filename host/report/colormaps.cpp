@@ -124,6 +124,19 @@ const std::array<std::uint32_t, 256>& colormap_table(Colormap map) {
     return kViridis;
 }
 
+std::uint32_t wheel_colour(double angle_rad, double saturation) {
+    const double turn = 2.0 * M_PI;
+    const double h = std::fmod(std::fmod(angle_rad, turn) + turn, turn) / turn * 6.0;  // sextant 0..6
+    const double s = std::clamp(saturation, 0.0, 1.0);
+    const int sextant = std::min(5, (int)h);
+    const double f = h - sextant;
+    const double p = 1.0 - s, q = 1.0 - s * f, t = 1.0 - s * (1.0 - f);
+    const double rgb[6][3] = {{1, t, p}, {q, 1, p}, {p, 1, t}, {p, q, 1}, {t, p, 1}, {1, p, q}};
+    std::uint32_t out = 0;
+    for (int c = 0; c < 3; ++c) out = out << 8 | (std::uint32_t)std::lround(255.0 * rgb[sextant][c]);
+    return out;
+}
+
 Rgb categorical_colour(std::size_t i) {
     static constexpr std::uint32_t kOkabeIto[] = {0x0072b2, 0xe69f00, 0x009e73, 0xcc79a7,
                                                   0x56b4e9, 0xd55e00, 0xf0e442, 0x000000};

@@ -27,34 +27,6 @@ constexpr std::uint32_t kNaNGrey = 0x404040;  // NaN pixels in maps
 // The usable values of a map: finite, and positive too when they go to a log scale.
 bool usable(float v, bool log_scale) { return std::isfinite(v) && (!log_scale || v > 0.0f); }
 
-// The p_lo-th and p_hi-th percentiles (0..100) of a map's usable values, by radix selection
-// (no copy of the map); by partitions of a copy where that declines. False when none is usable.
-// A display range, not a statistic: the value of rank round(p / 100 (n - 1)).
-bool percentile_pair(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
-                     double& hi) {
-    const auto keep = [log_scale](float v) { return usable(v, log_scale); };
-    auto nearest_ranks = [&](std::size_t n) {
-        auto rank = [n](double p) { return std::min(n - 1, (std::size_t)std::lround(p / 100.0 * (n - 1))); };
-        return std::vector<std::size_t>{rank(p_lo), rank(p_hi)};
-    };
-    RadixSelection sel;
-    std::size_t n = 0;
-    if (radix_select(px, keep, nearest_ranks, sel, n)) {
-        const std::vector<std::size_t> ranks = nearest_ranks(n);
-        lo = sel.order_statistic(ranks[0]);
-        hi = sel.order_statistic(ranks[1]);
-        return true;
-    }
-    std::vector<float> values;
-    for (float v : px)
-        if (keep(v)) values.push_back(v);
-    if (values.empty()) return false;
-    const std::vector<double> at = order_statistics_inplace(values, nearest_ranks(values.size()));
-    lo = at[0];
-    hi = at[1];
-    return true;
-}
-
 // Colour range in scale units (log10 when log_scale): the given one, else 1-99 percentiles;
 // widened when it collapses so that an all-equal map still gets a colour bar.
 void colour_range(const Image<float>& values, const MapFigure& fig, double& lo, double& hi) {
@@ -62,7 +34,7 @@ void colour_range(const Image<float>& values, const MapFigure& fig, double& lo, 
     hi = fig.hi;
     if (lo > hi) std::swap(lo, hi);
     const bool given = lo != hi && std::isfinite(lo) && std::isfinite(hi) && (!fig.log10_scale || lo > 0.0);
-    if (!given && !percentile_pair(values.px, fig.log10_scale, 1.0, 99.0, lo, hi)) {
+    if (!given && !display_percentiles(values.px, fig.log10_scale, 1.0, 99.0, lo, hi)) {
         lo = fig.log10_scale ? 1.0 : 0.0;
         hi = fig.log10_scale ? 10.0 : 1.0;
     }
@@ -144,7 +116,7 @@ std::uint32_t blend(std::uint32_t under, std::uint32_t over, double alpha) {
 std::shared_ptr<Raster> mask_raster(const Image<float>& height_m, const Image<std::uint8_t>& mask, int k,
                                     long long pixels_with_mask[256]) {
     double lo = 0.0, hi = 1.0;
-    if (!percentile_pair(height_m.px, false, 1.0, 99.0, lo, hi)) lo = 0.0, hi = 1.0;
+    if (!display_percentiles(height_m.px, false, 1.0, 99.0, lo, hi)) lo = 0.0, hi = 1.0;
     if (!(hi > lo)) hi = lo + 1.0;
     std::vector<std::uint32_t> rgb(height_m.px.size());
     for (std::size_t i = 0; i < rgb.size(); ++i) {
@@ -212,6 +184,32 @@ void draw_mask_legend(Figure& fig, double x, double top, const std::vector<std::
 }  // namespace
 
 // ================================================================================================
+
+// By radix selection (no copy of the map); by partitions of a copy where that declines.
+bool display_percentiles(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
+                         double& hi) {
+    const auto keep = [log_scale](float v) { return usable(v, log_scale); };
+    auto nearest_ranks = [&](std::size_t n) {
+        auto rank = [n](double p) { return std::min(n - 1, (std::size_t)std::lround(p / 100.0 * (n - 1))); };
+        return std::vector<std::size_t>{rank(p_lo), rank(p_hi)};
+    };
+    RadixSelection sel;
+    std::size_t n = 0;
+    if (radix_select(px, keep, nearest_ranks, sel, n)) {
+        const std::vector<std::size_t> ranks = nearest_ranks(n);
+        lo = sel.order_statistic(ranks[0]);
+        hi = sel.order_statistic(ranks[1]);
+        return true;
+    }
+    std::vector<float> values;
+    for (float v : px)
+        if (keep(v)) values.push_back(v);
+    if (values.empty()) return false;
+    const std::vector<double> at = order_statistics_inplace(values, nearest_ranks(values.size()));
+    lo = at[0];
+    hi = at[1];
+    return true;
+}
 
 FigureOptions figure_options(const OutputsConfig& outputs) {
     FigureOptions o;

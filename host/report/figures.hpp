@@ -37,6 +37,12 @@ void save_map_figure(const std::string& stem, const Image<float>& values, const 
 // How many PNG pixels a scan pixel takes on each side in the map figures.
 int map_enlargement(int nx, int ny);
 
+// The p_lo-th and p_hi-th percentiles (0..100) of a map's finite values (positive too when
+// `log_scale`): a display range, not a statistic (the value of rank round(p / 100 (n - 1))).
+// False when no value is usable.
+bool display_percentiles(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
+                         double& hi);
+
 // The topography in grey with each mask reason as a coloured overlay and a legend.
 void save_mask_overlay_figure(const std::string& stem, const Image<float>& height_m, const Image<std::uint8_t>& mask,
                               double pixel_size_x_m, const plot::FigureOptions& out);

@@ -139,9 +139,8 @@ std::string safe_file_part(const std::string& s) {
     return o.empty() ? "region" : o;
 }
 
-// Runs independent jobs on up to four threads (this one included), each taking the next job:
-// the figures share no state, and drawing plus PNG encoding is most of a results folder's cost.
-// The first exception is rethrown once every thread is done.
+}  // namespace
+
 void run_concurrently(const std::vector<std::function<void()>>& jobs) {
     const std::size_t threads = std::min<std::size_t>({jobs.size(), 4, std::max(1u, std::thread::hardware_concurrency())});
     std::atomic<std::size_t> next{0};
@@ -163,6 +162,8 @@ void run_concurrently(const std::vector<std::function<void()>>& jobs) {
     for (auto& h : helpers) h.get();
     if (error) std::rethrow_exception(error);
 }
+
+namespace {
 
 template <class T>
 GsfField gsf_field(const char* title, const char* unit_z, const Image<T>& img, double scale, const Scan& scan) {
@@ -308,11 +309,16 @@ void write_scan_files(const Scan& scan, const ScanResult& result, const fs::path
         });
     figures.push_back(
         [&] { save_mask_overlay_figure(at("fig_mask"), result.height_leveled_m, result.mask, px, out_fig); });
-    if (result.segmented)
+    if (result.segmented) {
         figures.push_back([&] {
-            save_regions_overlay_png(at("fig_regions.png"), result.height_leveled_m, result.regions,
-                                     "Automatic regions - " + name);
+            save_regions_overlay_figure(at("fig_regions"), result.height_leveled_m, result.regions,
+                                        "Automatic regions – " + name, px, out_fig);
         });
+        figures.push_back([&] {
+            save_normals_figure(at("fig_normals"), result.height_leveled_m, result.segmentation, result.regions, px,
+                                scan.pixel_size_y_m(), "Surface normals – " + name, out_fig);
+        });
+    }
     figures.push_back([&] {
         save_histogram_overview_figure(at("fig_histograms"), result.stats, "Modulus distributions – " + name, out_fig);
     });

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "host/method/pipeline.hpp"
 #include "host/model/scan.hpp"
@@ -25,6 +27,10 @@ void write_scan_outputs(const Scan& scan, const ScanResult& result, const std::s
 // The same files written into `dir`, an existing empty folder (a staging folder the caller
 // commits, with files of its own beside them).
 void write_scan_files(const Scan& scan, const ScanResult& result, const std::filesystem::path& dir, const RunInfo& run);
+// Runs independent jobs on up to four threads (this one included), each taking the next job:
+// the figures share no state, and drawing plus PNG encoding is most of a results folder's cost.
+// The first exception is rethrown once every thread is done.
+void run_concurrently(const std::vector<std::function<void()>>& jobs);
 
 // The tables alone (used by write_scan_outputs and by tests). regions.csv: one row per region,
 // class and the map (scan_rows), the columns of regions_csv_table.

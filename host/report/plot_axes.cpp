@@ -170,6 +170,13 @@ void draw_error_bar(Figure& fig, const Axes& ax, double x, double y, double err,
     fig.circle({px, py}, 2.2, colour);
 }
 
+void draw_open_point(Figure& fig, Point centre, double radius_pt, const Rgb& colour) {
+    std::vector<Point> ring;
+    for (int k = 0; k < 16; ++k)
+        ring.push_back({centre.x + radius_pt * std::cos(k * M_PI / 8), centre.y + radius_pt * std::sin(k * M_PI / 8)});
+    fig.path(std::move(ring), true, kWhite, Stroke{colour, 0.7});
+}
+
 Point legend_size(const std::vector<LegendLine>& lines) {
     if (lines.empty()) return {0, 0};
     double text_w = 0;
@@ -203,6 +210,7 @@ void draw_legend(Figure& fig, const Rect& box, const std::vector<LegendLine>& li
                 fig.line({x + kLegendKey / 2, mid - 4}, {x + kLegendKey / 2, mid + 4}, Stroke{l.colour, 0.8});
                 fig.circle({x + kLegendKey / 2, mid}, 2.2, l.colour);
             }
+            if (l.key == 4) draw_open_point(fig, {x + kLegendKey / 2, mid}, 2.0, l.colour);
             x += kLegendKey + 4;
         }
         fig.text(l.text, {x, y}, {kTickPt, l.key == 0 ? l.colour : kInk});

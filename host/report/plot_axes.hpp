@@ -52,11 +52,14 @@ void draw_bars(Figure& fig, const Axes& ax, const std::vector<double>& edges, co
 // A point with a vertical error bar (caps included) from y - err to y + err, in axis units.
 void draw_error_bar(Figure& fig, const Axes& ax, double x, double y, double err, const Rgb& colour);
 
+// An open circle (a secondary point, e.g. one facet beside its class mean).
+void draw_open_point(Figure& fig, Point centre, double radius_pt, const Rgb& colour);
+
 // A legend box in an upper corner of the plot: lines of text, each with an optional colour key.
 struct LegendLine {
     std::string text;
     Rgb colour;
-    int key = 0;  // 0: none, 1: line, 2: filled box, 3: point with error bar
+    int key = 0;  // 0: none, 1: line, 2: filled box, 3: point with error bar, 4: open point
 };
 
 constexpr double kLegendRow = 12.5;  // points per legend line

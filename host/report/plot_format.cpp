@@ -72,6 +72,20 @@ std::string format_compact(double v) {
     return trim_zeros(format_fixed(v, std::max(0, 2 - e)));
 }
 
+std::string format_count(long long n, bool short_form) {
+    const long long a = n < 0 ? -n : n;
+    if (short_form && a >= 1000) {
+        const bool mega = a >= 1000000;
+        return format_compact((double)n / (mega ? 1e6 : 1e3)) + (mega ? "M" : "k");
+    }
+    std::string digits = std::to_string(a), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += "\u202f";
+        out += digits[i];
+    }
+    return n < 0 ? "−" + out : out;
+}
+
 std::string format_value_uncertainty(double value, double uncertainty, const std::string& unit) {
     if (!std::isfinite(value)) return with_unit("nan", unit);
     const bool has_u = std::isfinite(uncertainty) && uncertainty > 0.0;

@@ -15,6 +15,10 @@ std::string format_tick(double v, double step);
 // A single value with up to ~3 significant digits, no trailing zeros ("0.2", "150", "2e-5").
 std::string format_compact(double v);
 
+// A count with its thousands apart ("41 234", narrow no-break spaces); `short_form`: three
+// significant digits and k or M ("41.2k") where columns are narrow.
+std::string format_count(long long n, bool short_form = false);
+
 // "2.70 ± 0.11 GPa": the uncertainty to two significant digits, the value to the same decimal
 // place; tiny or huge values as "(1.20 ± 0.31) × 10⁻⁵ GPa"; without a usable uncertainty the
 // value alone to three significant digits. `unit` may be empty.

@@ -13,6 +13,7 @@
 
 #include "amfm/kernels/error.hpp"
 #include "host/model/file_io.hpp"
+#include "host/model/text.hpp"
 
 namespace amfm::plot {
 namespace {
@@ -203,24 +204,6 @@ std::string xml_escape(const std::string& s) {
     return out;
 }
 
-std::string base64(const std::string& in) {
-    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-    }
-    if (i + 1 == in.size()) {
-        const unsigned v = (unsigned char)in[i] << 16;
-        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-    } else if (i + 2 == in.size()) {
-        const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-    }
-    return out;
-}
-
 std::string svg_path(const Figure::PathOp& p) {
     std::string d;
     for (std::size_t i = 0; i < p.pts.size(); ++i) d += fmt::format("{}{:.2f} {:.2f}", i ? " L" : "M", p.pts[i].x, p.pts[i].y);
@@ -292,10 +275,28 @@ TextExtent measure_text(const std::string& text, double size_pt, bool bold) {
         return c;
     }();
     PangoLayout* layout = pango_layout_new(ctx);
-    set_font(layout, text, size_pt, bold);
+    set_font(layout, utf8_text(text), size_pt, bold);
     const TextExtent e = layout_extent(layout);
     g_object_unref(layout);
     return e;
+}
+
+std::string base64(const std::string& in) {
+    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+    }
+    if (i + 1 == in.size()) {
+        const unsigned v = (unsigned char)in[i] << 16;
+        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+    } else if (i + 2 == in.size()) {
+        const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+    }
+    return out;
 }
 
 int png_pixels(double points, double dpi) { return std::max(1, (int)std::lround(points * dpi / 72.0)); }
@@ -327,7 +328,8 @@ void Figure::rect(const Rect& r, std::optional<Rgb> fill, std::optional<Stroke> 
 void Figure::circle(Point centre, double radius_pt, const Rgb& fill) { ops_.emplace_back(CircleOp{centre, radius_pt, fill}); }
 
 void Figure::text(const std::string& s, Point at, const TextStyle& style) {
-    if (!s.empty()) ops_.emplace_back(TextOp{s, at, style});
+    // Names from files and YAML may be Latin-1; pango draws (and cairo measures) UTF-8 only.
+    if (!s.empty()) ops_.emplace_back(TextOp{utf8_text(s), at, style});
 }
 
 void Figure::image(std::shared_ptr<const Raster> raster, const Rect& where) {

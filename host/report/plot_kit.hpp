@@ -133,6 +133,9 @@ private:
     std::vector<Op> ops_;
 };
 
+// Bytes as base64 (RFC 4648, padded), for data: URIs of embedded images.
+std::string base64(const std::string& bytes);
+
 // The pixel size of a figure's PNG at `dpi`.
 int png_pixels(double points, double dpi);
 
