@@ -505,7 +505,7 @@ TEST(CudaParity, GaussianFitsMatchCpu) {
 //
 // The CUDA kernel fuses only the mul_add sites: masks identical, floats within 1e-5 relative.
 
-TEST(CudaParity, Large8192PixelStageIdenticalToCpu) {
+TEST(CudaParity, Large8192PixelStageMatchesCpu) {
     AMFM_REQUIRE_CUDA_DEVICE();
     auto cpu = make_cpu_backend();
     auto gpu = make_backend(BackendKind::Cuda);
@@ -528,7 +528,7 @@ TEST(CudaParity, LargeStripPastTheGridLimitMatchesCpu) {
     }
 }
 
-TEST(CudaParity, InfinitiesAndNonDefaultKcIdenticalToCpu) {
+TEST(CudaParity, InfinitiesAndNonDefaultKcMatchCpu) {
     AMFM_REQUIRE_CUDA_DEVICE();
     auto cpu = make_cpu_backend();
     auto gpu = make_backend(BackendKind::Cuda);
