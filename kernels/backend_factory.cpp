@@ -8,7 +8,12 @@ namespace amfm {
 std::unique_ptr<Backend> make_cuda_backend();  // kernels/cuda/backend_cuda.cu
 int cuda_runtime_device_count();
 std::string cuda_runtime_device_summary();
+int cuda_runtime_fp64_ratio();
 #endif
+
+bool auto_prefers_gpu(int single_to_double_perf_ratio) {
+    return single_to_double_perf_ratio >= 1 && single_to_double_perf_ratio <= 2;
+}
 
 BackendKind parse_backend_kind(const std::string& text) {
     if (text == "auto") return BackendKind::Auto;
@@ -46,10 +51,12 @@ std::unique_ptr<Backend> make_backend(BackendKind kind) {
 #ifdef AMFM_WITH_CUDA
     if (cuda_runtime_device_count() > 0) {
         if (kind == BackendKind::Cuda) return make_cuda_backend();
-        try {
-            return make_cuda_backend();
-        } catch (const BackendUnavailable&) {
-            // auto: a GPU this build cannot use (e.g. older than sm_80) means the CPU.
+        if (auto_prefers_gpu(cuda_runtime_fp64_ratio())) {
+            try {
+                return make_cuda_backend();
+            } catch (const BackendUnavailable&) {
+                // auto: a GPU this build cannot use (e.g. older than sm_80) means the CPU.
+            }
         }
     }
     if (kind == BackendKind::Cuda)

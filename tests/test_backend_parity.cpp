@@ -501,5 +501,101 @@ TEST(CudaParity, GaussianFitsMatchCpu) {
     }
 }
 
+// ---- CUDA at the sizes and edges of the FMA rule (docs/architecture.md) -----------------------
+//
+// The CUDA kernel fuses only the mul_add sites: masks identical, floats within 1e-5 relative.
+
+TEST(CudaParity, Large8192PixelStageMatchesCpu) {
+    AMFM_REQUIRE_CUDA_DEVICE();
+    auto cpu = make_cpu_backend();
+    auto gpu = make_backend(BackendKind::Cuda);
+    const Maps m = random_maps(8192, 8192, 8192u);
+    for (KcModel kc : {KcModel::Polynomial, KcModel::None}) {
+        const Case c{8192, 8192, TiltMethod::CentralDifference, 1, true, true, kc};
+        expect_pixels_match(run_pixels(*gpu, m, c), run_pixels(*cpu, m, c), c.name());
+    }
+}
+
+TEST(CudaParity, LargeStripPastTheGridLimitMatchesCpu) {
+    AMFM_REQUIRE_CUDA_DEVICE();
+    auto cpu = make_cpu_backend();
+    auto gpu = make_backend(BackendKind::Cuda);
+    // 600000 rows: 75000 block rows, more than the 65535 a grid holds (the block-row loop).
+    const Maps m = random_maps(3, 600000, 3u);
+    for (const auto& mh : {std::pair<TiltMethod, int>{TiltMethod::CentralDifference, 1}, {TiltMethod::LocalPlane, 2}}) {
+        const Case c{3, 600000, mh.first, mh.second, true, true};
+        expect_pixels_match(run_pixels(*gpu, m, c), run_pixels(*cpu, m, c), c.name());
+    }
+}
+
+TEST(CudaParity, InfinitiesAndNonDefaultKcMatchCpu) {
+    AMFM_REQUIRE_CUDA_DEVICE();
+    auto cpu = make_cpu_backend();
+    auto gpu = make_backend(BackendKind::Cuda);
+    Maps m = random_maps(301, 203, 77u);
+    for (std::size_t i = 0; i < m.height.size(); i += 37) {
+        const float inf = (i / 37) % 2 ? INFINITY : -INFINITY;
+        switch ((i / 37) % 4) {
+            case 0: m.height[i] = inf; break;
+            case 1: m.phase[i] = inf; break;
+            case 2: m.df2[i] = inf; break;
+            default: m.amplitude[i] = inf; break;
+        }
+    }
+    for (KcModel kc : {KcModel::Polynomial, KcModel::CosPower, KcModel::None})
+        for (TiltMethod method : {TiltMethod::CentralDifference, TiltMethod::LocalPlane}) {
+            const Case c{301, 203, method, 1, true, true, kc};
+            PixelParams p = make_params(m, c.method, c.half, kc);
+            p.correction.n_coefficients = 3;  // terms past the count must not enter
+            p.correction.coefficients[0] = 0.98;
+            p.correction.coefficients[1] = 2e-3;
+            p.correction.coefficients[2] = -3e-4;
+            p.correction.coefficients[5] = 9.0;
+            p.correction.cos_exponent = 1.7;
+            p.correction.max_angle_deg = 30.0;
+            PixelResult g(m.height.size()), r(m.height.size());
+            gpu->pixel_stage(inputs_of(m, c), p, g.outputs());
+            cpu->pixel_stage(inputs_of(m, c), p, r.outputs());
+            expect_pixels_match(g, r, c.name() + " +-inf, Kc 3 terms, cutoff 30");
+        }
+}
+
+TEST(CudaParity, HistogramsAtTheSharedMemoryBoundaryIdenticalToCpu) {
+    AMFM_REQUIRE_CUDA_DEVICE();
+    auto cpu = make_cpu_backend();
+    auto gpu = make_backend(BackendKind::Cuda);
+    const Case c{512, 384, TiltMethod::CentralDifference, 1, true, true};
+    const Maps m = random_maps(c.nx, c.ny, 12288u);
+    const PixelResult px = run_pixels(*cpu, m, c);
+    // 12,288 bins (48 KiB of counts) is the last layout counted in shared memory; 12,289 the first
+    // in global atomics.
+    for (int total : {12287, 12288, 12289}) {
+        std::vector<HistSpec> specs = region_specs(m.n_regions, 16);
+        HistSpec& last = specs.back();
+        last.nbins = total - last.offset;
+        ASSERT_EQ(total_hist_bins(specs.data(), (int)specs.size()), (std::size_t)total);
+        EXPECT_EQ(backend_histograms(*gpu, px, m.region.data(), specs, false),
+                  backend_histograms(*cpu, px, m.region.data(), specs, false))
+            << total << " bins";
+    }
+}
+
+TEST(CudaParity, FitsMatchCpuToOneMillionthIncludingChi2AndR2) {
+    AMFM_REQUIRE_CUDA_DEVICE();
+    auto cpu = make_cpu_backend();
+    auto gpu = make_backend(BackendKind::Cuda);
+    const FitSet set = make_fit_set(11);
+    for (int fit_offset : {0, 1}) {
+        FitOptions opt;
+        opt.fit_offset = fit_offset;
+        const std::vector<FitResult> g = backend_fits(*gpu, set, opt), c = backend_fits(*cpu, set, opt);
+        const std::string what = "offset " + std::to_string(fit_offset);
+        expect_fits_match(g, c, set, what, 1e-6);
+        for (std::size_t f = 0; f < c.size(); ++f) {
+            EXPECT_TRUE(close_rel(g[f].chi2, c[f].chi2, 1e-6)) << what << ": fit " << f << " chi2 " << g[f].chi2 << " vs " << c[f].chi2;
+            EXPECT_LE(std::fabs(g[f].r2 - c[f].r2), 1e-6) << what << ": fit " << f << " r2";
+        }
+    }
+}
 
 }  // namespace

@@ -72,6 +72,7 @@ public:
                            const std::int32_t* region, std::size_t n_pixels, const HistSpec* specs,
                            int n_regions, bool whole_map, std::uint32_t* counts) override {
         const int n_specs = n_regions + (whole_map ? 1 : 0);
+        validate_hist_specs(specs, n_specs, "region_histograms");
         const std::size_t total_bins = total_hist_bins(specs, n_specs);
         if (total_bins == 0) return;
         const cudaStream_t s = stream_.get();
@@ -89,6 +90,7 @@ public:
     void fit_gaussians(const std::uint32_t* counts, const HistSpec* specs, int n_fits,
                        const FitOptions& options, FitResult* results) override {
         if (n_fits <= 0) return;
+        validate_hist_specs(specs, n_fits, "fit_gaussians");
         const cudaStream_t s = stream_.get();
         upload(counts_, counts, total_hist_bins(specs, n_fits), s);
         upload(specs_, specs, (std::size_t)n_fits, s);
@@ -122,6 +124,17 @@ int cuda_runtime_device_count() {
         return 0;
     }
     return count;
+}
+
+// The current device's single- to double-precision throughput ratio; 0 when it cannot be read.
+int cuda_runtime_fp64_ratio() {
+    int device = 0, ratio = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&ratio, cudaDevAttrSingleToDoublePrecisionPerfRatio, device) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    return ratio;
 }
 
 std::string cuda_runtime_device_summary() {

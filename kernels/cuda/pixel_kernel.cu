@@ -2,7 +2,9 @@
 // central differences, window_half for the local plane) in shared memory; an accessor maps
 // global coordinates into the tile, so the header's pixel_slope runs unchanged on it, then
 // pixel_finish_for does the physics. Every input is read from global memory once per pixel (the
-// halo rows/columns once more per neighbouring block).
+// halo rows/columns once more per neighbouring block). The per-scan constants come in as
+// PixelConstants (made once on the host), and this file is compiled with -fmad=false: the FMA rule of
+// docs/architecture.md, which makes the kernel round as the CPU loop does.
 #include "cuda_check.cuh"
 #include "cuda_ops.cuh"
 
@@ -27,11 +29,10 @@ struct TileHeights {
 
 template <bool kTiled, KcModel M>
 __global__ void __launch_bounds__(kBlockX * kBlockY)
-    pixel_stage_kernel(PixelInputs in, PixelParams p, PixelOutputs out, int halo, int blocks_y) {
+    pixel_stage_kernel(PixelInputs in, PixelParams p, PixelConstants c, PixelOutputs out, int halo, int blocks_y) {
     extern __shared__ float tile[];
     const int pitch = kBlockX + 2 * halo;
-    const int tile_size = pitch * (kBlockY + 2 * halo);
-    const int tid = threadIdx.y * kBlockX + threadIdx.x;
+    const int tile_rows = kBlockY + 2 * halo;
     const int x = blockIdx.x * kBlockX + threadIdx.x;
     // Grid-stride over block rows: maps taller than kMaxGridY blocks still work.
     for (int by = blockIdx.y; by < blocks_y; by += gridDim.y) {
@@ -42,29 +43,34 @@ __global__ void __launch_bounds__(kBlockX * kBlockY)
         if constexpr (kTiled) {
             const int x0 = blockIdx.x * kBlockX - halo;
             const int y0 = by * kBlockY - halo;
-            for (int k = tid; k < tile_size; k += kBlockX * kBlockY) {
-                const int gx = x0 + k % pitch, gy = y0 + k / pitch;
-                tile[k] = gx >= 0 && gx < p.nx && gy >= 0 && gy < p.ny
-                              ? in.height_m[(long long)gy * p.nx + gx]
-                              : NAN;
+            // A 2-D loop over the tile: no integer division or remainder per element.
+            for (int ty = threadIdx.y; ty < tile_rows; ty += kBlockY) {
+                const int gy = y0 + ty;
+                const bool row_inside = gy >= 0 && gy < p.ny;
+                const float* src = in.height_m + (long long)gy * p.nx;
+                for (int tx = threadIdx.x; tx < pitch; tx += kBlockX) {
+                    const int gx = x0 + tx;
+                    tile[ty * pitch + tx] = row_inside && gx >= 0 && gx < p.nx ? src[gx] : NAN;
+                }
             }
             __syncthreads();
-            if (inside) s = pixel_slope(TileHeights{tile, x0, y0, pitch}, p, x, y);
+            if (inside) s = pixel_slope(TileHeights{tile, x0, y0, pitch}, p, c, x, y);
             __syncthreads();  // the next block row overwrites the tile
         } else {
-            if (inside) s = pixel_slope(RowMajorHeights{in.height_m, p.nx}, p, x, y);
+            if (inside) s = pixel_slope(RowMajorHeights{in.height_m, p.nx}, p, c, x, y);
         }
-        if (inside) pixel_finish_for<M>(in, p, out, i, s.gx, s.gy);
+        if (inside) pixel_finish_for<M>(in, p, c, out, i, s.gx, s.gy);
     }
 }
 
 template <KcModel M>
 void launch_for(bool tiled, dim3 grid, dim3 block, std::size_t tile_bytes, cudaStream_t stream,
-                const PixelInputs& in, const PixelParams& p, const PixelOutputs& out, int halo, int blocks_y) {
+                const PixelInputs& in, const PixelParams& p, const PixelConstants& c, const PixelOutputs& out,
+                int halo, int blocks_y) {
     if (tiled)
-        pixel_stage_kernel<true, M><<<grid, block, tile_bytes, stream>>>(in, p, out, halo, blocks_y);
+        pixel_stage_kernel<true, M><<<grid, block, tile_bytes, stream>>>(in, p, c, out, halo, blocks_y);
     else
-        pixel_stage_kernel<false, M><<<grid, block, 0, stream>>>(in, p, out, halo, blocks_y);
+        pixel_stage_kernel<false, M><<<grid, block, 0, stream>>>(in, p, c, out, halo, blocks_y);
 }
 
 }  // namespace
@@ -80,9 +86,10 @@ void launch_pixel_stage(const PixelInputs& in, const PixelParams& p, const Pixel
     const std::size_t tile_bytes =
         sizeof(float) * (std::size_t)(kBlockX + 2 * halo) * (std::size_t)(kBlockY + 2 * halo);
     const bool tiled = tile_bytes <= kMaxTileBytes;
+    const PixelConstants c = make_pixel_constants(p);
     // The Kc model is a template parameter of the physics (as in the CPU loop): one kernel each.
     with_kc_model(p.correction.model, [&](auto tag) {
-        launch_for<decltype(tag)::value>(tiled, grid, block, tile_bytes, stream, in, p, out, halo, blocks_y);
+        launch_for<decltype(tag)::value>(tiled, grid, block, tile_bytes, stream, in, p, c, out, halo, blocks_y);
     });
     AMFM_CUDA_CHECK_LAUNCH();
 }

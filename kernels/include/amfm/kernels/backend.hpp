@@ -47,7 +47,14 @@ enum class BackendKind { Auto, Cpu, Cuda };
 // "auto" | "cpu" | "cuda"; throws ConfigError otherwise.
 BackendKind parse_backend_kind(const std::string& text);
 
-// Auto: CUDA when it was compiled and a device is present, else CPU. Cuda: throws
+// Whether `auto` uses a GPU whose single- to double-precision throughput ratio is this
+// (cudaDeviceProp::singleToDoublePrecisionPerfRatio): only data-centre GPUs with full-rate FP64
+// (ratio <= 2: P100, V100, A100, H100, H200); consumer and workstation GPUs (32 or 64) run the
+// double-precision pixel stage slower than the CPU, and `auto` picks the CPU there.
+bool auto_prefers_gpu(int single_to_double_perf_ratio);
+
+// Auto: CUDA when it was compiled and a device with strong FP64 (auto_prefers_gpu) is present,
+// else CPU. Cuda: throws
 // BackendUnavailable ("built without CUDA" / "no CUDA device found") when it cannot run.
 std::unique_ptr<Backend> make_backend(BackendKind kind);
 

@@ -23,16 +23,16 @@ AMFM_HD double atan_nonneg(double x) {
     const double u = num / den;
     const double z = u * u;
     double p = -1.0 / 19.0;
-    p = p * z + 1.0 / 17.0;
-    p = p * z - 1.0 / 15.0;
-    p = p * z + 1.0 / 13.0;
-    p = p * z - 1.0 / 11.0;
-    p = p * z + 1.0 / 9.0;
-    p = p * z - 1.0 / 7.0;
-    p = p * z + 1.0 / 5.0;
-    p = p * z - 1.0 / 3.0;
-    p = p * z + 1.0;
-    return k * (0.125 * kPiD) + u * p;
+    p = mul_add(p, z, 1.0 / 17.0);
+    p = mul_add(p, z, -1.0 / 15.0);
+    p = mul_add(p, z, 1.0 / 13.0);
+    p = mul_add(p, z, -1.0 / 11.0);
+    p = mul_add(p, z, 1.0 / 9.0);
+    p = mul_add(p, z, -1.0 / 7.0);
+    p = mul_add(p, z, 1.0 / 5.0);
+    p = mul_add(p, z, -1.0 / 3.0);
+    p = mul_add(p, z, 1.0);
+    return mul_add(k, 0.125 * kPiD, u * p);
 }
 
 // cos of an angle in degrees. Reduced by symmetry to [0, 45] deg, then a Taylor series of cos
@@ -40,7 +40,7 @@ AMFM_HD double atan_nonneg(double x) {
 // (Phi1 = 90 deg) reads as "no repulsive contact", not as cos = 6e-17 > 0.
 AMFM_HD double cos_deg(double deg) {
     double a = deg < 0.0 ? -deg : deg;
-    a = a - 360.0 * floor(a * (1.0 / 360.0));  // [0, 360]; 360 folds to 0 below
+    a = mul_add(-360.0, floor(a * (1.0 / 360.0)), a);  // [0, 360]; 360 folds to 0 below
     a = a > 180.0 ? 360.0 - a : a;     // [0, 180]
     const bool negative = a > 90.0;
     a = negative ? 180.0 - a : a;      // [0, 90]; cos(180 - a) = -cos(a)
@@ -48,23 +48,23 @@ AMFM_HD double cos_deg(double deg) {
     const double x = (via_sin ? 90.0 - a : a) * (kPiD / 180.0);  // [0, pi/4]
     const double z = x * x;
     double c = 1.0 / 20922789888000.0;  // 1/16!
-    c = c * z - 1.0 / 87178291200.0;
-    c = c * z + 1.0 / 479001600.0;
-    c = c * z - 1.0 / 3628800.0;
-    c = c * z + 1.0 / 40320.0;
-    c = c * z - 1.0 / 720.0;
-    c = c * z + 1.0 / 24.0;
-    c = c * z - 0.5;
-    c = c * z + 1.0;
+    c = mul_add(c, z, -1.0 / 87178291200.0);
+    c = mul_add(c, z, 1.0 / 479001600.0);
+    c = mul_add(c, z, -1.0 / 3628800.0);
+    c = mul_add(c, z, 1.0 / 40320.0);
+    c = mul_add(c, z, -1.0 / 720.0);
+    c = mul_add(c, z, 1.0 / 24.0);
+    c = mul_add(c, z, -0.5);
+    c = mul_add(c, z, 1.0);
     double s = 1.0 / 355687428096000.0;  // 1/17!
-    s = s * z - 1.0 / 1307674368000.0;
-    s = s * z + 1.0 / 6227020800.0;
-    s = s * z - 1.0 / 39916800.0;
-    s = s * z + 1.0 / 362880.0;
-    s = s * z - 1.0 / 5040.0;
-    s = s * z + 1.0 / 120.0;
-    s = s * z - 1.0 / 6.0;
-    s = s * z + 1.0;
+    s = mul_add(s, z, -1.0 / 1307674368000.0);
+    s = mul_add(s, z, 1.0 / 6227020800.0);
+    s = mul_add(s, z, -1.0 / 39916800.0);
+    s = mul_add(s, z, 1.0 / 362880.0);
+    s = mul_add(s, z, -1.0 / 5040.0);
+    s = mul_add(s, z, 1.0 / 120.0);
+    s = mul_add(s, z, -1.0 / 6.0);
+    s = mul_add(s, z, 1.0);
     s *= x;
     const double r = via_sin ? s : c;
     return negative ? -r : r;

@@ -50,32 +50,48 @@ struct FitResult {
     FitState state = FitState::TooFewPoints;
 };
 
-// Solve the n x n system a x = b in place (Gaussian elimination, partial pivoting).
-AMFM_HD bool solve_small_system(double a[4][4], double b[4], int n) {
-    for (int k = 0; k < n; ++k) {
+// Solve the N x N system a x = b in place (Gaussian elimination, partial pivoting). N is a
+// compile-time count and rows are swapped by compile-time index, so on the GPU every array stays
+// in registers (a runtime index would put them in local memory).
+template <int N>
+AMFM_HD bool solve_small_system(double a[4][4], double b[4]) {
+    AMFM_UNROLL
+    for (int k = 0; k < N; ++k) {
         int piv = k;
-        for (int r = k + 1; r < n; ++r)
-            if (fabs(a[r][k]) > fabs(a[piv][k])) piv = r;
-        if (!(fabs(a[piv][k]) > 1e-300)) return false;
-        if (piv != k) {
-            for (int c = 0; c < n; ++c) {
+        double pivot_magnitude = fabs(a[k][k]);
+        AMFM_UNROLL
+        for (int r = k + 1; r < N; ++r)
+            if (fabs(a[r][k]) > pivot_magnitude) {
+                pivot_magnitude = fabs(a[r][k]);
+                piv = r;
+            }
+        if (!(pivot_magnitude > 1e-300)) return false;
+        AMFM_UNROLL
+        for (int r = k + 1; r < N; ++r) {
+            if (r != piv) continue;
+            AMFM_UNROLL
+            for (int c = 0; c < N; ++c) {
                 const double t = a[k][c];
-                a[k][c] = a[piv][c];
-                a[piv][c] = t;
+                a[k][c] = a[r][c];
+                a[r][c] = t;
             }
             const double t = b[k];
-            b[k] = b[piv];
-            b[piv] = t;
+            b[k] = b[r];
+            b[r] = t;
         }
-        for (int r = k + 1; r < n; ++r) {
+        AMFM_UNROLL
+        for (int r = k + 1; r < N; ++r) {
             const double f = a[r][k] / a[k][k];
-            for (int c = k; c < n; ++c) a[r][c] -= f * a[k][c];
+            AMFM_UNROLL
+            for (int c = k; c < N; ++c) a[r][c] -= f * a[k][c];
             b[r] -= f * b[k];
         }
     }
-    for (int k = n - 1; k >= 0; --k) {
+    AMFM_UNROLL
+    for (int k = N - 1; k >= 0; --k) {
         double acc = b[k];
-        for (int c = k + 1; c < n; ++c) acc -= a[k][c] * b[c];
+        AMFM_UNROLL
+        for (int c = k + 1; c < N; ++c) acc -= a[k][c] * b[c];
         b[k] = acc / a[k][k];
         if (!isfinite(b[k])) return false;
     }
@@ -94,8 +110,9 @@ AMFM_HD double gauss_eval(const double p[4], double u, double d[4]) {
 }
 
 // chi^2, gradient J^T r and approximate Hessian J^T J over the bins (bin-index coordinates).
+template <int NP>
 AMFM_HD double gauss_normal_equations(const std::uint32_t* counts, int nbins, double scale,
-                                      const double p[4], int np, double h[4][4], double g[4]) {
+                                      const double p[4], double h[4][4], double g[4]) {
     for (int r = 0; r < 4; ++r) {
         g[r] = 0.0;
         for (int c = 0; c < 4; ++c) h[r][c] = 0.0;
@@ -105,21 +122,27 @@ AMFM_HD double gauss_normal_equations(const std::uint32_t* counts, int nbins, do
         double d[4];
         const double res = counts[b] * scale - gauss_eval(p, b + 0.5, d);
         chi2 += res * res;
-        for (int r = 0; r < np; ++r) {
+        AMFM_UNROLL
+        for (int r = 0; r < NP; ++r) {
             g[r] += d[r] * res;
+            AMFM_UNROLL
             for (int c = 0; c <= r; ++c) h[r][c] += d[r] * d[c];
         }
     }
-    for (int r = 0; r < np; ++r)
-        for (int c = r + 1; c < np; ++c) h[r][c] = h[c][r];
+    AMFM_UNROLL
+    for (int r = 0; r < NP; ++r)
+        AMFM_UNROLL
+        for (int c = r + 1; c < NP; ++c) h[r][c] = h[c][r];
     return chi2;
 }
 
-AMFM_HD FitResult fit_gaussian_histogram(const std::uint32_t* counts, const HistSpec& spec,
-                                         const FitOptions& opt) {
+// The fit with NP parameters (3: no background, 4: with the offset), fixed at compile time.
+template <int NP>
+AMFM_HD FitResult fit_gaussian_histogram_n(const std::uint32_t* counts, const HistSpec& spec,
+                                           const FitOptions& opt) {
     FitResult out;
     const int nbins = spec.nbins;
-    const int np = opt.fit_offset ? 4 : 3;
+    constexpr int np = NP;
 
     // Moments give the starting point and decide whether a fit is possible at all.
     double total = 0.0, peak = 0.0, m1 = 0.0;
@@ -139,31 +162,37 @@ AMFM_HD FitResult fit_gaussian_histogram(const std::uint32_t* counts, const Hist
     double p[4] = {1.0, m1, fmax(sqrt(m2 / total), 0.5), 0.0};
 
     double h[4][4], g[4];
-    double chi2 = gauss_normal_equations(counts, nbins, scale, p, np, h, g);
+    double chi2 = gauss_normal_equations<NP>(counts, nbins, scale, p, h, g);
     double lambda = 1e-3;
     out.state = FitState::MaxIterations;
     int it = 0;
     for (; it < opt.max_iterations; ++it) {
         double a[4][4], step[4];
+        AMFM_UNROLL
         for (int r = 0; r < np; ++r) {
+            AMFM_UNROLL
             for (int c = 0; c < np; ++c) a[r][c] = h[r][c];
             a[r][r] = h[r][r] * (1.0 + lambda);
             step[r] = g[r];
         }
-        if (!solve_small_system(a, step, np)) {
+        if (!solve_small_system<NP>(a, step)) {
             out.state = FitState::Singular;
             break;
         }
         double trial[4] = {p[0], p[1], p[2], p[3]};
+        AMFM_UNROLL
         for (int r = 0; r < np; ++r) trial[r] += step[r];
         double ht[4][4], gt[4];
         const double chi2_trial =
-            trial[2] != 0.0 ? gauss_normal_equations(counts, nbins, scale, trial, np, ht, gt) : INFINITY;
+            trial[2] != 0.0 ? gauss_normal_equations<NP>(counts, nbins, scale, trial, ht, gt) : INFINITY;
         if (chi2_trial <= chi2) {
             const double drop = chi2 - chi2_trial;
+            AMFM_UNROLL
             for (int r = 0; r < 4; ++r) p[r] = trial[r];
+            AMFM_UNROLL
             for (int r = 0; r < 4; ++r) {
                 g[r] = gt[r];
+                AMFM_UNROLL
                 for (int c = 0; c < 4; ++c) h[r][c] = ht[r][c];
             }
             chi2 = chi2_trial;
@@ -201,6 +230,12 @@ AMFM_HD FitResult fit_gaussian_histogram(const std::uint32_t* counts, const Hist
     for (int b = 0; b < nbins; ++b) ss_tot += (counts[b] - mean) * (counts[b] - mean);
     out.r2 = ss_tot > 0.0 ? 1.0 - out.chi2 / ss_tot : 0.0;
     return out;
+}
+
+AMFM_HD FitResult fit_gaussian_histogram(const std::uint32_t* counts, const HistSpec& spec,
+                                         const FitOptions& opt) {
+    return opt.fit_offset ? fit_gaussian_histogram_n<4>(counts, spec, opt)
+                          : fit_gaussian_histogram_n<3>(counts, spec, opt);
 }
 
 // sigma = FWHM / (2 sqrt(2 ln 2)), as in the paper.

@@ -1,9 +1,13 @@
 // The one bin-edge rule every backend uses, so histogram counts agree exactly.
 #pragma once
 
+#include <climits>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+
+#include "amfm/kernels/error.hpp"
 
 #include "amfm/kernels/hd.hpp"
 #include "amfm/kernels/mask.hpp"
@@ -54,6 +58,28 @@ inline std::size_t total_hist_bins(const HistSpec* specs, int n) {
         if (end > total) total = end;
     }
     return total;
+}
+
+// Checks specs[0, n) before a backend uses them (host side): a negative offset or bin count, bins
+// past INT_MAX, or a spec with bins whose range is not finite with lo < hi would index outside the
+// count array or bin nothing; throws DataError naming `what` and the spec.
+inline void validate_hist_specs(const HistSpec* specs, int n, const char* what) {
+    for (int k = 0; k < n; ++k) {
+        const HistSpec& h = specs[k];
+        const char* problem = nullptr;
+        if (h.offset < 0)
+            problem = "negative offset";
+        else if (h.nbins < 0)
+            problem = "negative bin count";
+        else if ((long long)h.offset + h.nbins > INT_MAX)
+            problem = "bins past INT_MAX";
+        else if (h.nbins > 0 && !(std::isfinite(h.lo) && std::isfinite(h.hi) && h.lo < h.hi))
+            problem = "range not finite with lo < hi";
+        if (problem)
+            throw DataError(std::string(what) + ": histogram spec " + std::to_string(k) + " (offset " +
+                            std::to_string(h.offset) + ", " + std::to_string(h.nbins) + " bins, [" +
+                            std::to_string(h.lo) + ", " + std::to_string(h.hi) + "]): " + problem);
+    }
 }
 
 // The slots pixel i counts in: its region's histogram (specs[region]; not for an edge pixel) and,

@@ -67,15 +67,23 @@ AMFM_HD double punch_prefactor(double contact_radius_m) {
     return kPi / contact_radius_m * 0.40824829046386301637;  // sqrt(1/6)
 }
 
-// Apparent modulus in Pa (before any tilt correction) from cos(Phi1). Non-physical inputs
-// (cos Phi1 <= 0, df2 <= 0) give NaN; the per-pixel stage flags them with mask bits. Written
-// with selects rather than early returns so the CPU loop vectorises.
-AMFM_HD double amfm_modulus_from_cos_pa(const ModulusModel& m, double cos_phase1, double df2_hz, double a1_m) {
-    const double first = first_mode_term_from_cos(m, cos_phase1, a1_m);
-    const double second = m.two_k2_over_f2 * df2_hz;
+// Apparent modulus in Pa from cos(Phi1) with the per-scan constants given: punch_prefactor(R) and
+// first_mode_scale = k1/Q1 * A1free/A1 (N/m). Non-physical inputs (cos Phi1 <= 0, df2 <= 0) give
+// NaN; the per-pixel stage flags them with mask bits. Written with selects rather than early
+// returns so the CPU loop vectorises.
+AMFM_HD double amfm_modulus_hoisted_pa(double punch_prefactor_per_m, double two_k2_over_f2,
+                                       double first_mode_scale_n_per_m, double cos_phase1, double df2_hz) {
+    const double first = first_mode_scale_n_per_m * cos_phase1;
+    const double second = two_k2_over_f2 * df2_hz;
     // second^(3/2) / first^(1/2) as second * sqrt(second / first): one root, one division.
-    const double e = punch_prefactor(m.contact_radius_m) * second * sqrt(second / first);
+    const double e = punch_prefactor_per_m * second * sqrt(second / first);
     return (first > 0.0 && second > 0.0) ? e : NAN;
+}
+
+// Apparent modulus in Pa (before any tilt correction) from cos(Phi1).
+AMFM_HD double amfm_modulus_from_cos_pa(const ModulusModel& m, double cos_phase1, double df2_hz, double a1_m) {
+    return amfm_modulus_hoisted_pa(punch_prefactor(m.contact_radius_m), m.two_k2_over_f2,
+                                   m.k1_over_q1_a1free / a1_m, cos_phase1, df2_hz);
 }
 
 AMFM_HD double amfm_modulus_pa(const ModulusModel& m, double phase1_deg, double df2_hz, double a1_m) {

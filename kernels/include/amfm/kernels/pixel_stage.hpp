@@ -38,11 +38,32 @@ struct PixelParams {
     TiltCorrection correction{};
 };
 
+// What the stage derives from PixelParams once per scan, so that no pixel divides by a per-scan
+// constant or selects its Kc terms. make_pixel_constants is the one place it is computed: both
+// backends call it on the host and pass the result by value to every pixel. Each value is the
+// expression the per-pixel code evaluated before, so the results are bit for bit the same.
+struct PixelConstants {
+    double inv_dx_per_m = 0.0, inv_dy_per_m = 0.0;  // 1 / pitch
+    double punch_prefactor_per_m = 0.0;             // (pi / R) sqrt(1/6)
+    double first_mode_scale_set_n_per_m = 0.0;      // k1/Q1 * A1free / A1set (no per-pixel amplitude)
+    KcCoefficients kc{};                            // zero past n_coefficients
+};
+
+AMFM_HD PixelConstants make_pixel_constants(const PixelParams& p) {
+    PixelConstants c;
+    c.inv_dx_per_m = 1.0 / p.dx_m;
+    c.inv_dy_per_m = 1.0 / p.dy_m;
+    c.punch_prefactor_per_m = punch_prefactor(p.model.contact_radius_m);
+    c.first_mode_scale_set_n_per_m = p.model.k1_over_q1_a1free / p.model.a1_set_m;
+    c.kc = kc_padded_coefficients(p.correction);
+    return c;
+}
+
 template <class Z>
-AMFM_HD Slope pixel_slope(const Z& z, const PixelParams& p, int x, int y) {
+AMFM_HD Slope pixel_slope(const Z& z, const PixelParams& p, const PixelConstants& c, int x, int y) {
     return p.tilt_method == TiltMethod::LocalPlane
                ? slope_local_plane(z, p.nx, p.ny, x, y, p.dx_m, p.dy_m, p.window_half)
-               : slope_central(z, p.nx, p.ny, x, y, p.dx_m, p.dy_m);
+               : slope_central_inv_pitch(z, p.nx, p.ny, x, y, c.inv_dx_per_m, c.inv_dy_per_m);
 }
 
 // What the stage computes for one pixel.
@@ -52,12 +73,13 @@ struct PixelResult {
     unsigned long long mask;  // 64-bit like the doubles, so the CPU loop vectorises at one width
 };
 
-// Everything after the slope (gx, gy; NaN: no slope), on plain values. Straight-line code with
+// Everything after the slope (gx, gy; NaN: no slope), on plain values; first_mode_scale is
+// k1/Q1 * A1free / a1 (PixelConstants' value when a1 is the setpoint). Straight-line code with
 // selects, no early exits and no libm call for the polynomial Kc, so that the CPU loop
 // vectorises; the Kc model is a template parameter for the same reason.
 template <KcModel M>
-AMFM_HD PixelResult pixel_physics(const PixelParams& p, double gx, double gy, double phase, double df2,
-                                  double a1, bool unlabelled) {
+AMFM_HD PixelResult pixel_physics(const PixelParams& p, const PixelConstants& c, double gx, double gy,
+                                  double phase, double df2, double a1, double first_mode_scale, bool unlabelled) {
     const double tilt = tilt_deg_from_slope(gx, gy);  // NaN without a slope
     const double cos_phase = cos_deg(phase);
 
@@ -72,8 +94,10 @@ AMFM_HD PixelResult pixel_physics(const PixelParams& p, double gx, double gy, do
     m |= (isfinite(df2) & !(df2 > 0.0)) ? (unsigned long long)kMaskDf2NotPositive : 0ull;
     m |= unlabelled ? (unsigned long long)kMaskUnlabelled : 0ull;
 
-    const double kc = kc_factor_for<M>(p.correction, tilt);
-    const double e_gpa = amfm_modulus_from_cos_pa(p.model, cos_phase, df2, a1) / kc * 1e-9;
+    const double kc = kc_factor_padded<M>(p.correction, c.kc, tilt);
+    const double e_apparent_pa = amfm_modulus_hoisted_pa(c.punch_prefactor_per_m, p.model.two_k2_over_f2,
+                                                         first_mode_scale, cos_phase, df2);
+    const double e_gpa = e_apparent_pa / kc * 1e-9;
     // A Kc curve that reaches 0 or below inside the cutoff leaves no defined modulus.
     const bool defined = isfinite(e_gpa) & (kc > 0.0);
     m |= ((m & kMaskInvalid) == 0 && !defined) ? (unsigned long long)kMaskNonFinite : 0ull;
@@ -82,25 +106,15 @@ AMFM_HD PixelResult pixel_physics(const PixelParams& p, double gx, double gy, do
 
 // pixel_physics for pixel i of the arrays.
 template <KcModel M>
-AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
-                              long long i, double gx, double gy) {
+AMFM_HD void pixel_finish_for(const PixelInputs& in, const PixelParams& p, const PixelConstants& c,
+                              const PixelOutputs& out, long long i, double gx, double gy) {
     const double a1 = in.amplitude1_m ? (double)in.amplitude1_m[i] : p.model.a1_set_m;
+    const double scale = in.amplitude1_m ? p.model.k1_over_q1_a1free / a1 : c.first_mode_scale_set_n_per_m;
     const bool unlabelled = in.region && in.region[i] < 0;
-    const PixelResult r = pixel_physics<M>(p, gx, gy, in.phase1_deg[i], in.df2_hz[i], a1, unlabelled);
+    const PixelResult r = pixel_physics<M>(p, c, gx, gy, in.phase1_deg[i], in.df2_hz[i], a1, scale, unlabelled);
     out.tilt_deg[i] = (float)r.tilt_deg;
     out.modulus_gpa[i] = (float)r.modulus_gpa;
     out.mask[i] = (std::uint8_t)r.mask;
-}
-
-AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
-                          long long i, double gx, double gy) {
-    with_kc_model(p.correction.model,
-                  [&](auto tag) { pixel_finish_for<decltype(tag)::value>(in, p, out, i, gx, gy); });
-}
-
-AMFM_HD void pixel_finish(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
-                          long long i, const Slope& s) {
-    pixel_finish(in, p, out, i, s.gx, s.gy);
 }
 
 // Row-major accessor over a plain array.
@@ -110,10 +124,15 @@ struct RowMajorHeights {
     AMFM_HD float operator()(int x, int y) const { return z[(long long)y * nx + x]; }
 };
 
+// One pixel on its own (the serial reference the tests compare the backends with).
 AMFM_HD void pixel_stage_at(const PixelInputs& in, const PixelParams& p, const PixelOutputs& out,
                             int x, int y) {
     const RowMajorHeights z{in.height_m, p.nx};
-    pixel_finish(in, p, out, (long long)y * p.nx + x, pixel_slope(z, p, x, y));
+    const PixelConstants c = make_pixel_constants(p);
+    const Slope s = pixel_slope(z, p, c, x, y);
+    with_kc_model(p.correction.model, [&](auto tag) {
+        pixel_finish_for<decltype(tag)::value>(in, p, c, out, (long long)y * p.nx + x, s.gx, s.gy);
+    });
 }
 
 }  // namespace amfm

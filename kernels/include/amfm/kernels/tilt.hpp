@@ -55,8 +55,10 @@ AMFM_HD bool axis_derivative(int i, int n, float zm, float z0, float zp, double 
     return false;
 }
 
+// Central differences with the inverse pitches given (the per-pixel stage computes them once per
+// scan: PixelConstants).
 template <class Z>
-AMFM_HD Slope slope_central(const Z& z, int nx, int ny, int x, int y, double dx, double dy) {
+AMFM_HD Slope slope_central_inv_pitch(const Z& z, int nx, int ny, int x, int y, double inv_dx, double inv_dy) {
     const float z0 = z(x, y);
     Slope s;
     if (!isfinite(z0)) {  // the pixel's own height is missing: no slope for it
@@ -68,11 +70,16 @@ AMFM_HD Slope slope_central(const Z& z, int nx, int ny, int x, int y, double dx,
     const float zxp = x + 1 < nx ? z(x + 1, y) : NAN;
     const float zym = y > 0 ? z(x, y - 1) : NAN;
     const float zyp = y + 1 < ny ? z(x, y + 1) : NAN;
-    const bool okx = axis_derivative(x, nx, zxm, z0, zxp, 1.0 / dx, &s.gx);
-    const bool oky = axis_derivative(y, ny, zym, z0, zyp, 1.0 / dy, &s.gy);
+    const bool okx = axis_derivative(x, nx, zxm, z0, zxp, inv_dx, &s.gx);
+    const bool oky = axis_derivative(y, ny, zym, z0, zyp, inv_dy, &s.gy);
     s.ok = okx && oky;
     if (!s.ok) s.gx = s.gy = NAN;
     return s;
+}
+
+template <class Z>
+AMFM_HD Slope slope_central(const Z& z, int nx, int ny, int x, int y, double dx, double dy) {
+    return slope_central_inv_pitch(z, nx, ny, x, y, 1.0 / dx, 1.0 / dy);
 }
 
 // Plane fit over the (2*half+1)^2 window centred on (x, y), coordinates relative to the centre.
@@ -99,12 +106,12 @@ AMFM_HD Slope slope_local_plane(const Z& z, int nx, int ny, int x, int y, double
             n += 1;
             su += u;
             sv += v;
-            suu += u * u;
-            svv += v * v;
-            suv += u * v;
+            suu = mul_add(u, u, suu);
+            svv += v * v;  // unfused, as the CPU reference has always rounded it
+            suv = mul_add(u, v, suv);
             sz += w;
-            suz += u * w;
-            svz += v * w;
+            suz = mul_add(u, w, suz);
+            svz = mul_add(v, w, svz);
         }
     }
     // Centred sums: the plane's slope from the covariance of (u, v) with z.
@@ -113,10 +120,10 @@ AMFM_HD Slope slope_local_plane(const Z& z, int nx, int ny, int x, int y, double
     const bool has_x = nx > 1, has_y = ny > 1;
     double a = 0.0, b = 0.0;  // slopes per pixel along u and v
     if (has_x && has_y) {
-        const double det = cuu * cvv - cuv * cuv;
+        const double det = mul_add(cuu, cvv, -(cuv * cuv));
         if (!(det > 1e-12)) return s;
-        a = (cuz * cvv - cvz * cuv) / det;
-        b = (cvz * cuu - cuz * cuv) / det;
+        a = mul_add(cuz, cvv, -(cvz * cuv)) / det;
+        b = mul_add(cvz, cuu, -(cuz * cuv)) / det;
     } else if (has_x) {
         if (!(cuu > 1e-12)) return s;
         a = cuz / cuu;
@@ -131,7 +138,7 @@ AMFM_HD Slope slope_local_plane(const Z& z, int nx, int ny, int x, int y, double
 }
 
 AMFM_HD double tilt_deg_from_slope(double gx, double gy) {
-    return atan_nonneg(sqrt(gx * gx + gy * gy)) * kDegPerRad;
+    return atan_nonneg(sqrt(mul_add(gx, gx, gy * gy))) * kDegPerRad;
 }
 
 AMFM_HD double azimuth_deg_from_slope(double gx, double gy) {

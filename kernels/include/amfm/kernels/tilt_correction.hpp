@@ -60,21 +60,40 @@ struct TiltCorrection {
     double max_angle_deg = 45.0;
 };
 
-// Kc for a model fixed at compile time: the CPU loop is instantiated per model, so the
-// polynomial path contains no libm call and vectorises. The polynomial always runs over all
-// kMaxKcCoefficients terms (a fixed trip count); terms past n_coefficients add exact zeros.
+// Horner over all kMaxKcCoefficients terms of `coefficients`, zero past the model's count (a fixed
+// trip count and no per-term select: kc_padded_coefficients makes the array once per scan).
+AMFM_HD double kc_polynomial(const double (&coefficients)[kMaxKcCoefficients], double tilt_deg) {
+    double acc = 0.0;
+    for (int i = kMaxKcCoefficients - 1; i >= 0; --i) acc = mul_add(acc, tilt_deg, coefficients[i]);
+    return acc;
+}
+
+// The polynomial's coefficients with the terms past n_coefficients set to exact zeros.
+struct KcCoefficients {
+    double c[kMaxKcCoefficients];
+};
+AMFM_HD KcCoefficients kc_padded_coefficients(const TiltCorrection& tc) {
+    KcCoefficients k;
+    for (int i = 0; i < kMaxKcCoefficients; ++i) k.c[i] = i < tc.n_coefficients ? tc.coefficients[i] : 0.0;
+    return k;
+}
+
+// Kc for a model fixed at compile time, with the polynomial's coefficients already padded: the CPU
+// loop is instantiated per model, so the polynomial path contains no libm call and vectorises.
 template <KcModel M>
-AMFM_HD double kc_factor_for(const TiltCorrection& tc, double tilt_deg) {
+AMFM_HD double kc_factor_padded(const TiltCorrection& tc, const KcCoefficients& padded, double tilt_deg) {
     if constexpr (M == KcModel::Polynomial) {
-        double acc = 0.0;
-        for (int i = kMaxKcCoefficients - 1; i >= 0; --i)
-            acc = acc * tilt_deg + (i < tc.n_coefficients ? tc.coefficients[i] : 0.0);
-        return acc;
+        return kc_polynomial(padded.c, tilt_deg);
     } else if constexpr (M == KcModel::CosPower) {
         return pow(cos_deg(tilt_deg), tc.cos_exponent);
     } else {
         return 1.0;
     }
+}
+
+template <KcModel M>
+AMFM_HD double kc_factor_for(const TiltCorrection& tc, double tilt_deg) {
+    return kc_factor_padded<M>(tc, kc_padded_coefficients(tc), tilt_deg);
 }
 
 AMFM_HD double kc_factor(const TiltCorrection& tc, double tilt_deg) {
