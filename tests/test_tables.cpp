@@ -97,7 +97,7 @@ TEST(Tables, SchemaNamesAreUniqueAndCarryTheirUnits) {
 TEST(Tables, EveryWriterHeaderComesFromTheSchema) {
     expect_from_schema(regions_csv_table(), {});
     expect_from_schema(stack_csv_table(), {"page"});
-    expect_from_schema(series_csv_table(), {"cycle", "scan", "n_scans"});
+    expect_from_schema(series_csv_table(), {"cycle", "scan", "n_scans", "scan_mean_gpa", "scan_sd_gpa", "scan_sem_gpa", "systematic_rel"});
     expect_from_schema(entry_class_table(), {});
     expect_from_schema(entry_region_table(), {});
 
@@ -119,7 +119,8 @@ TEST(Tables, EveryWriterHeaderComesFromTheSchema) {
               "sd_gpa,quality,valid_fraction\n");
     EXPECT_EQ(csv_header(series_csv_table()),
               "kind,cycle,scan,class,region,label,n_scans,n_valid,mean_gpa,sd_gpa,center_gpa,sigma_gpa,fwhm_gpa,fit,"
-              "quality\n");
+              "quality,n_facets,facet_mean_gpa,facet_sd_gpa,scan_mean_gpa,scan_sd_gpa,scan_sem_gpa,systematic_rel,"
+              "center_se_gpa,systematic_gpa,combined_gpa\n");
 }
 
 TEST(Tables, RowsShowOnlyWhatTheyHave) {

@@ -133,12 +133,24 @@ std::vector<unsigned char> png_bytes(const cv::Mat& img) {
     return buf;
 }
 
-// Fig. 3a: class mean +- SD against cycle number, x on log10(1 + cycle) so 0..200 all show.
-cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
+// What Fig. 3a's error bars are, for its title and caption.
+std::string error_bars_text(ErrorBars bars) {
+    switch (bars) {
+        case ErrorBars::Scans: return "mean +- SD across scans, N = scans";
+        case ErrorBars::Facets: return "mean +- SD across facets, N = facets";
+        default: return "mean +- SD of the valid pixels, N = pixels";
+    }
+}
+
+// Fig. 3a: class mean +- SD (of the resolved kind, its N beside each point) against cycle
+// number, x on log10(1 + cycle) so 0..200 all show.
+cv::Mat figure_modulus_vs_cycle(const SeriesTables& t, ErrorBars bars) {
     cv::Mat img(480, 760, CV_8UC3, kWhite);
+    std::map<std::pair<int, std::string>, SampleSummary> values;
+    for (const auto& [key, pooled] : t.pooled) values[key] = class_values(pooled, bars);
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const auto& [key, p] : t.pooled) {
-        if (p.n == 0) continue;
+    for (const auto& [key, p] : values) {
+        if (!std::isfinite(p.mean)) continue;
         const double sd = std::isfinite(p.sd) ? p.sd : 0.0;
         lo = std::min(lo, p.mean - sd);
         hi = std::max(hi, p.mean + sd);
@@ -146,8 +158,8 @@ cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
     if (!std::isfinite(lo)) lo = 0, hi = 1;
     // Moduli spanning more than a decade (pristine crystal vs cycled interphase) go on a log axis.
     double lo_pos = std::numeric_limits<double>::infinity();
-    for (const auto& [key, p] : t.pooled)
-        if (p.n > 0 && p.mean > 0) lo_pos = std::min(lo_pos, p.mean - (std::isfinite(p.sd) && p.sd < p.mean ? p.sd : 0.5 * p.mean));
+    for (const auto& [key, p] : values)
+        if (p.mean > 0) lo_pos = std::min(lo_pos, p.mean - (std::isfinite(p.sd) && p.sd < p.mean ? p.sd : 0.5 * p.mean));
     const bool log_y = std::isfinite(lo_pos) && lo_pos > 0 && hi / lo_pos > 20.0;
     if (log_y) {
         lo = lo_pos / 1.3;
@@ -158,7 +170,7 @@ cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
     }
     const double xmax = std::log10(1.0 + (t.cycles.empty() ? 1 : std::max(1, t.cycles.back())));
     Axes ax{cv::Rect(80, 40, 650, 380), -0.06 * xmax, 1.06 * xmax, lo, hi, log_y};
-    draw_frame(img, ax, "Class modulus vs cycle number (mean +- SD of valid pixels)",
+    draw_frame(img, ax, "Class modulus vs cycle number (" + error_bars_text(bars) + ")",
                log_y ? "E (GPa, log scale)" : "E (GPa)",
                "cycle number (log scale of 1 + cycle)");
     for (int c : t.cycles) {
@@ -173,8 +185,9 @@ cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
         const int dx = (int)k * 4 - (int)t.classes.size() * 2;  // small offset so error bars do not hide each other
         cv::Point prev(-1, -1);
         for (int c : t.cycles) {
-            const PooledClass* p = t.find(c, t.classes[k]);
-            if (!p) continue;
+            const auto it = values.find({c, t.classes[k]});
+            if (it == values.end() || !std::isfinite(it->second.mean)) continue;
+            const SampleSummary* p = &it->second;
             const cv::Point pt(ax.px(std::log10(1.0 + c)) + dx, ax.py(p->mean));
             if (std::isfinite(p->sd)) {
                 const int ya = ax.py(std::max(p->mean - p->sd, ax.y0)), yb = ax.py(p->mean + p->sd);
@@ -184,6 +197,7 @@ cv::Mat figure_modulus_vs_cycle(const SeriesTables& t) {
             }
             if (prev.x >= 0) cv::line(img, prev, pt, col, 2, cv::LINE_AA);
             cv::circle(img, pt, 5, col, cv::FILLED, cv::LINE_AA);
+            text(img, "N=" + std::to_string(p->n), pt.x + 7, pt.y - 6, 0.35, col);
             prev = pt;
         }
         legend.push_back({t.classes[k], col});
@@ -298,11 +312,12 @@ struct Figure {
     std::vector<unsigned char> png;
 };
 
-std::vector<Figure> series_figures(const SeriesTables& t) {
+std::vector<Figure> series_figures(const SeriesTables& t, ErrorBars requested) {
     std::vector<Figure> figs;
+    const ErrorBars bars = resolve_error_bars(requested, t);
     figs.push_back({"fig_modulus_vs_cycle.png",
-                    "Modulus vs cycle number per class, mean +- SD of the valid pixels (the paper's Fig. 3a).",
-                    png_bytes(figure_modulus_vs_cycle(t))});
+                    "Modulus vs cycle number per class, " + error_bars_text(bars) + " (the paper's Fig. 3a).",
+                    png_bytes(figure_modulus_vs_cycle(t, bars))});
     for (const auto& cls : t.classes)
         figs.push_back({"fig_hist_" + safe_file_part(cls) + ".png",
                         "Class " + cls + ": pixel modulus distribution of each cycle number (density).",
@@ -352,63 +367,83 @@ void html_warnings(std::ostringstream& h, const std::vector<EntrySummary>& entri
              "</p>\n<ul>\n" << items.str() << "</ul>\n";
 }
 
+// A summary as "mean &plusmn; SD" (mean alone without an SD, nothing without a mean).
+std::string mean_sd(const SampleSummary& v) {
+    if (!std::isfinite(v.mean)) return "";
+    return fmt(v.mean, 2) + (std::isfinite(v.sd) ? " &plusmn; " + fmt(v.sd, 2) : "");
+}
+
 void html_table1(std::ostringstream& h, const SeriesTables& t) {
-    h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Mean +- SD over the valid pixels of all "
-         "scans of that cycle number; N = valid pixels; regions whose quality is not ok (no centre) are "
-         "counted under the value.</p>\n<table><tr><th>cycle</th>";
-    for (const auto& c : t.classes) h << "<th>" << html_escape(c) << " (GPa)</th><th>N</th>";
-    h << "</tr>\n";
-    for (int cy : t.cycles) {
-        h << "<tr><td>" << cy << "</td>";
+    h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Three ways (GPa): the valid pixels of all "
+         "scans of that cycle number pooled (mean &plusmn; SD, N = pixels); across facets, the Gaussian centres of "
+         "the class's ok regions (mean &plusmn; SD, N = facets: the paper's definition); across scans, one class "
+         "mean per scan (mean &plusmn; SD and SEM, N = scans: replicates). Regions whose quality is not ok (no "
+         "centre) are counted under the pixels. Systematic: the calibration's relative uncertainty (R, k1, Kc), "
+         "shared by every mean of the row.</p>\n<table><tr><th>cycle</th><th>class</th><th>pixels</th><th>N</th>"
+         "<th>facets</th><th>N</th><th>scans</th><th>SEM</th><th>N</th><th>systematic</th></tr>\n";
+    for (int cy : t.cycles)
         for (const auto& c : t.classes) {
             const PooledClass* p = t.find(cy, c);
-            const bool flagged = p && p->n_regions_not_ok > 0;
-            h << "<td>" << (p ? fmt(p->mean, 2) + " &plusmn; " + fmt(p->sd, 2) : "")
+            if (!p) continue;
+            const bool flagged = p->n_regions_not_ok > 0;
+            h << "<tr><td>" << cy << "</td><td class=t>" << html_escape(c) << "</td><td>"
+              << mean_sd(class_values(*p, ErrorBars::Pixels))
               << (flagged ? "<br><small>" + std::to_string(p->n_regions_not_ok) + " of " +
                                 std::to_string(p->n_regions) + " regions not ok</small>"
                           : "")
-              << "</td><td>"
-              << (p ? std::to_string(p->n) : "") << "</td>";
+              << "</td><td>" << p->n << "</td><td>" << mean_sd(p->facets) << "</td><td>" << p->facets.n
+              << "</td><td>" << mean_sd(p->scans) << "</td><td>" << fmt(p->scans.sem, 2) << "</td><td>"
+              << p->scans.n << "</td><td>"
+              << (std::isfinite(p->systematic_rel) ? fmt(100.0 * p->systematic_rel, 1) + " %" : "") << "</td></tr>\n";
         }
-        h << "</tr>\n";
-    }
     h << "</table>\n";
 }
 
 void html_comparisons(std::ostringstream& h, const std::vector<SeriesComparison>& comps) {
     h << "<h2>Changes between consecutive cycle numbers</h2>\n<p>Difference of class means (later - earlier) "
-         "with its 95 % confidence interval (Welch), and the Kolmogorov-Smirnov distance between the two "
-         "pixel distributions.</p>\n<table><tr><th>class</th><th>from</th><th>to</th><th>&Delta; (GPa)</th>"
-         "<th>95 % CI</th><th>Welch p</th><th>KS D</th><th>KS p</th></tr>\n";
+         "with its 95 % confidence interval (Welch) on independent values: one mean per scan where both cycles "
+         "have replicates, else the facets' centres (level, N per cycle). As a labelled extra, the same on "
+         "pooled pixels, and the Kolmogorov-Smirnov distance between the two pixel distributions.</p>\n"
+         "<table><tr><th>class</th><th>from</th><th>to</th><th>level</th><th>N</th><th>&Delta; (GPa)</th>"
+         "<th>95 % CI</th><th>Welch p</th><th>pixels: &Delta; (GPa)</th><th>pixels: Welch p</th><th>KS D</th>"
+         "<th>KS p</th></tr>\n";
     for (const auto& c : comps) {
         if (c.kind != "cycle_step") continue;
         h << "<tr><td class=t>" << html_escape(c.class_a) << "</td><td>" << c.cycle_a << "</td><td>" << c.cycle_b
+          << "</td><td class=t>" << comparison_level_name(c) << "</td><td>" << c.values_a.n << ", " << c.values_b.n
           << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3) << ", "
           << fmt(c.welch.ci_hi, 3) << "]</td><td>" << csv_number(c.welch.p_two_sided) << "</td><td>"
+          << fmt(c.pixel_welch.diff, 3) << "</td><td>" << csv_number(c.pixel_welch.p_two_sided) << "</td><td>"
           << fmt(c.ks.d, 3) << "</td><td>" << csv_number(c.ks.p) << "</td></tr>\n";
     }
     h << "</table>\n";
 
-    h << "<h2>Gap between classes per cycle number</h2>\n<table><tr><th>cycle</th><th>classes</th>"
-         "<th>gap (GPa)</th><th>95 % CI</th><th>KS D</th></tr>\n";
+    h << "<h2>Gap between classes per cycle number</h2>\n<table><tr><th>cycle</th><th>classes</th><th>level</th>"
+         "<th>gap (GPa)</th><th>95 % CI</th><th>pixels: gap (GPa)</th><th>KS D</th></tr>\n";
     for (const auto& c : comps) {
         if (c.kind != "class_gap") continue;
         h << "<tr><td>" << c.cycle_a << "</td><td class=t>" << html_escape(c.class_a) << " - "
-          << html_escape(c.class_b) << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3)
-          << ", " << fmt(c.welch.ci_hi, 3) << "]</td><td>" << fmt(c.ks.d, 3) << "</td></tr>\n";
+          << html_escape(c.class_b) << "</td><td class=t>" << comparison_level_name(c) << "</td><td>"
+          << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3) << ", " << fmt(c.welch.ci_hi, 3)
+          << "]</td><td>" << fmt(c.pixel_welch.diff, 3) << "</td><td>" << fmt(c.ks.d, 3) << "</td></tr>\n";
     }
     h << "</table>\n<p><small>" << kSeriesPixelCaveat << "</small></p>\n";
 }
 
 void html_regions(std::ostringstream& h, const std::vector<EntrySummary>& entries) {
-    h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<table><tr><th>cycle</th><th>scan</th><th>region</th>"
-         "<th>class</th><th>valid pixels</th><th>centre &plusmn; &sigma; (GPa)</th><th>fit</th><th>quality</th></tr>\n";
+    h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<p>Uncertainty of the centre (GPa): statistical (the "
+         "fit's standard error), systematic (R, k1, Kc; regions.csv has each term) and both in quadrature.</p>\n"
+         "<table><tr><th>cycle</th><th>scan</th><th>region</th><th>class</th><th>valid pixels</th>"
+         "<th>centre &plusmn; &sigma; (GPa)</th><th>statistical</th><th>systematic</th><th>combined</th>"
+         "<th>fit</th><th>quality</th></tr>\n";
     for (const auto* e : by_cycle(entries))
         for (const StatsRow& r : e->regions)
             h << "<tr><td>" << e->cycle << "</td><td class=t>" << html_escape(e->id) << "</td><td class=t>"
               << html_escape(r.name) << "</td><td class=t>" << html_escape(r.class_name) << "</td><td>"
               << r.pixels.n_valid << "</td><td>" << fmt(r.gaussian.center_gpa, 2) << " &plusmn; "
-              << fmt(r.gaussian.sigma_gpa, 2) << "</td><td class=t>" << fit_state_name(r.gaussian.fit.state)
+              << fmt(r.gaussian.sigma_gpa, 2) << "</td><td>" << fmt(r.uncertainty.center_se_gpa, 3) << "</td><td>"
+              << fmt(r.uncertainty.systematic_gpa, 3) << "</td><td>" << fmt(r.uncertainty.combined_gpa, 3)
+              << "</td><td class=t>" << fit_state_name(r.gaussian.fit.state)
               << "</td><td class=t>" << region_quality_name(r.quality) << "</td></tr>\n";
     h << "</table>\n";
 }
@@ -477,7 +512,7 @@ std::vector<EntrySummary> read_entries(const SeriesSpec& spec, const fs::path& o
 std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
                                const std::string& out_dir) {
     const SeriesTables t = build_tables(entries);
-    return html_report(spec, entries, t, build_comparisons(t), series_figures(t), out_dir);
+    return html_report(spec, entries, t, build_comparisons(t), series_figures(t, spec.error_bars), out_dir);
 }
 
 SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& out_dir) {
@@ -490,7 +525,7 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
         for (const std::string& w : e.warnings) o.warnings.push_back(e.id + ": " + w);
     const SeriesTables t = build_tables(entries);
     const auto comps = build_comparisons(t);
-    const auto figs = series_figures(t);
+    const auto figs = series_figures(t, spec.error_bars);
     write_file_atomic(out / "series.csv", series_csv(entries));
     write_file_atomic(out / "series_comparisons.csv", series_comparisons_csv(entries));
     write_file_atomic(out / "series.json", series_json(spec, entries));
