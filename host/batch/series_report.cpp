@@ -133,12 +133,12 @@ std::vector<unsigned char> png_bytes(const cv::Mat& img) {
     return buf;
 }
 
-// What Fig. 3a's error bars are, for its title and caption.
+// Over what Fig. 3a's SDs are taken, for its title and caption.
 std::string error_bars_text(ErrorBars bars) {
     switch (bars) {
-        case ErrorBars::Scans: return "mean +- SD across scans, N = scans";
-        case ErrorBars::Facets: return "mean +- SD across facets, N = facets";
-        default: return "mean +- SD of the valid pixels, N = pixels";
+        case ErrorBars::Scans: return "across scans";
+        case ErrorBars::Facets: return "across facets";
+        default: return "of the pixels";
     }
 }
 
@@ -170,7 +170,7 @@ cv::Mat figure_modulus_vs_cycle(const SeriesTables& t, ErrorBars bars) {
     }
     const double xmax = std::log10(1.0 + (t.cycles.empty() ? 1 : std::max(1, t.cycles.back())));
     Axes ax{cv::Rect(80, 40, 650, 380), -0.06 * xmax, 1.06 * xmax, lo, hi, log_y};
-    draw_frame(img, ax, "Class modulus vs cycle number (" + error_bars_text(bars) + ")",
+    draw_frame(img, ax, "Modulus vs cycle (mean +- SD " + error_bars_text(bars) + ", N at each point)",
                log_y ? "E (GPa, log scale)" : "E (GPa)",
                "cycle number (log scale of 1 + cycle)");
     for (int c : t.cycles) {
@@ -316,7 +316,8 @@ std::vector<Figure> series_figures(const SeriesTables& t, ErrorBars requested) {
     std::vector<Figure> figs;
     const ErrorBars bars = resolve_error_bars(requested, t);
     figs.push_back({"fig_modulus_vs_cycle.png",
-                    "Modulus vs cycle number per class, " + error_bars_text(bars) + " (the paper's Fig. 3a).",
+                    "Modulus vs cycle number per class, mean +- SD " + error_bars_text(bars) +
+                        ", each point labelled with its N (the paper's Fig. 3a).",
                     png_bytes(figure_modulus_vs_cycle(t, bars))});
     for (const auto& cls : t.classes)
         figs.push_back({"fig_hist_" + safe_file_part(cls) + ".png",
