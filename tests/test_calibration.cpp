@@ -223,6 +223,27 @@ TEST(FitTilt, PolynomialAndCosFitsAreExactOnExactData) {
     EXPECT_THROW(amfm::fit_polynomial({1.0, 1.0, 1.0}, {1.0, 2.0, 3.0}, 2, 1.0), amfm::DataError);
 }
 
+// A straight line through noisy points: the textbook variances of intercept and slope.
+TEST(FitTilt, CoefficientCovarianceOfALineIsTheTextbooks) {
+    std::vector<double> x, y;
+    for (int i = 0; i <= 20; ++i) {
+        x.push_back(2.0 * i);
+        y.push_back(1.0 - 0.01 * x.back() + (i % 3 == 0 ? 0.004 : i % 3 == 1 ? -0.003 : -0.001));
+    }
+    const std::vector<double> c = amfm::fit_polynomial(x, y, 1, 45.0);
+    const std::vector<double> cov = amfm::polynomial_covariance(x, y, c, 45.0);
+    ASSERT_EQ(cov.size(), 4u);
+    double mean_x = 0.0, sxx = 0.0, ss = 0.0;
+    for (double v : x) mean_x += v / 21.0;
+    for (double v : x) sxx += (v - mean_x) * (v - mean_x);
+    for (std::size_t i = 0; i < x.size(); ++i) ss += std::pow(y[i] - c[0] - c[1] * x[i], 2);
+    const double s2 = ss / 19.0;
+    EXPECT_NEAR(cov[3], s2 / sxx, 1e-9 * s2 / sxx);
+    EXPECT_NEAR(cov[0], s2 * (1.0 / 21.0 + mean_x * mean_x / sxx), 1e-9 * s2);
+    EXPECT_NEAR(cov[1], -mean_x * s2 / sxx, 1e-9 * s2);
+    EXPECT_EQ(cov[1], cov[2]);
+}
+
 TEST(FitTilt, CliWritesABlockProcessAccepts) {
     TempDir tmp;
     amfm::write_calibration_scan(amfm::simulate_sphere_field(amfm::SphereFieldSpec{}), tmp.file("spheres"));
@@ -235,6 +256,10 @@ TEST(FitTilt, CliWritesABlockProcessAccepts) {
     EXPECT_EQ(cfg.tilt_correction.n_coefficients, 4);
     EXPECT_NEAR(cfg.tilt_correction.cos_exponent, 2.5, 0.1);
     EXPECT_NEAR(amfm::kc_factor(cfg.tilt_correction, 30.0), std::pow(std::cos(30.0 / amfm::kDegPerRad), 2.5), 0.01);
+    // The coefficients' covariance, for the uncertainty budget: positive variances.
+    ASSERT_EQ(cfg.kc_covariance.size(), 16u);
+    for (int i = 0; i < 4; ++i) EXPECT_GT(cfg.kc_covariance[(std::size_t)(5 * i)], 0.0);
+    EXPECT_GT(amfm::kc_fit_relative_error(cfg.tilt_correction, cfg.kc_covariance, 30.0), 0.0);
     // The merge replaced only what the block holds.
     EXPECT_EQ(cfg.cantilever.k1_n_per_m, 26.0);
 }

@@ -282,12 +282,15 @@ TEST(Pipeline, TipRadiusUncertaintyBecomesASystematicUncertaintyPerRegion) {
     const Scan scan = write_and_load(sim, tmp.path() / "scan", {"tip.uncertainty=1.0e-9"});  // 10 % of R
     auto backend = make_cpu_backend();
     const ScanResult r = process_scan(scan, *backend);
-    EXPECT_NEAR(r.systematic_rel, 0.1, 1e-12);  // E is proportional to 1/R
+    EXPECT_NEAR(r.uncertainty.calibration.total_rel, 0.1, 1e-12);  // E is proportional to 1/R
     const nlohmann::json j = nlohmann::json::parse(regions_json(scan, r, RunInfo{"test", ""}));
     for (std::size_t i = 0; i < r.stats.regions.size(); ++i) {
         if (r.stats.regions[i].quality != RegionQuality::Ok) continue;  // others (III: a thin strip here) have none
-        EXPECT_NEAR(j["regions"][i]["gaussian"]["systematic_gpa"].get<double>(),
-                    0.1 * r.stats.regions[i].gaussian.center_gpa, 1e-12);
+        const nlohmann::json& g = j["regions"][i]["gaussian"];
+        EXPECT_NEAR(g["systematic_radius_gpa"].get<double>(), 0.1 * r.stats.regions[i].gaussian.center_gpa, 1e-12);
+        // The systematic sum adds the Kc curve's term (tilt noise x its slope) in quadrature.
+        EXPECT_NEAR(g["systematic_gpa"].get<double>(),
+                    std::hypot(g["systematic_radius_gpa"].get<double>(), g["systematic_kc_tilt_gpa"].get<double>()), 1e-12);
     }
     EXPECT_NE(regions_csv(r).find("systematic_gpa"), std::string::npos);
 }

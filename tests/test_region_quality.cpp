@@ -13,6 +13,7 @@
 #include "host/method/pipeline.hpp"
 #include "host/method/statistics.hpp"
 #include "host/report/outputs.hpp"
+#include "host/method/uncertainty.hpp"
 #include "host/report/stats_table.hpp"
 #include "host/sim/simulate.hpp"
 #include "test_util.hpp"
@@ -62,7 +63,7 @@ TEST(RegionQuality, AGoodRegionIsOkAndKeepsItsCentre) {
     EXPECT_EQ(r.quality, RegionQuality::Ok);
     EXPECT_TRUE(std::isfinite(r.gaussian.center_gpa));
     EXPECT_EQ(region_quality_warning(r, 45.0), "");
-    EXPECT_EQ(csv_field(region_row(r, 0.0), "quality"), "ok");
+    EXPECT_EQ(csv_field(region_row(r), "quality"), "ok");
 }
 
 TEST(RegionQuality, ThreePixelsAreFewPixelsWithoutACentre) {
@@ -72,7 +73,7 @@ TEST(RegionQuality, ThreePixelsAreFewPixelsWithoutACentre) {
     EXPECT_TRUE(std::isnan(r.gaussian.center_gpa));
     EXPECT_EQ(region_quality_warning(r, 45.0),
               "region 1 'I': 3 valid pixels, fewer than the 30 a histogram fit needs; no centre reported");
-    const StatsRow row = region_row(r, 0.0);
+    const StatsRow row = region_row(r);
     EXPECT_EQ(csv_field(row, "quality"), "few_pixels");
     EXPECT_EQ(csv_field(row, "center_gpa"), "");
 }
@@ -86,8 +87,11 @@ TEST(RegionQuality, AFailedFitShowsNoNumberAnywhere) {
     const RegionStats& r = s.regions[0];
     ASSERT_EQ(r.gaussian.fit.state, FitState::MaxIterations);
     EXPECT_EQ(r.quality, RegionQuality::FitFailed);
-    const StatsRow row = region_row(r, 0.05);
-    for (const char* column : {"center_gpa", "sigma_gpa", "fwhm_gpa", "systematic_gpa", "amplitude", "r2"}) {
+    ScanConfig cfg;
+    cfg.tip_calibration.radius_uncertainty_m = 0.5e-9;  // 5 %: a systematic term that a centre would get
+    const StatsRow row = region_row(r, region_uncertainty(r, cfg, modulus_systematic_uncertainty(cfg), 0.5, 20.0));
+    for (const char* column : {"center_gpa", "sigma_gpa", "fwhm_gpa", "systematic_gpa", "amplitude", "r2",
+                               "center_se_gpa", "systematic_radius_gpa", "systematic_kc_tilt_gpa", "combined_gpa"}) {
         EXPECT_EQ(csv_field(row, column), "") << column;
         EXPECT_TRUE(json_cell(stats_column(column).value(row)).is_null()) << column;
     }
@@ -110,7 +114,7 @@ TEST(RegionQuality, SharesOfLostPixelsAddUpAndNameTheLowestReason) {
     std::vector<float> values = bell(100);
     for (int i = 0; i < 40; ++i) values[i] = NAN;
     const StatisticsResult s = run(one_region(values, mask));
-    const StatsRow row = region_row(s.regions[0], 0.0);
+    const StatsRow row = region_row(s.regions[0]);
     const double valid = stats_column("valid_fraction").value(row).number;
     const double tilt = stats_column("lost_tilt_over_cutoff_fraction").value(row).number;
     const double phase = stats_column("lost_phase_not_repulsive_fraction").value(row).number;

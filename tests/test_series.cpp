@@ -158,10 +158,19 @@ TEST(SeriesSample, ReproducesGroundTruthTable) {
     // Comparisons: 4 steps per class (5 cycles), one gap per cycle.
     EXPECT_EQ(doc.at("cycle_steps").size(), 8u);
     EXPECT_EQ(doc.at("class_gaps").size(), 5u);
+    // One scan per cycle: LNMO's four facets are the values compared, b/c's one region per scan
+    // allows no test but the pixel-level extra.
     for (const auto& s : doc.at("cycle_steps")) {
-        const double lo = s.at("ci95_gpa")[0], hi = s.at("ci95_gpa")[1], d = s.at("diff_gpa");
-        EXPECT_LE(lo, d);
-        EXPECT_GE(hi, d);
+        const bool lnmo = s.at("class") == "LNMO";
+        EXPECT_EQ(s.at("level"), lnmo ? "facets" : "none");
+        for (const json& test : {s, s.at("pixels")}) {
+            if (test.at("diff_gpa").is_null()) continue;
+            const double lo = test.at("ci95_gpa")[0], hi = test.at("ci95_gpa")[1], d = test.at("diff_gpa");
+            EXPECT_LE(lo, d);
+            EXPECT_GE(hi, d);
+        }
+        EXPECT_EQ(s.at("diff_gpa").is_null(), !lnmo);
+        EXPECT_FALSE(s.at("pixels").at("diff_gpa").is_null());
         EXPECT_GE(s.at("ks").at("d").get<double>(), 0.0);
     }
 

@@ -97,7 +97,7 @@ TEST(Tables, SchemaNamesAreUniqueAndCarryTheirUnits) {
 TEST(Tables, EveryWriterHeaderComesFromTheSchema) {
     expect_from_schema(regions_csv_table(), {});
     expect_from_schema(stack_csv_table(), {"page"});
-    expect_from_schema(series_csv_table(), {"cycle", "scan", "n_scans"});
+    expect_from_schema(series_csv_table(), {"cycle", "scan", "n_scans", "scan_mean_gpa", "scan_sd_gpa", "scan_sem_gpa", "systematic_rel"});
     expect_from_schema(entry_class_table(), {});
     expect_from_schema(entry_region_table(), {});
 
@@ -112,13 +112,15 @@ TEST(Tables, EveryWriterHeaderComesFromTheSchema) {
               "r2,fit_state,fit_iterations,hist_axis,hist_lo,hist_hi,hist_bins,normal_tilt_deg,normal_azimuth_deg,"
               "area_um2,systematic_gpa,quality,valid_fraction,lost_tilt_over_cutoff_fraction,"
               "lost_phase_not_repulsive_fraction,lost_df2_not_positive_fraction,lost_non_finite_input_fraction,"
-              "lost_edge_fraction,indentation_median_nm,masked_edge\n");
+              "lost_edge_fraction,indentation_median_nm,masked_edge,center_se_gpa,sigma_se_gpa,systematic_radius_gpa,"
+              "systematic_k1_gpa,systematic_kc_tilt_gpa,systematic_kc_fit_gpa,combined_gpa\n");
     EXPECT_EQ(csv_header(stack_csv_table()),
               "page,kind,label,region,class,pixels,valid,gaussian_center_gpa,gaussian_sigma_gpa,fit_state,mean_gpa,"
               "sd_gpa,quality,valid_fraction\n");
     EXPECT_EQ(csv_header(series_csv_table()),
               "kind,cycle,scan,class,region,label,n_scans,n_valid,mean_gpa,sd_gpa,center_gpa,sigma_gpa,fwhm_gpa,fit,"
-              "quality\n");
+              "quality,n_facets,facet_mean_gpa,facet_sd_gpa,scan_mean_gpa,scan_sd_gpa,scan_sem_gpa,systematic_rel,"
+              "center_se_gpa,systematic_gpa,combined_gpa\n");
 }
 
 TEST(Tables, RowsShowOnlyWhatTheyHave) {
@@ -138,7 +140,7 @@ TEST(Tables, SeriesEntryReadsBackWhatItWrote) {
     EntrySummary s;
     s.id = "c0";
     s.status = "ok";
-    for (const RegionStats& reg : r.stats.regions) s.regions.push_back(region_row(reg, 0.0));
+    for (const RegionStats& reg : r.stats.regions) s.regions.push_back(region_row(reg));
     s.classes.push_back({class_row(r.stats.classes[0]), {}});
     TempDir dir;
     std::ofstream(dir.file("series_entry.json")) << entry_summary_json(s);

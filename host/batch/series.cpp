@@ -44,6 +44,7 @@ json manifest_json(const SeriesSpec& spec, const Shard& shard) {
             {"format_version", 1},
             {"series_file", spec.source},
             {"name", spec.name},
+            {"error_bars", error_bars_name(spec.error_bars)},
             {"shard", std::to_string(shard.index) + "/" + std::to_string(shard.count)},
             {"entries", entries}};
 }
@@ -298,6 +299,8 @@ SeriesSpec read_series_manifest(const std::string& out_dir, Shard* shard) {
         const json j = json::parse(f);
         spec.source = j.at("series_file");
         spec.name = j.at("name");
+        // Manifests written before error_bars existed: the default.
+        spec.error_bars = parse_error_bars(j.value("error_bars", "auto"), path.string() + ": error_bars");
         for (const auto& e : j.at("entries")) {
             SeriesEntry se;
             se.id = e.at("id");

@@ -37,9 +37,19 @@ struct SeriesEntry {
     std::string direction;   // .ibw only: "trace" or "retrace" channels ("": retrace, as `process`)
 };
 
+// What Fig. 3a's error bars show (the series file's `error_bars`): the SD across replicate
+// scans, across the facets' Gaussian centres (the paper's), or of the pooled pixels; `auto`:
+// scans where some cycle has replicates, else facets.
+enum class ErrorBars { Auto, Scans, Facets, Pixels };
+inline constexpr std::pair<ErrorBars, const char*> kErrorBarNames[] = {
+    {ErrorBars::Auto, "auto"}, {ErrorBars::Scans, "scans"}, {ErrorBars::Facets, "facets"}, {ErrorBars::Pixels, "pixels"}};
+const char* error_bars_name(ErrorBars e);
+ErrorBars parse_error_bars(const std::string& name, const std::string& where);  // ConfigError naming `where`
+
 struct SeriesSpec {
     std::string source;  // the series file
     std::string name;
+    ErrorBars error_bars = ErrorBars::Auto;
     std::vector<SeriesEntry> entries;  // in file order
 };
 
@@ -47,6 +57,7 @@ struct SeriesSpec {
 //   name: "LNMO cycling"                     # optional
 //   settings: {tip.radius: 9.5e-9}           # optional; `--set` overrides applied to every scan
 //   config: tip.yaml                         # optional; merged like `process --config`
+//   error_bars: auto                         # optional; Fig. 3a: auto | scans | facets | pixels
 //   scans:
 //     - {scan: cycle_000/scan.yaml, cycle: 0, sample: "pristine", notes: "...", id: c000,
 //        settings: {histogram.bins: 80}}     # sample, notes, id, settings optional
@@ -195,7 +206,9 @@ struct SeriesRow {
     int cycle = 0;
     std::string scan;
     int n_scans = 1;
-    StatsRow stats;
+    StatsRow stats;  // a class: its pooled pixels and (n_fitted_regions, region_center_*) its facets
+    SampleSummary scans;  // a class: its scans' means (series_tables.hpp, PooledClass)
+    double systematic_rel = StatsRow::kUndefined;  // a class: its facets' mean relative systematic uncertainty
 };
 // series.csv's columns; series.json's table1 and regions show some of them.
 const Table<SeriesRow>& series_csv_table();

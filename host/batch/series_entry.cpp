@@ -83,7 +83,8 @@ EntrySummary summarize_scan(const SeriesEntry& entry, const ScanResult& result, 
         std::vector<float> values(c.values_gpa.begin(), c.values_gpa.end());  // the sketch sorts them
         s.classes.push_back({class_row(c), make_quantile_sketch(values, kSeriesSketchLevels)});
     }
-    for (const RegionStats& r : result.stats.regions) s.regions.push_back(region_row(r, result.systematic_rel));
+    for (std::size_t i = 0; i < result.stats.regions.size(); ++i)
+        s.regions.push_back(region_row(result.stats.regions[i], result.uncertainty.regions.at(i)));
     for (const SanityWarning& w : result.warnings) s.warnings.push_back(warning_text(w));
     return s;
 }
@@ -96,7 +97,8 @@ const Table<StatsRow>& entry_class_table() {
 const Table<StatsRow>& entry_region_table() {
     static const Table<StatsRow> t = [] {
         Table<StatsRow> r = stats_cols<StatsRow>(
-            {"label", "name", "class", "n_valid", "mean_gpa", "sd_gpa", "center_gpa", "sigma_gpa", "fwhm_gpa"});
+            {"label", "name", "class", "n_valid", "mean_gpa", "sd_gpa", "center_gpa", "sigma_gpa", "fwhm_gpa",
+             "center_se_gpa", "systematic_gpa", "combined_gpa"});
         r.push_back(stats_col<StatsRow>("fit_state", "fit"));
         r.push_back(stats_col<StatsRow>("quality"));
         return r;

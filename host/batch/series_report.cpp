@@ -34,17 +34,25 @@ std::string fmt(double v, int decimals) {
 
 // ---- what the figures show ------------------------------------------------------------------
 
-// Fig. 3a: each class's mean and SD over the valid pixels of every scan of a cycle number, N the
-// valid pixels, and beside it the Gaussian centres of the class's regions in those scans.
-ModulusVsCycle modulus_vs_cycle_data(const SeriesTables& t, const std::vector<EntrySummary>& entries) {
+// Fig. 3a: each class's mean and SD of a cycle number's values of the resolved error-bar kind
+// (the scans' class means, the facets' Gaussian centres or the valid pixels), N those values, and
+// beside it the Gaussian centres of the class's regions in those scans.
+ModulusVsCycle modulus_vs_cycle_data(const SeriesTables& t, const std::vector<EntrySummary>& entries,
+                                     ErrorBars requested) {
     ModulusVsCycle d;
     d.cycles = t.cycles;
+    const ErrorBars bars = resolve_error_bars(requested, t);
+    if (bars == ErrorBars::Scans)
+        d.value_kind = "mean of the scans' class means", d.error_kind = "± SD across scans", d.n_kind = "scans";
+    else if (bars == ErrorBars::Facets)
+        d.value_kind = "mean of the facets' Gaussian centres", d.error_kind = "± SD across facets", d.n_kind = "facets";
     for (const std::string& cls : t.classes) {
         ClassTrend trend{cls, {}};
         for (int c : t.cycles) {
             const PooledClass* p = t.find(c, cls);
             if (!p) continue;
-            CycleValue v{c, p->mean, p->sd, p->n, {}};
+            const SampleSummary values = class_values(*p, bars);
+            CycleValue v{c, values.mean, values.sd, values.n, {}};
             for (const EntrySummary& e : entries)
                 if (e.status == "ok" && e.cycle == c)
                     for (const StatsRow& r : e.regions)
@@ -205,63 +213,83 @@ void html_warnings(std::ostringstream& h, const std::vector<EntrySummary>& entri
              "</p>\n<ul>\n" << items.str() << "</ul>\n";
 }
 
+// A summary as "mean &plusmn; SD" (mean alone without an SD, nothing without a mean).
+std::string mean_sd(const SampleSummary& v) {
+    if (!std::isfinite(v.mean)) return "";
+    return fmt(v.mean, 2) + (std::isfinite(v.sd) ? " &plusmn; " + fmt(v.sd, 2) : "");
+}
+
 void html_table1(std::ostringstream& h, const SeriesTables& t) {
-    h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Mean +- SD over the valid pixels of all "
-         "scans of that cycle number; N = valid pixels; regions whose quality is not ok (no centre) are "
-         "counted under the value.</p>\n<table><tr><th>cycle</th>";
-    for (const auto& c : t.classes) h << "<th>" << html_escape(c) << " (GPa)</th><th>N</th>";
-    h << "</tr>\n";
-    for (int cy : t.cycles) {
-        h << "<tr><td>" << cy << "</td>";
+    h << "<h2>Table 1: modulus per class and cycle number</h2>\n<p>Three ways (GPa): the valid pixels of all "
+         "scans of that cycle number pooled (mean &plusmn; SD, N = pixels); across facets, the Gaussian centres of "
+         "the class's ok regions (mean &plusmn; SD, N = facets: the paper's definition); across scans, one class "
+         "mean per scan (mean &plusmn; SD and SEM, N = scans: replicates). Regions whose quality is not ok (no "
+         "centre) are counted under the pixels. Systematic: the calibration's relative uncertainty (R, k1, Kc), "
+         "shared by every mean of the row.</p>\n<table><tr><th>cycle</th><th>class</th><th>pixels</th><th>N</th>"
+         "<th>facets</th><th>N</th><th>scans</th><th>SEM</th><th>N</th><th>systematic</th></tr>\n";
+    for (int cy : t.cycles)
         for (const auto& c : t.classes) {
             const PooledClass* p = t.find(cy, c);
-            const bool flagged = p && p->n_regions_not_ok > 0;
-            h << "<td>" << (p ? fmt(p->mean, 2) + " &plusmn; " + fmt(p->sd, 2) : "")
+            if (!p) continue;
+            const bool flagged = p->n_regions_not_ok > 0;
+            h << "<tr><td>" << cy << "</td><td class=t>" << html_escape(c) << "</td><td>"
+              << mean_sd(class_values(*p, ErrorBars::Pixels))
               << (flagged ? "<br><small>" + std::to_string(p->n_regions_not_ok) + " of " +
                                 std::to_string(p->n_regions) + " regions not ok</small>"
                           : "")
-              << "</td><td>"
-              << (p ? std::to_string(p->n) : "") << "</td>";
+              << "</td><td>" << p->n << "</td><td>" << mean_sd(p->facets) << "</td><td>" << p->facets.n
+              << "</td><td>" << mean_sd(p->scans) << "</td><td>" << fmt(p->scans.sem, 2) << "</td><td>"
+              << p->scans.n << "</td><td>"
+              << (std::isfinite(p->systematic_rel) ? fmt(100.0 * p->systematic_rel, 1) + " %" : "") << "</td></tr>\n";
         }
-        h << "</tr>\n";
-    }
     h << "</table>\n";
 }
 
 void html_comparisons(std::ostringstream& h, const std::vector<SeriesComparison>& comps) {
     h << "<h2>Changes between consecutive cycle numbers</h2>\n<p>Difference of class means (later - earlier) "
-         "with its 95 % confidence interval (Welch), and the Kolmogorov-Smirnov distance between the two "
-         "pixel distributions.</p>\n<table><tr><th>class</th><th>from</th><th>to</th><th>&Delta; (GPa)</th>"
-         "<th>95 % CI</th><th>Welch p</th><th>KS D</th><th>KS p</th></tr>\n";
+         "with its 95 % confidence interval (Welch) on independent values: one mean per scan where both cycles "
+         "have replicates, else the facets' centres (level, N per cycle). As a labelled extra, the same on "
+         "pooled pixels, and the Kolmogorov-Smirnov distance between the two pixel distributions.</p>\n"
+         "<table><tr><th>class</th><th>from</th><th>to</th><th>level</th><th>N</th><th>&Delta; (GPa)</th>"
+         "<th>95 % CI</th><th>Welch p</th><th>pixels: &Delta; (GPa)</th><th>pixels: Welch p</th><th>KS D</th>"
+         "<th>KS p</th></tr>\n";
     for (const auto& c : comps) {
         if (c.kind != "cycle_step") continue;
         h << "<tr><td class=t>" << html_escape(c.class_a) << "</td><td>" << c.cycle_a << "</td><td>" << c.cycle_b
+          << "</td><td class=t>" << comparison_level_name(c) << "</td><td>" << c.values_a.n << ", " << c.values_b.n
           << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3) << ", "
           << fmt(c.welch.ci_hi, 3) << "]</td><td>" << csv_number(c.welch.p_two_sided) << "</td><td>"
+          << fmt(c.pixel_welch.diff, 3) << "</td><td>" << csv_number(c.pixel_welch.p_two_sided) << "</td><td>"
           << fmt(c.ks.d, 3) << "</td><td>" << csv_number(c.ks.p) << "</td></tr>\n";
     }
     h << "</table>\n";
 
-    h << "<h2>Gap between classes per cycle number</h2>\n<table><tr><th>cycle</th><th>classes</th>"
-         "<th>gap (GPa)</th><th>95 % CI</th><th>KS D</th></tr>\n";
+    h << "<h2>Gap between classes per cycle number</h2>\n<table><tr><th>cycle</th><th>classes</th><th>level</th>"
+         "<th>gap (GPa)</th><th>95 % CI</th><th>pixels: gap (GPa)</th><th>KS D</th></tr>\n";
     for (const auto& c : comps) {
         if (c.kind != "class_gap") continue;
         h << "<tr><td>" << c.cycle_a << "</td><td class=t>" << html_escape(c.class_a) << " - "
-          << html_escape(c.class_b) << "</td><td>" << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3)
-          << ", " << fmt(c.welch.ci_hi, 3) << "]</td><td>" << fmt(c.ks.d, 3) << "</td></tr>\n";
+          << html_escape(c.class_b) << "</td><td class=t>" << comparison_level_name(c) << "</td><td>"
+          << fmt(c.welch.diff, 3) << "</td><td>[" << fmt(c.welch.ci_lo, 3) << ", " << fmt(c.welch.ci_hi, 3)
+          << "]</td><td>" << fmt(c.pixel_welch.diff, 3) << "</td><td>" << fmt(c.ks.d, 3) << "</td></tr>\n";
     }
     h << "</table>\n<p><small>" << kSeriesPixelCaveat << "</small></p>\n";
 }
 
 void html_regions(std::ostringstream& h, const std::vector<EntrySummary>& entries) {
-    h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<table><tr><th>cycle</th><th>scan</th><th>region</th>"
-         "<th>class</th><th>valid pixels</th><th>centre &plusmn; &sigma; (GPa)</th><th>fit</th><th>quality</th></tr>\n";
+    h << "<h2>Regions: Gaussian centre &plusmn; &sigma;</h2>\n<p>Uncertainty of the centre (GPa): statistical (the "
+         "fit's standard error), systematic (R, k1, Kc; regions.csv has each term) and both in quadrature.</p>\n"
+         "<table><tr><th>cycle</th><th>scan</th><th>region</th><th>class</th><th>valid pixels</th>"
+         "<th>centre &plusmn; &sigma; (GPa)</th><th>statistical</th><th>systematic</th><th>combined</th>"
+         "<th>fit</th><th>quality</th></tr>\n";
     for (const auto* e : by_cycle(entries))
         for (const StatsRow& r : e->regions)
             h << "<tr><td>" << e->cycle << "</td><td class=t>" << html_escape(e->id) << "</td><td class=t>"
               << html_escape(r.name) << "</td><td class=t>" << html_escape(r.class_name) << "</td><td>"
               << r.pixels.n_valid << "</td><td>" << fmt(r.gaussian.center_gpa, 2) << " &plusmn; "
-              << fmt(r.gaussian.sigma_gpa, 2) << "</td><td class=t>" << fit_state_name(r.gaussian.fit.state)
+              << fmt(r.gaussian.sigma_gpa, 2) << "</td><td>" << fmt(r.uncertainty.center_se_gpa, 3) << "</td><td>"
+              << fmt(r.uncertainty.systematic_gpa, 3) << "</td><td>" << fmt(r.uncertainty.combined_gpa, 3)
+              << "</td><td class=t>" << fit_state_name(r.gaussian.fit.state)
               << "</td><td class=t>" << region_quality_name(r.quality) << "</td></tr>\n";
     h << "</table>\n";
 }
@@ -323,7 +351,8 @@ std::vector<EntrySummary> read_entries(const SeriesSpec& spec, const fs::path& o
 std::string series_report_html(const SeriesSpec& spec, const std::vector<EntrySummary>& entries,
                                const std::string& out_dir, bool self_contained) {
     const SeriesTables t = build_tables(entries);
-    return html_report(spec, entries, t, build_comparisons(t), series_figure_list(t, modulus_vs_cycle_data(t, entries)),
+    const ModulusVsCycle trend = modulus_vs_cycle_data(t, entries, spec.error_bars);
+    return html_report(spec, entries, t, build_comparisons(t), series_figure_list(t, trend),
                        out_dir, self_contained);
 }
 
@@ -337,7 +366,7 @@ SeriesOutcome write_series_outputs(const SeriesSpec& spec, const std::string& ou
         for (const std::string& w : e.warnings) o.warnings.push_back(e.id + ": " + w);
     const SeriesTables t = build_tables(entries);
     const auto comps = build_comparisons(t);
-    const ModulusVsCycle trend = modulus_vs_cycle_data(t, entries);
+    const ModulusVsCycle trend = modulus_vs_cycle_data(t, entries, spec.error_bars);
     write_file_atomic(out / "series.csv", series_csv(entries));
     write_file_atomic(out / "series_comparisons.csv", series_comparisons_csv(entries));
     write_file_atomic(out / "series.json", series_json(spec, entries));

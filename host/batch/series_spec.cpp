@@ -112,6 +112,22 @@ std::vector<std::string> expand_glob(const std::string& pattern, const std::stri
     return out;
 }
 
+}  // namespace
+
+const char* error_bars_name(ErrorBars e) {
+    for (const auto& [value, name] : kErrorBarNames)
+        if (value == e) return name;
+    return "auto";
+}
+
+ErrorBars parse_error_bars(const std::string& name, const std::string& where) {
+    for (const auto& [value, n] : kErrorBarNames)
+        if (name == n) return value;
+    throw ConfigError(where + ": '" + name + "' is not one of auto, scans, facets, pixels");
+}
+
+namespace {
+
 // The series file's top-level keys other than `scans`: what every entry starts from.
 struct SeriesDefaults {
     std::vector<std::string> overrides;  // the series' settings, then the command line's
@@ -143,8 +159,11 @@ SeriesDefaults read_top_level_keys(const YAML::Node& root, const std::string& ba
                 flatten_settings(kv.second, "", d.overrides, source_name);
             } else if (key == "config") {
                 d.configs = resolve_configs(kv.second, base_dir, source_name);
+            } else if (key == "error_bars") {
+                spec.error_bars = parse_error_bars(kv.second.as<std::string>(), source_name + ": error_bars");
             } else if (key != "scans") {
-                throw ConfigError(source_name + ": unknown key '" + key + "' (expected name, settings, config, scans)");
+                throw ConfigError(source_name + ": unknown key '" + key +
+                                  "' (expected name, settings, config, error_bars, scans)");
             }
         }
     } catch (const YAML::Exception& ex) {

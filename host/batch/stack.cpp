@@ -41,7 +41,8 @@ std::vector<Channel> channel_files(const ScanConfig& cfg) {
 std::string pages_text(int n) { return std::to_string(n) + (n == 1 ? " page" : " pages"); }
 
 void append_rows(int page, const ScanResult& result, std::vector<StackRow>& rows) {
-    for (const RegionStats& r : result.stats.regions) rows.push_back({page, region_row(r, result.systematic_rel)});
+    for (std::size_t i = 0; i < result.stats.regions.size(); ++i)
+        rows.push_back({page, region_row(result.stats.regions[i], result.uncertainty.regions.at(i))});
     for (const ClassStats& c : result.stats.classes) rows.push_back({page, class_row(c)});
 }
 

@@ -205,6 +205,31 @@ std::vector<double> fit_polynomial(const std::vector<double>& x, const std::vect
     return out;
 }
 
+std::vector<double> polynomial_covariance(const std::vector<double>& x, const std::vector<double>& y,
+                                          const std::vector<double>& coefficients, double x_scale) {
+    const Eigen::Index n = (Eigen::Index)x.size(), m = (Eigen::Index)coefficients.size();
+    if (n <= m) throw DataError("polynomial covariance: " + std::to_string(n) + " points for " + std::to_string(m) +
+                                " coefficients");
+    Eigen::MatrixXd a(n, m);  // in x / x_scale, as fit_polynomial solves it
+    double ss = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double t = x[(std::size_t)i] / x_scale;
+        double p = 1.0, model = 0.0, xp = 1.0;
+        for (Eigen::Index j = 0; j < m; ++j, p *= t, xp *= x[(std::size_t)i]) {
+            a(i, j) = p;
+            model += coefficients[(std::size_t)j] * xp;
+        }
+        ss += (y[(std::size_t)i] - model) * (y[(std::size_t)i] - model);
+    }
+    const Eigen::MatrixXd scaled =
+        (a.transpose() * a).ldlt().solve(Eigen::MatrixXd::Identity(m, m)) * (ss / (double)(n - m));
+    std::vector<double> out((std::size_t)(m * m));
+    for (Eigen::Index j = 0; j < m; ++j)
+        for (Eigen::Index k = 0; k < m; ++k)
+            out[(std::size_t)(j * m + k)] = 0.5 * (scaled(j, k) + scaled(k, j)) / std::pow(x_scale, (double)(j + k));
+    return out;
+}
+
 double fit_cos_exponent(const std::vector<double>& tilt_deg, const std::vector<double>& ratio) {
     // Start: ln ratio = n ln cos theta, linear through the origin.
     double sxy = 0.0, sxx = 0.0;
@@ -351,6 +376,7 @@ void fit_kc_models(const std::vector<double>& fit_tilt, const std::vector<double
     tc.n_coefficients = (int)coeffs.size();
     for (int i = 0; i < kMaxKcCoefficients; ++i) tc.coefficients[i] = i < tc.n_coefficients ? coeffs[(std::size_t)i] : 0.0;
     tc.max_angle_deg = opt.max_angle_deg;
+    out.covariance = polynomial_covariance(fit_tilt, fit_ratio, coeffs, opt.max_angle_deg);
     out.cos_exponent = fit_cos_exponent(fit_tilt, fit_ratio);
     tc.cos_exponent = out.cos_exponent;
     TiltCorrection cos_model = tc;
@@ -407,6 +433,9 @@ std::string tilt_correction_yaml_block(const TiltFitResult& fit, const std::stri
     y << "tilt_correction:\n";
     y << "  model: polynomial        # or cos: Kc = (cos theta)^cos_exponent\n";
     y << "  coefficients: " << yaml_number_list(tc.coefficients, tc.n_coefficients) << "   # theta in degrees\n";
+    // For the uncertainty budget: Kc's standard error at each region's tilt.
+    y << "  covariance: " << yaml_number_list(fit.covariance.data(), (int)fit.covariance.size())
+      << "   # of the coefficients, row by row\n";
     y << "  cos_exponent: " << yaml_number(fit.cos_exponent) << "\n";
     y << "  max_angle_deg: " << yaml_number(tc.max_angle_deg) << "\n";
     return y.str();

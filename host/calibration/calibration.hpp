@@ -105,6 +105,7 @@ struct TiltFitResult {
     std::vector<TiltBin> bins;           // 0 .. slide angle
     TiltCorrection polynomial;           // model polynomial, fitted coefficients, cutoff
     double cos_exponent = NAN;           // n of Kc = (cos theta)^n, fitted over the same pixels
+    std::vector<double> covariance;      // the polynomial's coefficients' covariance, row by row (polynomial_covariance)
     double rms_residual_polynomial = NAN, rms_residual_cos = NAN;
     long long n_pixels = 0;              // all pixels of the scan
     long long n_film = 0;                // below the height threshold (not sphere)
@@ -121,6 +122,12 @@ struct TiltFitResult {
 // for conditioning). Coefficients in x's units.
 std::vector<double> fit_polynomial(const std::vector<double>& x, const std::vector<double>& y, int order,
                                    double x_scale);
+
+// Covariance of fit_polynomial's coefficients (x's units; m x m row by row, m = coefficients):
+// s^2 (A^T A)^-1 with s^2 = sum of squared residuals / (n - m), every point taken as independent
+// (neighbouring pixels correlate: a lower bound). DataError for n <= m points.
+std::vector<double> polynomial_covariance(const std::vector<double>& x, const std::vector<double>& y,
+                                          const std::vector<double>& coefficients, double x_scale);
 
 // n minimising sum (ratio - cos(theta)^n)^2 (Gauss-Newton from the log-linear estimate).
 double fit_cos_exponent(const std::vector<double>& tilt_deg, const std::vector<double>& ratio);

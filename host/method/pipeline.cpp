@@ -87,7 +87,7 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     const auto t1 = clock::now();
     r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend,
                                  options.keep_class_values);
-    r.systematic_rel = modulus_systematic_uncertainty(cfg).total_rel;
+    r.uncertainty = scan_uncertainty(cfg, r.stats, r.regions, r.height_leveled_m, r.tilt_deg, r.mask);
     r.indentation_nm = indentation_map_nm(scan, r.mask);
     r.indentation = indentation_stats(r.indentation_nm, r.regions, r.stats);
     r.warnings = check_scan_inputs(scan);

@@ -9,6 +9,7 @@
 #include "host/method/sanity.hpp"
 #include "host/method/segmentation.hpp"
 #include "host/method/statistics.hpp"
+#include "host/method/uncertainty.hpp"
 #include "host/model/scan.hpp"
 
 namespace amfm {
@@ -24,9 +25,7 @@ struct ScanResult {
     Segmentation segmentation;
     StatisticsResult stats;
     IndentationStats indentation;  // median indentation per region, class and map
-    // Relative systematic uncertainty of every modulus from the tip radius's (and k1's)
-    // calibration uncertainty; 0 when none is given.
-    double systematic_rel = 0.0;
+    ScanUncertainty uncertainty;  // every region's uncertainty budget (uncertainty.hpp)
     std::vector<SanityWarning> warnings;  // the sanity checks' findings (sanity.hpp); empty for a clean scan
     std::string backend_name, backend_device;
     double seconds_pixel_stage = 0.0, seconds_statistics = 0.0;

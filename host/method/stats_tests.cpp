@@ -127,6 +127,25 @@ long long total_n(const std::vector<const QuantileSketch*>& parts) {
 
 }  // namespace
 
+SampleSummary summarize_sample(const std::vector<double>& values) {
+    SampleSummary s;
+    s.n = (long long)values.size();
+    if (s.n == 0) return s;
+    double sum = 0.0;
+    for (double v : values) sum += v;
+    s.mean = sum / (double)s.n;
+    if (s.n < 2) return s;
+    double ss = 0.0;
+    for (double v : values) ss += (v - s.mean) * (v - s.mean);
+    s.sd = std::sqrt(ss / (double)(s.n - 1));
+    s.sem = s.sd / std::sqrt((double)s.n);
+    return s;
+}
+
+WelchResult welch_test(const SampleSummary& a, const SampleSummary& b, double confidence) {
+    return welch_test(a.n, a.mean, a.sd, b.n, b.mean, b.sd, confidence);
+}
+
 double mixture_cdf(const std::vector<const QuantileSketch*>& parts, double x) {
     const long long n = total_n(parts);
     if (n == 0) return kNaN;

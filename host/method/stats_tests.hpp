@@ -3,6 +3,7 @@
 // distributions kept as quantile sketches (so a series never holds every pixel in memory).
 #pragma once
 
+#include <limits>
 #include <vector>
 
 #include "host/method/quantiles.hpp"
@@ -32,6 +33,19 @@ struct WelchResult {
 // SDs are zero.
 WelchResult welch_test(long long n_a, double mean_a, double sd_a, long long n_b, double mean_b, double sd_b,
                        double confidence = 0.95);
+
+// n, mean, sample SD and standard error of the mean (SD / sqrt n) of independent values, e.g.
+// one value per replicate scan; mean NaN for none, SD and SEM NaN for fewer than two.
+struct SampleSummary {
+    long long n = 0;
+    double mean = std::numeric_limits<double>::quiet_NaN();
+    double sd = std::numeric_limits<double>::quiet_NaN();
+    double sem = std::numeric_limits<double>::quiet_NaN();
+};
+SampleSummary summarize_sample(const std::vector<double>& values);
+
+// Welch's t between two samples' summaries (diff = b - a).
+WelchResult welch_test(const SampleSummary& a, const SampleSummary& b, double confidence = 0.95);
 
 // CDF of a pooled group: the n-weighted mixture of the sketches' CDFs.
 double mixture_cdf(const std::vector<const QuantileSketch*>& parts, double x);

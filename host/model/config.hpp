@@ -134,6 +134,7 @@ struct ScanConfig {
     TiltMethod tilt_method = TiltMethod::CentralDifference;
     int tilt_window = 3;  // local plane window edge in pixels (odd, >= 3)
     TiltCorrection tilt_correction;
+    std::vector<double> kc_covariance;  // tilt_correction.covariance, n x n row by row; empty: not recorded
     HistogramConfig histogram;
     FitOptions fit;
     RegionsConfig regions;

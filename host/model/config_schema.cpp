@@ -184,6 +184,24 @@ void emit_coefficients(YAML::Emitter& out, const ScanConfig& c) {
     out << YAML::EndSeq;
 }
 
+// tilt_correction.covariance: the polynomial fit's coefficient covariance, n x n row by row.
+void read_kc_covariance(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
+    const std::size_t m = (std::size_t)c.tilt_correction.n_coefficients;
+    if (!n.IsSequence() || n.size() != m * m)
+        r.fail(key, "expected " + std::to_string(m * m) + " numbers (the " + std::to_string(m) + " x " +
+                        std::to_string(m) + " covariance of the coefficients, row by row)");
+    c.kc_covariance.clear();
+    for (std::size_t i = 0; i < n.size(); ++i) c.kc_covariance.push_back(r.number(n[i], key + "[" + std::to_string(i) + "]"));
+    for (std::size_t i = 0; i < m; ++i)
+        if (!(c.kc_covariance[i * m + i] >= 0.0)) r.fail(key, "a variance (diagonal element) is negative");
+}
+
+void emit_kc_covariance(YAML::Emitter& out, const ScanConfig& c) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (double v : c.kc_covariance) out << yaml_number(v);
+    out << YAML::EndSeq;
+}
+
 // histogram.bins: auto | n
 void read_bins(const ConfigReader& r, const YAML::Node& n, const std::string& key, ScanConfig& c) {
     if (n.IsScalar() && n.Scalar() == "auto") return;
@@ -577,6 +595,9 @@ std::vector<ConfigKey> build_schema() {
                names_of(kKcModelNames, &KcModelName::model), "Kc model: {}"),
         custom("tilt_correction.coefficients", Need::Optional, read_coefficients, emit_coefficients,
                "Kc = c0 + c1 theta + ... (theta in deg, up to 8)"),
+        custom("tilt_correction.covariance", Need::Unset, read_kc_covariance, emit_kc_covariance,
+               "the coefficients' covariance, row by row (`amfm fit-tilt` writes it; uncertainty budget)")
+            .hidden(),
         number("tilt_correction.cos_exponent", Need::Optional, AT(tilt_correction.cos_exponent),
                "n in Kc = (cos theta)^n for model cos")
             .must_be_positive(),

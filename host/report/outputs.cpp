@@ -63,6 +63,11 @@ json yaml_to_json(const YAML::Node& n) {
     }
 }
 
+// The centre's uncertainty budget term by term (systematic_gpa is their systematic sum).
+constexpr const char* kUncertaintyTerms[] = {"center_se_gpa",          "sigma_se_gpa",          "systematic_radius_gpa",
+                                             "systematic_k1_gpa",      "systematic_kc_tilt_gpa", "systematic_kc_fit_gpa",
+                                             "combined_gpa"};
+
 // regions.json nests a row's columns in groups, named as that file names them.
 const Table<StatsRow>& pixels_json_table() {
     static const Table<StatsRow> t =
@@ -75,8 +80,9 @@ const Table<StatsRow>& gaussian_json_table() {
     static const Table<StatsRow> t = [] {
         Table<StatsRow> g = stats_cols<StatsRow>({"center_gpa", "sigma_gpa", "fwhm_gpa", "systematic_gpa", "amplitude", "r2",
                                                   "quality"});
-        // systematic_gpa comes from the calibration uncertainty of R (and k1): the same for every
-        // pixel, so it shifts the whole distribution and is not part of sigma.
+        // systematic_gpa comes from R, k1 and the Kc curve: the same for every pixel of the
+        // region, so it shifts the whole distribution and is not part of sigma.
+        for (const char* n : kUncertaintyTerms) g.push_back(stats_col<StatsRow>(n));
         for (const auto& [header, name] : {std::pair<const char*, const char*>{"offset", "fit_offset"},
                                            {"chi2", "fit_chi2"}, {"iterations", "fit_iterations"}, {"state", "fit_state"},
                                            {"fit_center", "fit_center"}, {"fit_sigma", "fit_sigma"}})
@@ -226,6 +232,7 @@ const Table<StatsRow>& regions_csv_table() {
             if ((1u << b) & kMaskOutOfRegion) names.push_back(std::string("lost_") + mask_bit_name(b) + "_fraction");
         names.push_back("indentation_median_nm");
         for (int b = kFirstMaskBits; b < kMaskBitCount; ++b) names.push_back(std::string("masked_") + mask_bit_name(b));
+        for (const char* n : kUncertaintyTerms) names.push_back(n);
         return stats_cols<StatsRow>(names);
     }();
     return t;
@@ -273,7 +280,10 @@ std::string regions_json(const Scan& scan, const ScanResult& result, const RunIn
     doc["regions"] = regions;
     doc["classes"] = classes;
     doc["map"] = region_json(rows.back(), result.stats.whole_map, cutoff_deg);
-    doc["systematic_uncertainty_rel"] = json_number(result.systematic_rel > 0.0 ? result.systematic_rel : NAN);
+    const ScanUncertainty& u = result.uncertainty;
+    doc["systematic_uncertainty_rel"] = json_number(u.calibration.total_rel > 0.0 ? u.calibration.total_rel : NAN);
+    doc["tilt_noise"] = {{"height_noise_nm", json_number(u.height_noise_m * 1e9)},
+                         {"tilt_noise_deg", json_number(u.tilt_noise_deg)}};
     doc["warnings"] = json::array();  // the sanity checks' and the regions' (quality not ok)
     for (const SanityWarning& w : result.warnings) doc["warnings"].push_back({{"code", w.code}, {"message", w.message}});
     if (result.segmented) doc["segmentation"] = segmentation_json(result.segmentation, cfg.regions.automatic);

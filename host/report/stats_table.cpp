@@ -73,7 +73,7 @@ std::string console_gaussian(const StatsRow& r) {
     return console_cell(stats_column("center_gpa").value(r)) + " +- " + console_cell(stats_column("sigma_gpa").value(r));
 }
 
-StatsRow region_row(const RegionStats& r, double systematic_rel) {
+StatsRow region_row(const RegionStats& r, const UncertaintyBudget& u) {
     StatsRow row;
     row.kind = "region";
     row.label = r.info.label;
@@ -84,7 +84,7 @@ StatsRow region_row(const RegionStats& r, double systematic_rel) {
     row.hist = r.hist;
     row.gaussian = r.gaussian;
     row.quality = r.quality;
-    if (systematic_rel > 0.0) row.systematic_gpa = r.gaussian.center_gpa * systematic_rel;
+    row.uncertainty = u;
     return row;
 }
 
@@ -99,8 +99,8 @@ StatsRow class_row(const ClassStats& c) {
     return row;
 }
 
-StatsRow map_row(const RegionStats& whole_map, double systematic_rel) {
-    StatsRow row = region_row(whole_map, systematic_rel);
+StatsRow map_row(const RegionStats& whole_map, const UncertaintyBudget& u) {
+    StatsRow row = region_row(whole_map, u);
     row.kind = "map";
     return row;
 }
@@ -112,8 +112,10 @@ std::vector<StatsRow> scan_rows(const ScanResult& result) {
         return i < medians.size() ? medians[i] : StatsRow::kUndefined;
     };
     const IndentationStats& indentation = result.indentation;
+    const std::vector<UncertaintyBudget>& budgets = result.uncertainty.regions;
     for (const RegionStats& r : result.stats.regions) {
-        rows.push_back(region_row(r, result.systematic_rel));
+        const std::size_t i = rows.size();
+        rows.push_back(region_row(r, i < budgets.size() ? budgets[i] : UncertaintyBudget{}));
         rows.back().indentation_median_nm = median_nm(indentation.region_median_nm, rows.size() - 1);
         if (!result.segmented) continue;
         for (const FacetInfo& f : result.segmentation.facets)
@@ -128,7 +130,7 @@ std::vector<StatsRow> scan_rows(const ScanResult& result) {
         rows.push_back(class_row(result.stats.classes[c]));
         rows.back().indentation_median_nm = median_nm(indentation.class_median_nm, c);
     }
-    rows.push_back(map_row(result.stats.whole_map, result.systematic_rel));
+    rows.push_back(map_row(result.stats.whole_map, result.uncertainty.whole_map));
     rows.back().indentation_median_nm = indentation.map_median_nm;
     return rows;
 }
@@ -261,6 +263,17 @@ void add_fit_columns(std::vector<StatsColumn>& s) {
     s.push_back(fit_only(member("hist_bins", "", [](auto& r) -> auto& { return r.hist.nbins; })));
 }
 
+// The centre's uncertainty budget beside systematic_gpa (their sum in quadrature): each term alone.
+void add_uncertainty_columns(std::vector<StatsColumn>& s) {
+    s.push_back(member("center_se_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.center_se_gpa; }));
+    s.push_back(member("sigma_se_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.sigma_se_gpa; }));
+    s.push_back(member("systematic_radius_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.radius_gpa; }));
+    s.push_back(member("systematic_k1_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.k1_gpa; }));
+    s.push_back(member("systematic_kc_tilt_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.kc_tilt_gpa; }));
+    s.push_back(member("systematic_kc_fit_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.kc_fit_gpa; }));
+    s.push_back(member("combined_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.combined_gpa; }));
+}
+
 std::vector<StatsColumn> make_schema() {
     std::vector<StatsColumn> s;
     add_identity_columns(s);
@@ -269,8 +282,9 @@ std::vector<StatsColumn> make_schema() {
     s.push_back(member("normal_tilt_deg", "deg", [](auto& r) -> auto& { return r.normal_tilt_deg; }));
     s.push_back(member("normal_azimuth_deg", "deg", [](auto& r) -> auto& { return r.normal_azimuth_deg; }));
     s.push_back(member("area_um2", "um^2", [](auto& r) -> auto& { return r.area_um2; }));
-    s.push_back(member("systematic_gpa", "GPa", [](auto& r) -> auto& { return r.systematic_gpa; }));
+    s.push_back(member("systematic_gpa", "GPa", [](auto& r) -> auto& { return r.uncertainty.systematic_gpa; }));
     s.push_back(member("indentation_median_nm", "nm", [](auto& r) -> auto& { return r.indentation_median_nm; }));
+    add_uncertainty_columns(s);
     // Not in regions.csv: the region name alone (empty on other rows), the rest of the fit, the
     // spread of a class's region centres.
     s.push_back(derived("region", "", [](const StatsRow& r) { return r.kind == "region" ? text_cell(r.name) : Cell{}; }));

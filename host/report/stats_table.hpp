@@ -15,6 +15,7 @@
 
 #include "host/method/pipeline.hpp"
 #include "host/method/statistics.hpp"
+#include "host/method/uncertainty.hpp"
 
 namespace amfm {
 
@@ -49,17 +50,17 @@ struct StatsRow {
     HistSpec hist;
     GaussianSummary gaussian;
     RegionQuality quality = RegionQuality::Ok;  // rows with a fit: whether the centre is presented
-    double systematic_gpa = kUndefined;  // calibration uncertainty of the Gaussian centre
+    UncertaintyBudget uncertainty;  // of the Gaussian centre: statistical and systematic terms (uncertainty.hpp)
     double indentation_median_nm = kUndefined;  // of the valid pixels (scan_rows; indentation.hpp)
     double normal_tilt_deg = kUndefined, normal_azimuth_deg = kUndefined, area_um2 = kUndefined;  // automatic facets
     int n_fitted_regions = 0;  // classes: the spread of their regions' Gaussian centres
     double region_center_mean_gpa = kUndefined, region_center_sd_gpa = kUndefined;
 };
 
-// `systematic_rel`: relative calibration uncertainty of the modulus (0: not given).
-StatsRow region_row(const RegionStats& r, double systematic_rel);
+// `u`: the centre's uncertainty budget (ScanResult::uncertainty; none: every term undefined).
+StatsRow region_row(const RegionStats& r, const UncertaintyBudget& u = {});
 StatsRow class_row(const ClassStats& c);
-StatsRow map_row(const RegionStats& whole_map, double systematic_rel);
+StatsRow map_row(const RegionStats& whole_map, const UncertaintyBudget& u = {});
 // A processed scan's rows in table order: its regions (with their facet geometry when the
 // regions are automatic facets), its classes, then the whole map; each with its median indentation.
 std::vector<StatsRow> scan_rows(const ScanResult& result);
