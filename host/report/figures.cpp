@@ -30,7 +30,7 @@ bool usable(float v, bool log_scale) { return std::isfinite(v) && (!log_scale ||
 // The p_lo-th and p_hi-th percentiles (0..100) of a map's usable values, by radix selection
 // (no copy of the map); by partitions of a copy where that declines. False when none is usable.
 // A display range, not a statistic: the value of rank round(p / 100 (n - 1)).
-bool percentile_pair(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
+bool percentile_pair(const PixelVector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
                      double& hi) {
     const auto keep = [log_scale](float v) { return usable(v, log_scale); };
     auto nearest_ranks = [&](std::size_t n) {
