@@ -132,7 +132,7 @@ StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::strin
             return load_scan(stack_page_config(cfg, result.pages[i]), &hashes, stage_threads_have_spare_cores(overlap));
         },
         [&](std::size_t, Scan&& scan, double) {
-            ScanResult r = process_scan(scan, backend);
+            ScanResult r = process_scan_taking_height(scan, backend);
             return Page{std::move(scan), std::move(r)};
         },
         [&](std::size_t i, Page&& page) {
