@@ -159,12 +159,12 @@ Processed process_file(const Options& o, const std::string& file, const std::str
     amfm::OpenedScan opened = amfm::open_scan(file, reading);
     report_file_values(opened, ctx);
     if (opened.config.stack.enabled) return {std::nullopt, run_stack(o, opened.config, out_dir, ctx)};
-    const amfm::Scan scan = amfm::load_opened_scan(std::move(opened), reading);
+    amfm::Scan scan = amfm::load_opened_scan(std::move(opened), reading);
     const amfm::ScanConfig& cfg = scan.config;
     auto backend = amfm::make_backend(amfm::parse_backend_kind(o.backend.empty() ? cfg.backend : o.backend));
     progress(ctx, "processing " + std::to_string(scan.nx()) + " x " + std::to_string(scan.ny()) + " pixels on " +
                       backend->device_description());
-    amfm::ScanResult result = amfm::process_scan(scan, *backend);
+    amfm::ScanResult result = amfm::process_scan_taking_height(scan, *backend);
     char timing[128];
     std::snprintf(timing, sizeof timing, "per-pixel stage %.1f ms, statistics %.1f ms; writing ",
                   result.seconds_pixel_stage * 1e3, result.seconds_statistics * 1e3);

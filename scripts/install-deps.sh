@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopencv-dev libtiff-dev libeigen3-dev
           libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libssl-dev libzip-dev
-          libcairo2-dev libpango1.0-dev libfmt-dev python3 gwyddion libgwyddion20-dev libgtk2.0-dev
+          libcairo2-dev libpango1.0-dev libfmt-dev libpng-dev python3 gwyddion libgwyddion20-dev libgtk2.0-dev
           libfftw3-dev libgtkglext1-dev fonts-dejavu-core poppler-utils slurmctld slurmd slurm-client munge
           parallel)
 

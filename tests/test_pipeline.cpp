@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -293,4 +294,32 @@ TEST(Pipeline, TipRadiusUncertaintyBecomesASystematicUncertaintyPerRegion) {
                     std::hypot(g["systematic_radius_gpa"].get<double>(), g["systematic_kc_tilt_gpa"].get<double>()), 1e-12);
     }
     EXPECT_NE(regions_csv(r).find("systematic_gpa"), std::string::npos);
+}
+
+// With levelling off the heights move into the result (no copy) and every output is the same as
+// from process_scan; with levelling on the scan keeps its heights.
+TEST(Pipeline, TakingTheHeightsGivesTheSameResultWithoutACopy) {
+    amfm_test::TempDir tmp;
+    const SimulatedScan sim = simulate(60, 96);
+    for (const char* level : {"none", "plane"}) {
+        SCOPED_TRACE(level);
+        const Scan scan = write_and_load(sim, tmp.path() / level, {std::string("processing.level=") + level});
+        auto backend = make_cpu_backend();
+        const ScanResult copied = process_scan(scan, *backend);
+        Scan taken_from = scan;
+        const ScanResult taken = process_scan_taking_height(taken_from, *backend);
+        EXPECT_EQ(taken.height_leveled_m.px, copied.height_leveled_m.px);
+        ASSERT_EQ(taken.modulus_gpa.size(), copied.modulus_gpa.size());  // NaN where masked: compared as bits
+        EXPECT_EQ(std::memcmp(taken.modulus_gpa.data(), copied.modulus_gpa.data(), 4 * copied.modulus_gpa.size()), 0);
+        EXPECT_EQ(taken.mask.px, copied.mask.px);
+        EXPECT_EQ(regions_csv(taken), regions_csv(copied));
+        EXPECT_EQ(taken_from.nx(), 96);
+        if (std::string(level) == "none") {
+            EXPECT_EQ(taken.height_leveled_m.px, scan.height_m.px);
+            EXPECT_TRUE(taken_from.height_m.px.empty());
+        } else {
+            EXPECT_NE(taken.height_leveled_m.px, scan.height_m.px);
+            EXPECT_EQ(taken_from.height_m.px, scan.height_m.px);
+        }
+    }
 }

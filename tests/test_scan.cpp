@@ -17,6 +17,23 @@ namespace {
 using namespace amfm;
 using amfm_test::TempDir;
 
+// Pixels made without a value are left for the caller (kUninitialized); every other way of
+// making them gives the value, as std::vector does.
+TEST(Image, FillsUnlessToldTheCallerWritesEveryPixel) {
+    const Image<float> zeros(3, 2);
+    EXPECT_EQ(zeros.px, PixelVector<float>(6, 0.0f));
+    const Image<std::int32_t> filled(2, 2, -1);
+    EXPECT_EQ(filled.px, PixelVector<std::int32_t>(4, -1));
+    Image<float> written(4, 3, kUninitialized);
+    ASSERT_EQ(written.size(), 12u);
+    EXPECT_EQ(written.nx, 4);
+    EXPECT_EQ(written.ny, 3);
+    for (std::size_t i = 0; i < written.size(); ++i) written.px[i] = (float)i;
+    written.px.push_back(12.0f);
+    EXPECT_EQ(written.px.back(), 12.0f);
+    EXPECT_EQ(written.px[5], 5.0f);
+}
+
 TEST(ChannelUnits, Factors) {
     EXPECT_EQ(channel_unit_factor("height", "m"), 1.0);
     EXPECT_EQ(channel_unit_factor("height", "nm"), 1e-9);

@@ -246,17 +246,18 @@ TEST(SeriesFigures, EachFormatCycleTicksNAndOneColourRange) {
 
     const std::vector<std::string> texts = svg_texts(read_text(out / "fig_modulus_vs_cycle.svg"));
     for (const char* cycle : {"0", "5", "30", "60", "200"}) EXPECT_TRUE(has(texts, cycle)) << cycle;
-    EXPECT_TRUE(has(texts, "N (valid pixels) per class and cycle"));
-    EXPECT_TRUE(has(texts, "error bars: ± SD of valid pixels"));
+    // One scan per cycle: error_bars auto means across facets.
+    EXPECT_TRUE(has(texts, "N (facets) per class and cycle"));
+    EXPECT_TRUE(has(texts, "error bars: ± SD across facets"));
     EXPECT_TRUE(has(texts, "E (GPa, broken axis)"));
     const json doc = json::parse(read_text(out / "series.json"));
     for (const auto& row : doc.at("table1"))  // each class's N at each cycle, as Table 1 counts it
-        EXPECT_TRUE(has(texts, amfm::plot::format_count(row.at("n_valid").get<long long>())))
+        EXPECT_TRUE(has(texts, amfm::plot::format_count(row.at("n_facets").get<long long>())))
             << row.at("class") << " " << row.at("cycle");
     const std::string pdf_text = amfm_test::command_output("pdftotext " + (out / "fig_modulus_vs_cycle.pdf").string() + " - 2>/dev/null");
     if (!pdf_text.empty()) {
         EXPECT_NE(pdf_text.find("200"), std::string::npos) << pdf_text;
-        EXPECT_NE(pdf_text.find("N (valid pixels)"), std::string::npos) << pdf_text;
+        EXPECT_NE(pdf_text.find("N (facets)"), std::string::npos) << pdf_text;
     }
 
     // Pristine (~130 GPa) and cycle 200 (~3 GPa) alone would get very different colour bars.

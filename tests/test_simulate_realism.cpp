@@ -215,7 +215,7 @@ TEST(SimulateRealism, NonSquarePixelsKeepExactTilts) {
     const double dx = s.pixel_size_x_m(), dy = s.pixel_size_y_m();
     EXPECT_DOUBLE_EQ(dy, 2.0 * dx);
     std::map<int, long> counts;
-    std::vector<float> clean_h(sim.height_m.px);
+    const PixelVector<float> clean_h = sim.height_m.px;
     auto h = [&](int x, int y) { return clean_h[(std::size_t)y * s.nx + x]; };
     for (int y = 0; y < s.ny; ++y)
         for (int x = 0; x < s.nx; ++x) {

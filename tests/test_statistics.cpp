@@ -30,7 +30,7 @@ Case make_case(const std::vector<std::int32_t>& index, const std::vector<float>&
     c.regions.regions = infos;
     c.regions.from_labels = true;
     c.regions.index = Image<std::int32_t>((int)index.size(), 1);
-    c.regions.index.px = index;
+    c.regions.index.px.assign(index.begin(), index.end());
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (!std::isfinite(values[i])) c.mask[i] |= kMaskNonFinite;
         if (index[i] < 0) c.mask[i] |= kMaskUnlabelled;

@@ -460,7 +460,7 @@ TEST(LabelImage, AcceptsNonNegativeSignedRejectsNegative) {
     TempDir d;
     Image<std::int16_t> ok(4, 4, 3);
     write_tiff(d.file("s.tif"), ok);
-    EXPECT_EQ(read_label_image(d.file("s.tif")).px, std::vector<std::uint16_t>(16, 3));
+    EXPECT_EQ(read_label_image(d.file("s.tif")).px, PixelVector<std::uint16_t>(16, 3));
     ok.at(1, 2) = -1;
     write_tiff(d.file("neg.tif"), ok);
     expect_data_error([&] { read_label_image(d.file("neg.tif")); }, d.file("neg.tif"), "negative");

@@ -197,7 +197,7 @@ Processed process_entry(const SeriesEntry& e, const fs::path& dir, Fetched&& f, 
         } else {
             item.scan = std::move(f.scan);
             const auto t1 = std::chrono::steady_clock::now();
-            item.result = process_scan(*item.scan, backend, ProcessOptions{true});
+            item.result = process_scan_taking_height(*item.scan, backend, ProcessOptions{true});
             item.p.seconds_process = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
         }
     } catch (const BackendUnavailable&) {

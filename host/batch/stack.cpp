@@ -188,7 +188,7 @@ StackRun process_stack(const ScanConfig& cfg, Backend& backend, const std::strin
         },
         [&](std::size_t i, Page&& p, double) {
             if (p.scan) {
-                p.result = process_scan(*p.scan, backend);
+                p.result = process_scan_taking_height(*p.scan, backend);
                 p.csv_lines = page_csv_lines(result.pages[i], *p.result);
             }
             return std::move(p);

@@ -31,7 +31,7 @@ void check_header_text(const std::string& path, const std::string& key, const st
 }
 
 // The floats as little-endian bytes: on a little-endian host one copy of the whole map.
-void append_floats_le(std::string& out, const std::vector<float>& values) {
+void append_floats_le(std::string& out, const PixelVector<float>& values) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     out.append(reinterpret_cast<const char*>(values.data()), sizeof(float) * values.size());
 #else

@@ -112,7 +112,7 @@ public:
         const Object o = object(at, end);
         if (o.type != "GwyDataField") fail("expected a GwyDataField, found " + o.type, o.body);
         std::int64_t xres = 0, yres = 0;
-        std::vector<double> data;
+        PixelVector<double> data;
         components(o, [&](const std::string& n, char t, std::size_t& v, std::size_t e) {
             if (n == "xres" && t == 'i') xres = (std::int32_t)uint(v, 4, e);
             else if (n == "yres" && t == 'i') yres = (std::int32_t)uint(v, 4, e);

@@ -341,7 +341,7 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0,
     TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
     const FileClaim claim{path, file_bytes, compression == COMPRESSION_NONE ? 1 : kMaxTiffExpansion};
     checked_claim(claim, (std::uint64_t)p.width * p.height, bps, sizeof(Out), "pixels");
-    Image<Out> img((int)p.width, (int)p.height);
+    Image<Out> img((int)p.width, (int)p.height, kUninitialized);  // every pixel decoded below
 
     if (TIFFIsTiled(tif)) {
         std::uint32_t tw = 0, th = 0;

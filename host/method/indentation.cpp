@@ -20,7 +20,7 @@ double median_of(std::vector<float>& values) { return quantiles_inplace(values, 
 
 Image<float> indentation_map_nm(const Scan& scan, const Image<std::uint8_t>& mask) {
     const ModulusModel model = make_modulus_model(scan.config.cantilever, scan.config.tip_radius_m);
-    Image<float> out(scan.nx(), scan.ny());
+    Image<float> out(scan.nx(), scan.ny(), kUninitialized);  // every pixel written below
     const float* phase = scan.phase1_deg.data();
     const float* df2 = scan.df2_hz.data();
     const std::uint8_t* m = mask.data();

@@ -38,7 +38,11 @@ PixelParams make_pixel_params(const ScanConfig& cfg, int nx, int ny) {
     return p;
 }
 
-ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions& options) {
+namespace {
+
+// process_scan; with `height_to_take` (the scan's own height channel) and levelling off, the
+// heights move into the result instead of being copied.
+ScanResult process(const Scan& scan, Image<float>* height_to_take, Backend& backend, const ProcessOptions& options) {
     using clock = std::chrono::steady_clock;
     const ScanConfig& cfg = scan.config;
     const int nx = scan.nx(), ny = scan.ny();
@@ -46,8 +50,13 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     ScanResult r;
     r.backend_name = backend.name();
     r.backend_device = backend.device_description();
-    r.height_leveled_m = scan.height_m;
-    apply_leveling(cfg.level, r.height_leveled_m, level_reference(cfg, scan.labels));
+    r.warnings = check_scan_inputs(scan);  // before the heights may move
+    if (height_to_take && cfg.level == Leveling::None) {
+        r.height_leveled_m = std::move(*height_to_take);
+    } else {
+        r.height_leveled_m = scan.height_m;
+        apply_leveling(cfg.level, r.height_leveled_m, level_reference(cfg, scan.labels));
+    }
     // regions.auto with the roughness feature segments the topography before the pixel stage;
     // the modulus feature needs the modulus map, so it segments after a first pass (below).
     const AutoRegionsConfig& seg_cfg = cfg.regions.automatic;
@@ -64,9 +73,10 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     else
         r.regions = build_region_map(scan.labels, cfg.regions, nx, ny);
 
-    r.tilt_deg = Image<float>(nx, ny);
-    r.modulus_gpa = Image<float>(nx, ny);
-    r.mask = Image<std::uint8_t>(nx, ny);
+    // Every pixel is written by the stage.
+    r.tilt_deg = Image<float>(nx, ny, kUninitialized);
+    r.modulus_gpa = Image<float>(nx, ny, kUninitialized);
+    r.mask = Image<std::uint8_t>(nx, ny, kUninitialized);
 
     PixelInputs in;
     in.height_m = r.height_leveled_m.data();
@@ -85,12 +95,11 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     // Edges on the host, once the regions are known, so both backends' masks stay identical.
     mark_region_edges(r.regions, slope_stencil(cfg), r.mask);
     const auto t1 = clock::now();
-    r.stats = compute_statistics(r.modulus_gpa.px, r.mask.px, r.regions, cfg.histogram, cfg.fit, backend,
+    r.stats = compute_statistics(r.modulus_gpa, r.mask, r.regions, cfg.histogram, cfg.fit, backend,
                                  options.keep_class_values);
     r.uncertainty = scan_uncertainty(cfg, r.stats, r.regions, r.height_leveled_m, r.tilt_deg, r.mask);
     r.indentation_nm = indentation_map_nm(scan, r.mask);
     r.indentation = indentation_stats(r.indentation_nm, r.regions, r.stats);
-    r.warnings = check_scan_inputs(scan);
     for (SanityWarning& w : check_scan_result(scan, r)) r.warnings.push_back(std::move(w));
     for (SanityWarning& w : indentation_warnings(r.stats, r.indentation, cfg.regions.interphase_thickness_nm))
         r.warnings.push_back(std::move(w));
@@ -99,6 +108,16 @@ ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions
     r.seconds_pixel_stage = std::chrono::duration<double>(t1 - t0).count();
     r.seconds_statistics = std::chrono::duration<double>(t2 - t1).count();
     return r;
+}
+
+}  // namespace
+
+ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions& options) {
+    return process(scan, nullptr, backend, options);
+}
+
+ScanResult process_scan_taking_height(Scan& scan, Backend& backend, const ProcessOptions& options) {
+    return process(scan, &scan.height_m, backend, options);
 }
 
 }  // namespace amfm

@@ -41,4 +41,9 @@ struct ProcessOptions {
 // DataError (require_valid_pixels) when every pixel is masked: nothing meaningful to report.
 ScanResult process_scan(const Scan& scan, Backend& backend, const ProcessOptions& options = {});
 
+// process_scan for a caller done with the scan's heights: where levelling is off (processing.level:
+// none) the height channel moves into ScanResult::height_leveled_m instead of being copied, and
+// scan.height_m is left without pixels (its nx, ny stay).
+ScanResult process_scan_taking_height(Scan& scan, Backend& backend, const ProcessOptions& options = {});
+
 }  // namespace amfm

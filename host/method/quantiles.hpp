@@ -97,15 +97,15 @@ private:
     std::vector<float> stat_;  // per rank
 };
 
-// Both passes of a RadixSelection over the values of `v` where keep(x) is true, for the ranks
+// Both passes of a RadixSelection over the values of `v` (a vector of floats, any allocator) where keep(x) is true, for the ranks
 // ranks_for(n) returns given the number n of such values. False when none is kept or plan()
 // declines; otherwise `sel` holds the order statistics and n is set.
-template <class Keep, class Ranks>
-bool radix_select(const std::vector<float>& v, Keep keep, Ranks ranks_for, RadixSelection& sel, std::size_t& n);
+template <class Floats, class Keep, class Ranks>
+bool radix_select(const Floats& v, Keep keep, Ranks ranks_for, RadixSelection& sel, std::size_t& n);
 
 // Quantiles at `probs` by radix_select; false (quantiles untouched) where it declines.
-template <class Keep>
-bool radix_quantiles(const std::vector<float>& v, Keep keep, const std::vector<double>& probs,
+template <class Floats, class Keep>
+bool radix_quantiles(const Floats& v, Keep keep, const std::vector<double>& probs,
                      std::vector<double>& quantiles);
 
 // The order statistics quantile positions in n values need (lo, and lo + 1 where frac > 0).
@@ -125,8 +125,8 @@ QuantileSketch make_quantile_sketch(std::vector<float>& values, int k);
 
 // ---- template definitions ------------------------------------------------------------------
 
-template <class Keep, class Ranks>
-bool radix_select(const std::vector<float>& v, Keep keep, Ranks ranks_for, RadixSelection& sel, std::size_t& n) {
+template <class Floats, class Keep, class Ranks>
+bool radix_select(const Floats& v, Keep keep, Ranks ranks_for, RadixSelection& sel, std::size_t& n) {
     std::uint32_t* counts = sel.counts();
     n = 0;
     for (float x : v)
@@ -142,8 +142,8 @@ bool radix_select(const std::vector<float>& v, Keep keep, Ranks ranks_for, Radix
     return true;
 }
 
-template <class Keep>
-bool radix_quantiles(const std::vector<float>& v, Keep keep, const std::vector<double>& probs,
+template <class Floats, class Keep>
+bool radix_quantiles(const Floats& v, Keep keep, const std::vector<double>& probs,
                      std::vector<double>& quantiles) {
     RadixSelection sel;
     std::size_t n = 0;

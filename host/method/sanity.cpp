@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
@@ -99,13 +100,18 @@ void check_phase_window(const Scan& scan, std::vector<SanityWarning>& out) {
                                      "cos(phi1) > 0): attractive regime, or a phase offset or sign convention?");
 }
 
-void check_df2_fraction(const Scan& scan, std::vector<SanityWarning>& out) {
+// The median |df2| of the finite values (NaN without any): both df2 checks scale by it.
+double median_abs_df2_hz(const Scan& scan) {
     std::vector<float> shifts;
     shifts.reserve(scan.df2_hz.px.size());
     for (float x : scan.df2_hz.px)
         if (std::isfinite(x)) shifts.push_back(std::abs(x));
-    if (shifts.empty()) return;
-    const double median_hz = quantiles_inplace(shifts, {0.5})[0];
+    if (shifts.empty()) return std::numeric_limits<double>::quiet_NaN();
+    return quantiles_inplace(shifts, {0.5})[0];
+}
+
+void check_df2_fraction(const Scan& scan, double median_hz, std::vector<SanityWarning>& out) {
+    if (std::isnan(median_hz)) return;
     const double f2_hz = scan.config.cantilever.f2_hz;
     if (f2_hz > 0.0 && median_hz > kMaxDf2FractionOfF2 * f2_hz)
         add(out, "df2_unit", "channels.df2 (unit: " + scan.config.df2.unit + "): median |df2| " + number(median_hz) +
@@ -117,13 +123,10 @@ void check_df2_fraction(const Scan& scan, std::vector<SanityWarning>& out) {
 // A PLL that loses lock makes df2 jump between rows (to a rail, to zero) across the whole row,
 // while a grain boundary changes only the pixels it crosses: a row pair is a jump when the
 // median over the row of the pixel-by-pixel change is large.
-void check_df2_lock(const Scan& scan, std::vector<SanityWarning>& out) {
+void check_df2_lock(const Scan& scan, double median_abs_hz, std::vector<SanityWarning>& out) {
     const Image<float>& df2 = scan.df2_hz;
-    std::vector<float> all_abs;
-    for (float v : df2.px)
-        if (std::isfinite(v)) all_abs.push_back(std::abs(v));
-    if (df2.ny < 2 || all_abs.empty()) return;
-    const double jump_hz = kLockJumpFraction * quantiles_inplace(all_abs, {0.5})[0];
+    if (df2.ny < 2 || std::isnan(median_abs_hz)) return;
+    const double jump_hz = kLockJumpFraction * median_abs_hz;
     int jumps = 0;
     std::vector<float> change;
     for (int y = 1; y < df2.ny; ++y) {
@@ -198,8 +201,9 @@ std::vector<SanityWarning> check_scan_inputs(const Scan& scan) {
     check_height_span(scan, out);
     check_phase_unit(scan, out);
     check_phase_window(scan, out);
-    check_df2_fraction(scan, out);
-    check_df2_lock(scan, out);
+    const double median_abs_hz = median_abs_df2_hz(scan);
+    check_df2_fraction(scan, median_abs_hz, out);
+    check_df2_lock(scan, median_abs_hz, out);
     return out;
 }
 

@@ -204,8 +204,9 @@ struct Chunks {
 // n_regions: unlabelled) and combination of mask bits, which gives every count; then it copies
 // its valid values to the whole map's and its regions' lists at offsets that keep pixel order.
 // A region leaves out its edge pixels (kMaskOutOfRegion); the whole map keeps them.
-ValidValues gather_valid_values(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
-                                const RegionMap& regions, StatisticsResult& out) {
+template <class Floats, class Bytes>
+ValidValues gather_valid_values(const Floats& modulus_gpa, const Bytes& mask, const RegionMap& regions,
+                                StatisticsResult& out) {
     const int n_regions = (int)regions.regions.size();
     const std::int32_t* index = regions.index.px.empty() ? nullptr : regions.index.data();
     constexpr int kCombos = 1 << kMaskBitCount;
@@ -351,8 +352,8 @@ RegionQuality assess_quality(const RegionStats& r) {
 
 // Every region's histogram (by `specs`) and the whole map's (every valid pixel, labelled or not,
 // by `map_spec`) in one pass over the pixels on the backend, then every Gaussian fit in one call.
-void fit_histograms(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
-                    const RegionMap& regions, std::vector<HistSpec> specs, const HistSpec& map_spec,
+template <class Floats, class Bytes>
+void fit_histograms(const Floats& modulus_gpa, const Bytes& mask, const RegionMap& regions, std::vector<HistSpec> specs, const HistSpec& map_spec,
                     const FitOptions& fit_options, Backend& backend, StatisticsResult& out) {
     const int n_regions = (int)specs.size();
     specs.push_back(map_spec);
@@ -479,10 +480,13 @@ int auto_bin_count(const HistogramConfig& cfg, long long n, double iqr, double r
     return std::clamp(bins, cfg.min_bins, cfg.max_bins);
 }
 
-StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
-                                    const std::vector<std::uint8_t>& mask, const RegionMap& regions,
-                                    const HistogramConfig& hist_cfg, const FitOptions& fit_options,
-                                    Backend& backend, bool keep_class_values) {
+namespace {
+
+// compute_statistics for both kinds of float and byte vectors (a list's, an Image's).
+template <class Floats, class Bytes>
+StatisticsResult statistics_of(const Floats& modulus_gpa, const Bytes& mask, const RegionMap& regions,
+                               const HistogramConfig& hist_cfg, const FitOptions& fit_options, Backend& backend,
+                               bool keep_class_values) {
     const int n_regions = (int)regions.regions.size();
     StatisticsResult out;
     out.regions.resize(n_regions);
@@ -511,6 +515,20 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa,
                 std::move(joined ? values.joined_classes[c] : values.regions[(std::size_t)members[0]]);
     }
     return out;
+}
+
+}  // namespace
+
+StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa, const std::vector<std::uint8_t>& mask,
+                                    const RegionMap& regions, const HistogramConfig& hist_cfg,
+                                    const FitOptions& fit_options, Backend& backend, bool keep_class_values) {
+    return statistics_of(modulus_gpa, mask, regions, hist_cfg, fit_options, backend, keep_class_values);
+}
+
+StatisticsResult compute_statistics(const Image<float>& modulus_gpa, const Image<std::uint8_t>& mask,
+                                    const RegionMap& regions, const HistogramConfig& hist_cfg,
+                                    const FitOptions& fit_options, Backend& backend, bool keep_class_values) {
+    return statistics_of(modulus_gpa.px, mask.px, regions, hist_cfg, fit_options, backend, keep_class_values);
 }
 
 }  // namespace amfm

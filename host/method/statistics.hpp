@@ -115,5 +115,8 @@ StatisticsResult compute_statistics(const std::vector<float>& modulus_gpa, const
                                     const RegionMap& regions, const HistogramConfig& hist_cfg,
                                     const FitOptions& fit_options, Backend& backend,
                                     bool keep_class_values = false);
+StatisticsResult compute_statistics(const Image<float>& modulus_gpa, const Image<std::uint8_t>& mask,
+                                    const RegionMap& regions, const HistogramConfig& hist_cfg,
+                                    const FitOptions& fit_options, Backend& backend, bool keep_class_values = false);
 
 }  // namespace amfm

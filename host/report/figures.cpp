@@ -186,7 +186,7 @@ void draw_mask_legend(Figure& fig, double x, double top, const std::vector<std::
 // ================================================================================================
 
 // By radix selection (no copy of the map); by partitions of a copy where that declines.
-bool display_percentiles(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
+bool display_percentiles(const PixelVector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
                          double& hi) {
     const auto keep = [log_scale](float v) { return usable(v, log_scale); };
     auto nearest_ranks = [&](std::size_t n) {

@@ -40,7 +40,7 @@ int map_enlargement(int nx, int ny);
 // The p_lo-th and p_hi-th percentiles (0..100) of a map's finite values (positive too when
 // `log_scale`): a display range, not a statistic (the value of rank round(p / 100 (n - 1))).
 // False when no value is usable.
-bool display_percentiles(const std::vector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
+bool display_percentiles(const PixelVector<float>& px, bool log_scale, double p_lo, double p_hi, double& lo,
                          double& hi);
 
 // The topography in grey with each mask reason as a coloured overlay and a legend.

@@ -3,13 +3,16 @@
 #include "host/report/plot_kit.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fmt/format.h>
 #include <pango/pangocairo.h>
+#include <png.h>
 
 #include "amfm/kernels/error.hpp"
 #include "host/model/file_io.hpp"
@@ -154,10 +157,43 @@ cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned i
     return CAIRO_STATUS_SUCCESS;
 }
 
+void append_png_bytes(png_structp png, png_bytep data, png_size_t n) {
+    static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), n);
+}
+
+// An RGB24 surface as PNG through libpng at deflate's fastest level: cairo's own PNG writer
+// (level 6, every filter tried) was most of the cost of a large map's figures; this is several
+// times faster for files ~10-20 % larger.
 std::string png_of(cairo_surface_t* s) {
+    cairo_surface_flush(s);
+    const int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    const unsigned char* data = cairo_image_surface_get_data(s);
     std::string bytes;
-    if (cairo_surface_write_to_png_stream(s, append_bytes, &bytes) != CAIRO_STATUS_SUCCESS)
+    std::vector<png_byte> row((std::size_t)w * 3);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png ? png_create_info_struct(png) : nullptr;
+    if (!png || !info || !data || setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
         throw DataError("cannot encode a figure as PNG");
+    }
+    png_set_write_fn(png, &bytes, append_png_bytes, nullptr);
+    png_set_compression_level(png, 1);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_write_info(png, info);
+    for (int y = 0; y < h; ++y) {
+        const auto* px = reinterpret_cast<const std::uint32_t*>(data + (std::size_t)y * stride);
+        for (int x = 0; x < w; ++x) {  // native-endian xRGB
+            row[3 * x] = (png_byte)(px[x] >> 16);
+            row[3 * x + 1] = (png_byte)(px[x] >> 8);
+            row[3 * x + 2] = (png_byte)px[x];
+        }
+        png_write_row(png, row.data());
+    }
+    png_write_end(png, nullptr);
+    png_destroy_write_struct(&png, &info);
     return bytes;
 }
 
