@@ -1,5 +1,6 @@
 // The sanity checks: each trips on a scan that shows its mistake and stays quiet on a clean one.
 #include <gtest/gtest.h>
+#include <tiffio.h>
 
 #include <cmath>
 #include <random>
@@ -8,10 +9,15 @@
 
 #include "amfm/kernels/error.hpp"
 #include "amfm/kernels/mask.hpp"
+#include "host/formats/scan_yaml.hpp"
+#include "host/formats/tiff_io.hpp"
 #include "host/method/pipeline.hpp"
 #include "host/method/sanity.hpp"
+#include "host/model/file_io.hpp"
+#include "test_util.hpp"
 
 using namespace amfm;
+using amfm_test::TempDir;
 
 namespace {
 
@@ -21,6 +27,7 @@ constexpr int kN = 64;
 Scan clean_scan() {
     Scan s;
     s.config.scan_size_x_m = s.config.scan_size_y_m = 2.0e-6;
+    s.config.cantilever.k1_n_per_m = 27.3;  // calibrated, not the template's example
     s.height_m = Image<float>(kN, kN);
     s.phase1_deg = Image<float>(kN, kN);
     s.df2_hz = Image<float>(kN, kN);
@@ -47,6 +54,37 @@ std::string message_of(const std::vector<SanityWarning>& ws, const std::string& 
     for (const SanityWarning& w : ws)
         if (w.code == code) return w.message;
     return "";
+}
+
+// A 4 x 2 float TIFF with the given resolution tags (res_unit 0: no ResolutionUnit tag; description
+// nullptr: none), as other programs write them.
+void write_tiff_with_resolution(const std::string& path, float x_res, float y_res, std::uint16_t res_unit,
+                                const char* description) {
+    TIFF* tif = TIFFOpen(path.c_str(), "w");
+    ASSERT_NE(tif, nullptr);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 4u);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 2u);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, (std::uint16_t)1);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, (std::uint16_t)32);
+    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, (std::uint16_t)SAMPLEFORMAT_IEEEFP);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, (std::uint16_t)PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 2u);
+    TIFFSetField(tif, TIFFTAG_XRESOLUTION, x_res);
+    TIFFSetField(tif, TIFFTAG_YRESOLUTION, y_res);
+    if (res_unit != 0) TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, res_unit);
+    if (description) TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, description);
+    float px[8] = {};
+    ASSERT_EQ(TIFFWriteEncodedStrip(tif, 0, px, sizeof px), (tmsize_t)sizeof px);
+    TIFFClose(tif);
+}
+
+// The pixel size read_tiff_float finds in a file with these tags ({0, 0}: none).
+std::pair<double, double> pixel_size_of(float x_res, float y_res, std::uint16_t res_unit, const char* description) {
+    TempDir d;
+    write_tiff_with_resolution(d.file("c.tif"), x_res, y_res, res_unit, description);
+    TiffInfo info;
+    read_tiff_float(d.file("c.tif"), &info);
+    return {info.pixel_size_x_m, info.pixel_size_y_m};
 }
 
 // A result whose map has n_valid of kN^2 valid pixels, the rest masked for `bit`.
@@ -167,5 +205,89 @@ TEST(Sanity, NothingValidIsADataErrorNamingReasonAndUnit) {
         FAIL();
     } catch (const DataError& e) {
         EXPECT_NE(std::string(e.what()).find("the heights span 80 m"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Sanity, TiffPixelSizeFromImageJUnitOrPhysicalResolutionUnit) {
+    // ImageJ: pixels per `unit=`, whatever ResolutionUnit says.
+    const auto nm = pixel_size_of(0.125f, 0.0625f, RESUNIT_NONE, "ImageJ=1.53t\nunit=nm\n");
+    EXPECT_DOUBLE_EQ(nm.first, 8.0e-9);
+    EXPECT_DOUBLE_EQ(nm.second, 16.0e-9);
+    EXPECT_DOUBLE_EQ(pixel_size_of(4.0f, 4.0f, RESUNIT_NONE, "ImageJ=1.53t\nunit=micron\n").first, 0.25e-6);
+    EXPECT_DOUBLE_EQ(pixel_size_of(4.0f, 4.0f, RESUNIT_NONE, "ImageJ=1.53t\nunit=\xC2\xB5m\n").first, 0.25e-6);
+    // Centimetre and inch resolutions of a scan (far beyond any printer's).
+    EXPECT_DOUBLE_EQ(pixel_size_of(65536.0f, 65536.0f, RESUNIT_CENTIMETER, nullptr).first, 0.01 / 65536.0);
+    EXPECT_DOUBLE_EQ(pixel_size_of(16384.0f, 16384.0f, RESUNIT_INCH, nullptr).second, 0.0254 / 16384.0);
+}
+
+TEST(Sanity, TiffWithoutPhysicalResolutionClaimsNoPixelSize) {
+    const std::pair<double, double> none{0.0, 0.0};
+    EXPECT_EQ(pixel_size_of(72.0f, 72.0f, RESUNIT_INCH, nullptr), none);         // a print resolution
+    EXPECT_EQ(pixel_size_of(300.0f, 300.0f, RESUNIT_CENTIMETER, nullptr), none);  // 762 dpi: still print
+    EXPECT_EQ(pixel_size_of(65536.0f, 65536.0f, 0, nullptr), none);              // no ResolutionUnit
+    EXPECT_EQ(pixel_size_of(65536.0f, 65536.0f, RESUNIT_NONE, nullptr), none);   // pixels per nothing
+    EXPECT_EQ(pixel_size_of(4.0f, 4.0f, RESUNIT_NONE, "ImageJ=1.53t\nunit=pixel\n"), none);
+}
+
+TEST(Sanity, FileScanSizeOtherThanScanSizeNamesFileBothSizesAndTheOneUsed) {
+    Scan s = clean_scan();
+    s.config.scan_size_x_m = s.config.scan_size_y_m = 8.0e-6;
+    s.file_scan_size = {"data/height.tif", 10.0e-6, 8.0e-6};
+    EXPECT_EQ(message_of(check_scan_inputs(s), "scan_size_file"),
+              "data/height.tif: its own calibration says the scan is 10 x 8 um, scan_size says 8 x 8 um; "
+              "scan_size is used (slopes and tilt follow it): check which is right");
+    s.file_scan_size = {"data/height.tif", 8.1e-6, 7.9e-6};  // within 2 %: rounding
+    EXPECT_TRUE(check_scan_inputs(s).empty()) << ::testing::PrintToString(codes(check_scan_inputs(s)));
+}
+
+// Channel files written with a 10 um calibration, loaded with the YAML's scan_size.
+Scan scan_with_calibrated_files(const TempDir& d, const std::string& scan_size) {
+    const Scan clean = clean_scan();
+    TiffCalibration cal;
+    cal.pixel_size_x_m = cal.pixel_size_y_m = 10.0e-6 / kN;
+    write_tiff(d.file("height.tif"), clean.height_m, cal);
+    write_tiff(d.file("phase1.tif"), clean.phase1_deg, cal);
+    write_tiff(d.file("df2.tif"), clean.df2_hz, cal);
+    write_file_atomic(d.file("scan.yaml"),
+                      "channels: {height: {file: height.tif}, phase1: {file: phase1.tif}, df2: {file: df2.tif}}\n"
+                      "scan_size: " + scan_size + "\n"
+                      "cantilever: {k1: 2.8, q1: 450.0, f1: 3.0e5, f2: 1.71e6, a1_free: 1.5e-7, a1_set: 1.05e-7}\n"
+                      "tip: {radius: 1.0e-8}\n");
+    return load_scan(load_scan_config(d.file("scan.yaml")));
+}
+
+TEST(Sanity, ChannelFileCalibrationReachesTheCheck) {
+    TempDir d;
+    const Scan wrong = scan_with_calibrated_files(d, "{x: 5.0e-6, y: 5.0e-6}");
+    EXPECT_EQ(wrong.file_scan_size.file, d.file("height.tif"));
+    EXPECT_EQ(message_of(check_scan_inputs(wrong), "scan_size_file"),
+              d.file("height.tif") + ": its own calibration says the scan is 10 x 10 um, scan_size says 5 x 5 um; "
+                                     "scan_size is used (slopes and tilt follow it): check which is right");
+    const Scan right = scan_with_calibrated_files(d, "{x: 10.0e-6, y: 10.0e-6}");
+    EXPECT_EQ(message_of(check_scan_inputs(right), "scan_size_file"), "");
+}
+
+TEST(Sanity, TemplateExampleCantileverAndTipNamesTheKeysAndTheCalibrations) {
+    Scan s = clean_scan();
+    s.config.cantilever = Cantilever{};
+    EXPECT_EQ(message_of(check_scan_inputs(s), "example_cantilever"),
+              "cantilever.k1, q1, f1, f2 (k2 unset) and tip.radius are the template's example values: calibrate the "
+              "cantilever (thermal tune) and the tip (`amfm calibrate-tip`), or set cantilever.source: simulated for "
+              "simulated data");
+    EXPECT_EQ(check_scan_inputs(s).size(), 1u);  // once
+    s.config.cantilever_source = "simulated";
+    EXPECT_TRUE(check_scan_inputs(s).empty());
+    s.config.cantilever_source.clear();
+    s.config.tip_radius_m = 12.0e-9;  // one calibrated value: the user did replace them
+    EXPECT_TRUE(check_scan_inputs(s).empty());
+}
+
+TEST(Sanity, DemoScansRaiseNoInputWarning) {
+    for (const char* cycle : {"cycle_000", "cycle_005", "cycle_030", "cycle_060", "cycle_200"}) {
+        const std::string yaml = (amfm_test::source_dir() / "sample_maps" / cycle / "scan.yaml").string();
+        const Scan s = load_scan(load_scan_config(yaml));
+        EXPECT_EQ(s.config.cantilever_source, "simulated") << cycle;
+        EXPECT_FALSE(s.file_scan_size.file.empty()) << cycle;  // the simulator's TIFFs carry their size
+        EXPECT_TRUE(check_scan_inputs(s).empty()) << cycle << ::testing::PrintToString(codes(check_scan_inputs(s)));
     }
 }

@@ -29,13 +29,12 @@ OpenedScan open_scan_yaml(const std::string& path, const OpenScanOptions& option
     return opened;
 }
 
-// One channel file (or page) in canonical units, and the file's SHA-256 when `sha256` is given
-// (taken from the bytes the decoder reads).
-Image<float> load_channel(const ScanConfig& cfg, const ChannelRole& role, std::string* sha256) {
+// One channel file (or page) in canonical units, what the file held (`info`), and the file's
+// SHA-256 when `sha256` is given (taken from the bytes the decoder reads).
+Image<float> load_channel(const ScanConfig& cfg, const ChannelRole& role, TiffInfo& info, std::string* sha256) {
     const ChannelSpec& spec = cfg.*role.spec;
     if (spec.file.empty()) throw DataError(std::string("channel ") + role.name + ": no file given");
     const std::string key = std::string("channels.") + role.name;
-    TiffInfo info;
     Image<float> channel;
     try {
         // Straight into float in canonical units: no double image of the channel on the way.
@@ -82,10 +81,13 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
     // is filled below, on this thread).
     std::vector<std::future<Image<float>>> decoded;
     std::vector<std::string> read_hash(roles.size());
+    std::vector<TiffInfo> infos(roles.size());
     for (std::size_t k = 0; k < roles.size(); ++k) {
         const std::string& file = (cfg.*roles[k]->spec).file;
         std::string* sha256 = hashes && hashes->count(file) ? nullptr : &read_hash[k];
-        decoded.push_back(std::async(policy, [&cfg, role = roles[k], sha256] { return load_channel(cfg, *role, sha256); }));
+        decoded.push_back(std::async(policy, [&cfg, role = roles[k], info = &infos[k], sha256] {
+            return load_channel(cfg, *role, *info, sha256);
+        }));
     }
     std::future<Image<std::uint16_t>> labels;
     if (!cfg.regions.labels_file.empty()) labels = std::async(policy, [&cfg] { return read_labels(cfg); });
@@ -94,6 +96,9 @@ Scan load_scan(const ScanConfig& cfg, std::map<std::string, std::string>* hashes
         Image<float>& image = s.*roles[k]->image;
         image = decoded[k].get();
         if (k > 0) check_scan_size(image.nx, image.ny, spec.file, s);
+        const TiffInfo& info = infos[k];
+        if (s.file_scan_size.file.empty() && info.pixel_size_x_m > 0.0)
+            s.file_scan_size = {spec.file, info.pixel_size_x_m * image.nx, info.pixel_size_y_m * image.ny};
         std::string sha256 = read_hash[k];
         if (sha256.empty()) sha256 = cached_sha256(spec.file, hashes);
         else if (hashes) hashes->emplace(spec.file, sha256);

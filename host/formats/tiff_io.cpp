@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -272,6 +273,46 @@ PageLayout read_layout(const TiffScope& s, TiffInfo* info) {
     return p;
 }
 
+// Metres per unit of ImageJ's `unit=` line (ImageJ writes "micron" for um); 0 for a description
+// not ImageJ's, no unit or one that is no length ("pixel").
+double imagej_unit_m(const char* description) {
+    static const std::map<std::string, double> kUnits = {
+        {"m", 1.0},         {"meter", 1.0},      {"cm", 1.0e-2},       {"mm", 1.0e-3},      {"micron", 1.0e-6},
+        {"um", 1.0e-6},     {"\xC2\xB5m", 1.0e-6}, {"\xB5m", 1.0e-6},     {"\\u00B5m", 1.0e-6}, {"nm", 1.0e-9},
+        {"inch", 0.0254}};
+    if (!description || std::strncmp(description, "ImageJ=", 7) != 0) return 0.0;
+    std::istringstream lines(description);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("unit=", 0) != 0) continue;
+        const auto unit = kUnits.find(line.substr(5));
+        return unit == kUnits.end() ? 0.0 : unit->second;
+    }
+    return 0.0;
+}
+
+// Below this many pixels per inch (2.54 um a pixel) a resolution is a print or screen hint
+// (72, 96, 300 dpi), not an AFM scan's.
+constexpr double kMinPhysicalPixelsPerInch = 1.0e4;
+
+// The page's own pixel size (TiffInfo::pixel_size_*_m); left 0 without a physical resolution. A
+// missing ResolutionUnit is not taken as TIFF's default inch: writers leave it out when they mean nothing.
+void read_pixel_size(TIFF* tif, TiffInfo* info) {
+    float x_res = 0.0f, y_res = 0.0f;
+    if (!TIFFGetField(tif, TIFFTAG_XRESOLUTION, &x_res) || !(x_res > 0.0f)) return;
+    if (!TIFFGetField(tif, TIFFTAG_YRESOLUTION, &y_res) || !(y_res > 0.0f)) y_res = x_res;
+    const char* description = nullptr;
+    TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &description);
+    double unit_m = imagej_unit_m(description);
+    std::uint16_t res_unit = RESUNIT_NONE;
+    if (unit_m == 0.0 && TIFFGetField(tif, TIFFTAG_RESOLUTIONUNIT, &res_unit)) {
+        const double unit_per_inch = res_unit == RESUNIT_CENTIMETER ? 2.54 : res_unit == RESUNIT_INCH ? 1.0 : 0.0;
+        if (std::min(x_res, y_res) * unit_per_inch >= kMinPhysicalPixelsPerInch) unit_m = 0.0254 / unit_per_inch;
+    }
+    if (unit_m == 0.0) return;
+    info->pixel_size_x_m = unit_m / x_res;
+    info->pixel_size_y_m = unit_m / y_res;
+}
+
 // Where each page (IFD) of a file starts, walked once per version of the file (path, inode, size,
 // modification time) and kept: reading page k of a long stack then jumps to it, instead of
 // walking and counting the pages before it on every read (quadratic in the stack's length).
@@ -336,6 +377,7 @@ Image<Out> read_tiff_impl(const std::string& path, TiffInfo* info, int page = 0,
     const int pages = select_page(s, page);
     if (info) info->pages = pages;
     const PageLayout p = read_layout(s, info);
+    if (info) read_pixel_size(tif, info);
     const std::size_t bps = (std::size_t)p.bits / 8;
     std::uint16_t compression = COMPRESSION_NONE;
     TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);

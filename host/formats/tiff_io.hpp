@@ -13,6 +13,9 @@ struct TiffInfo {
     int bits_per_sample = 0;
     std::string sample_format;  // "float", "int", "uint"
     int pages = 1;
+    // The page's own pixel size (ImageJ's `unit=` with X/YResolution, or a centimetre or inch
+    // ResolutionUnit finer than any print resolution); 0: the file claims none.
+    double pixel_size_x_m = 0.0, pixel_size_y_m = 0.0;
 };
 
 // Reads one page (0-based IFD index; the first by default) of a single-channel TIFF holding

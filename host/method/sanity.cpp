@@ -29,6 +29,9 @@ constexpr double kLockJumpFraction = 0.25;
 // ... in more than this share of the row pairs (and at least kMinLockJumps of them).
 constexpr double kLockJumpShare = 0.02;
 constexpr int kMinLockJumps = 3;
+// A channel file's own calibration and scan_size differing by more than this are two different
+// sizes (resolution tags are rationals, exports round: well below this).
+constexpr double kScanSizeMismatchRel = 0.02;
 
 std::string number(double v) {
     char buf[32];
@@ -144,6 +147,36 @@ void check_df2_lock(const Scan& scan, double median_abs_hz, std::vector<SanityWa
                                  " Hz along most of the row: the PLL may have lost lock; check the df2 channel");
 }
 
+// A channel file whose own calibration (resolution tags) gives another scan size than the YAML:
+// one of the two belongs to another scan, and the slopes (the tilt correction) follow scan_size.
+void check_file_scan_size(const Scan& scan, std::vector<SanityWarning>& out) {
+    const FileScanSize& file = scan.file_scan_size;
+    const double x_m = scan.config.scan_size_x_m, y_m = scan.config.scan_size_y_m;
+    if (file.file.empty() || (std::abs(file.x_m - x_m) <= kScanSizeMismatchRel * x_m &&
+                              std::abs(file.y_m - y_m) <= kScanSizeMismatchRel * y_m))
+        return;
+    const auto size_um = [](double x, double y) { return number(x * 1.0e6) + " x " + number(y * 1.0e6) + " um"; };
+    add(out, "scan_size_file", file.file + ": its own calibration says the scan is " + size_um(file.x_m, file.y_m) +
+                                   ", scan_size says " + size_um(x_m, y_m) +
+                                   "; scan_size is used (slopes and tilt follow it): check which is right");
+}
+
+// The cantilever and tip exactly as `amfm config`'s template shows them: examples never replaced
+// by the calibrated values (the moduli scale with k1 and the tip radius).
+void check_example_cantilever(const Scan& scan, std::vector<SanityWarning>& out) {
+    const ScanConfig& c = scan.config;
+    const ScanConfig example;
+    const Cantilever &given = c.cantilever, &shown = example.cantilever;
+    if (c.cantilever_source == "simulated" || given.k1_n_per_m != shown.k1_n_per_m || given.q1 != shown.q1 ||
+        given.f1_hz != shown.f1_hz || given.f2_hz != shown.f2_hz || given.k2_n_per_m != shown.k2_n_per_m ||
+        c.tip_radius_m != example.tip_radius_m)
+        return;
+    add(out, "example_cantilever",
+        "cantilever.k1, q1, f1, f2 (k2 unset) and tip.radius are the template's example values: calibrate the "
+        "cantilever (thermal tune) and the tip (`amfm calibrate-tip`), or set cantilever.source: simulated for "
+        "simulated data");
+}
+
 // The invalidating mask reason that most pixels of the map carry (its bit), and that count.
 int dominant_mask_reason(const PixelStats& map, long long* count) {
     int best = 0;
@@ -204,6 +237,8 @@ std::vector<SanityWarning> check_scan_inputs(const Scan& scan) {
     const double median_abs_hz = median_abs_df2_hz(scan);
     check_df2_fraction(scan, median_abs_hz, out);
     check_df2_lock(scan, median_abs_hz, out);
+    check_file_scan_size(scan, out);
+    check_example_cantilever(scan, out);
     return out;
 }
 

@@ -1,5 +1,6 @@
 // Sanity checks that catch the user's mistakes: channel values implausible for their declared
-// unit, a modulus outside any material's range, most pixels masked, a PLL that lost lock. Each
+// unit, a scan_size other than the files' own, a cantilever and tip left at the template's
+// examples, a modulus outside any material's range, most pixels masked, a PLL that lost lock. Each
 // finding is a warning (a code and a message naming the channel, key or region); process_scan
 // collects them in ScanResult::warnings, the CLI prints them and `--strict` makes them fatal.
 // Where nothing meaningful can be computed (every pixel masked) the scan is an error instead.
@@ -19,7 +20,8 @@ struct SanityWarning {
     std::string message;  // one line naming the channel / key / region and the likely mistake
 };
 
-// The loaded channels against their declared units (before any processing).
+// The loaded channels against their declared units and scan_size, and a cantilever and tip left
+// at the template's examples (before any processing).
 std::vector<SanityWarning> check_scan_inputs(const Scan& scan);
 
 // What the method made of the scan: most pixels masked, a modulus outside 1 kPa..1 TPa, and

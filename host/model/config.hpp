@@ -126,6 +126,7 @@ struct ScanConfig {
     double tip_radius_m = 10.0e-9;
     TipCalibration tip_calibration;
     double k1_uncertainty_n_per_m = 0.0;  // cantilever.k1_uncertainty, 1-sigma; 0: unknown
+    std::string cantilever_source;        // cantilever.source ("simulated": the values are a simulation's truth)
 
     Leveling level = Leveling::None;
     // Labels of the reference area the levelling is fitted on (a flat substrate or binder);

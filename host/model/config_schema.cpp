@@ -444,6 +444,8 @@ std::vector<ConfigKey> build_schema() {
         number("cantilever.k1_uncertainty", Need::Unset, AT(k1_uncertainty_n_per_m), "1-sigma of k1")
             .in("N/m", "; optional, for the systematic uncertainty")
             .must_be_positive(),
+        text("cantilever.source", Need::Unset, AT(cantilever_source), "where the values come from; simulated: "
+             "a simulation's truth (no warning about the template's examples)").show("thermal tune"),
 
         section("tip", Need::Required, "REQUIRED"),
         number("tip.radius", Need::Required, AT(tip_radius_m), "effective contact radius")

@@ -17,6 +17,13 @@ struct InputFile {
     std::string sha256;  // hex digest of the file's bytes
 };
 
+// The scan size a channel file's own calibration claims (its resolution tags), checked against
+// scan_size (sanity.hpp); file empty: no channel file claims one.
+struct FileScanSize {
+    std::string file;
+    double x_m = 0.0, y_m = 0.0;
+};
+
 struct Scan {
     ScanConfig config;
     Image<float> height_m;
@@ -27,6 +34,7 @@ struct Scan {
     std::vector<InputFile> inputs;
     // What an instrument file says about itself (a file read by Gwyddion: its metadata), for regions.json.
     std::map<std::string, std::string> file_metadata;
+    FileScanSize file_scan_size;  // the first channel file that claims one
 
     int nx() const { return height_m.nx; }
     int ny() const { return height_m.ny; }

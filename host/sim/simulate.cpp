@@ -646,7 +646,9 @@ std::string scan_yaml_text(const SimulationSpec& s, double dx, double dy) {
     y << "cantilever: {k1: " << yaml_number(c.k1_n_per_m) << ", q1: " << yaml_number(c.q1)
       << ", f1: " << yaml_number(c.f1_hz) << ", f2: " << yaml_number(c.f2_hz);
     if (c.k2_n_per_m > 0) y << ", k2: " << yaml_number(c.k2_n_per_m);
-    y << ", a1_free: " << yaml_number(c.a1_free_m) << ", a1_set: " << yaml_number(c.a1_set_m) << "}\n";
+    // The simulation's truth, not a calibration: no warning about the template's example values.
+    y << ", a1_free: " << yaml_number(c.a1_free_m) << ", a1_set: " << yaml_number(c.a1_set_m)
+      << ", source: simulated}\n";
     y << "tip: {radius: " << yaml_number(s.tip_radius_m) << "}\n";
     y << simulated_kc_and_regions_yaml(s);
     return y.str();

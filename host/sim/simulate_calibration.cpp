@@ -272,6 +272,7 @@ void write_calibration_scan(const SimulatedCalibrationScan& sim, const std::stri
     c.scan_size_y_m = sim.scan_size_m * sim.ny / sim.nx;
     c.cantilever = sim.cantilever;
     c.tip_radius_m = sim.tip_radius_m;
+    c.cantilever_source = "simulated";  // the simulation's truth: no warning about the template's examples
     write_file_atomic(d / "scan.yaml", "# Simulated " + sim.kind + " scan (amfm simulate); truth in truth.json\n" +
                                     config_to_yaml(c));
 }
