@@ -8,19 +8,25 @@
 
 using namespace amfm;
 
-TEST(ModulusEquation, MatchesValueWorkedByHand) {
-    // k1/Q1 * A1free/A1set * cos(60 deg) = 2/1 * 1 * 0.5 = 1; 2 k2 df2 / f2 = 2*3*4/6 = 4;
-    // E = (pi/R) sqrt(1/6) * 1^(-1/2) * 4^(3/2) with R = pi  ->  8 / sqrt(6).
+// The cantilever both hand-worked values use: k1/Q1 = 2, A1free = A1set, f2/f1 = 6, k2 = 3; R = pi.
+constexpr double kHandWorkedA1SetM = 1.0e-7;
+ModulusModel hand_worked_model() {
     Cantilever c;
     c.k1_n_per_m = 2.0;
     c.q1 = 1.0;
     c.f1_hz = 1.0;
     c.f2_hz = 6.0;
     c.k2_n_per_m = 3.0;
-    c.a1_free_m = 1.0e-7;
-    c.a1_set_m = 1.0e-7;
-    const ModulusModel m = make_modulus_model(c, kPi);
-    EXPECT_NEAR(amfm_modulus_pa(m, 60.0, 4.0, c.a1_set_m), 8.0 / std::sqrt(6.0), 1e-14);
+    c.a1_free_m = kHandWorkedA1SetM;
+    c.a1_set_m = kHandWorkedA1SetM;
+    return make_modulus_model(c, kPi);
+}
+
+TEST(ModulusEquation, MatchesValueWorkedByHand) {
+    // k1/Q1 * A1free/A1set * cos(60 deg) = 2/1 * 1 * 0.5 = 1; 2 k2 df2 / f2 = 2*3*4/6 = 4;
+    // E = (pi/R) sqrt(1/6) * 1^(-1/2) * 4^(3/2) with R = pi  ->  8 / sqrt(6).
+    const ModulusModel m = hand_worked_model();
+    EXPECT_NEAR(amfm_modulus_pa(m, 60.0, 4.0, kHandWorkedA1SetM), 8.0 / std::sqrt(6.0), 1e-14);
 }
 
 TEST(ModulusEquation, PaperCantileverGivesLnmoModulus) {
@@ -73,15 +79,7 @@ TEST(ModulusEquation, InversionsRoundTrip) {
 TEST(Indentation, MatchesValueWorkedByHand) {
     // Mean force k1/Q1 * A1free * cos(60 deg) / 2 = 2 * 1e-7 * 0.5 / 2 = 5e-8 N; contact stiffness
     // 2 k2 df2 / f2 = 4 N/m; punch depth (3/2) F / k_ts = 1.875e-8 m.
-    Cantilever c;
-    c.k1_n_per_m = 2.0;
-    c.q1 = 1.0;
-    c.f1_hz = 1.0;
-    c.f2_hz = 6.0;
-    c.k2_n_per_m = 3.0;
-    c.a1_free_m = 1.0e-7;
-    c.a1_set_m = 1.0e-7;
-    const ModulusModel m = make_modulus_model(c, kPi);
+    const ModulusModel m = hand_worked_model();
     EXPECT_NEAR(amfm_indentation_m(m, 60.0, 4.0) / 1.875e-8, 1.0, 1e-14);
 }
 

@@ -103,13 +103,7 @@ Score score(const SimulatedScan& sim, const Segmentation& seg, long long min_px,
         if (inscribed_width_px(sim, p) < window_px) continue;
         ++s.expected;
         big_true += true_area[p];
-        int best = 0;
-        long long best_ov = 0;
-        for (const auto& kv : overlap)
-            if (kv.first.first == p && kv.second > best_ov) {
-                best_ov = kv.second;
-                best = kv.first.second;
-            }
+        const auto [best, best_ov] = amfm_test::best_overlap(overlap, p);
         const double iou = best ? (double)best_ov / (true_area[p] + auto_area[best] - best_ov) : 0.0;
         double dn = 180.0;
         if (best) {

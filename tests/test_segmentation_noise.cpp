@@ -101,13 +101,7 @@ Quality assess(const SimulatedScan& sim, const ScanResult& r, bool verbose) {
     for (int p = 0; p < nplanes; ++p) {
         if (true_area[p] < 0.01 * npx) continue;
         ++q.expected;
-        int best = 0;
-        long long best_ov = 0;
-        for (const auto& kv : overlap)
-            if (kv.first.first == p && kv.second > best_ov) {
-                best_ov = kv.second;
-                best = kv.first.second;
-            }
+        const auto [best, best_ov] = amfm_test::best_overlap(overlap, p);
         const double iou = best ? (double)best_ov / (true_area[p] + auto_area[best] - best_ov) : 0.0;
         iou_sum += iou;
         q.min_iou = std::min(q.min_iou, iou);

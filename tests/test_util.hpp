@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <utility>
 #include <random>
 #include <string>
 #include <vector>
@@ -71,6 +73,15 @@ inline std::string command_output(const std::string& cmd) {
     while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
     pclose(p);
     return out;
+}
+
+// Segmentation tests: the automatic region that overlaps true plane `plane` most, with that overlap
+// in pixels ({0, 0} when none does); `overlap` counts pixels per {true plane, automatic label}.
+inline std::pair<int, long long> best_overlap(const std::map<std::pair<int, int>, long long>& overlap, int plane) {
+    std::pair<int, long long> best{0, 0};
+    for (const auto& kv : overlap)
+        if (kv.first.first == plane && kv.second > best.second) best = {kv.first.second, kv.second};
+    return best;
 }
 
 }  // namespace amfm_test
